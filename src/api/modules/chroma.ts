@@ -1,0 +1,18 @@
+import type { ModuleSpec } from '../spec.js';
+
+/** Module `chroma`: green-screen style background replacement. */
+export const chroma: ModuleSpec = {
+  name: 'chroma',
+  namespace: 'chroma',
+  version: '7.3.0',
+  classes: [
+    {
+      name: 'ChromaFilter',
+      extends: 'Filter',
+      doc: 'Keys out a background colour sampled from a calibration area and puts an image behind the subject.',
+      ctor: ['mediaPipeline: MediaPipeline', 'window: WindowParam', 'backgroundImage?: String = ""'],
+      methods: ['setBackground(uri: String)', 'unsetBackground()'],
+    },
+  ],
+  types: [{ name: 'WindowParam', fields: ['topRightCornerX: int', 'topRightCornerY: int', 'width: int', 'height: int'] }],
+};

@@ -1,0 +1,19 @@
+import type { ModuleSpec } from '../spec.js';
+
+/** Module `platedetector`: licence plate recognition. */
+export const platedetector: ModuleSpec = {
+  name: 'platedetector',
+  namespace: 'platedetector',
+  version: '7.3.0',
+  classes: [
+    {
+      name: 'PlateDetectorFilter',
+      extends: 'Filter',
+      doc: 'Looks for vehicle number plates in the video and reports the text it reads on them.',
+      ctor: ['mediaPipeline: MediaPipeline'],
+      methods: ['setPlateWidthPercentage(plateWidthPercentage: float)'],
+      events: ['PlateDetected'],
+    },
+  ],
+  events: [{ name: 'PlateDetected', extends: 'Media', fields: ['plate: String'] }],
+};

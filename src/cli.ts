@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+/** The `kuroshio` command: reads the configuration and runs the server until SIGINT/SIGTERM. */
+import { ConfigError, loadConfig, usage } from './config.js';
+import { createLogger } from './log.js';
+import { KuroshioServer } from './server.js';
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = loadConfig(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`kuroshio: ${(err as Error).message}\n\n${usage()}`);
+      return 2;
+    }
+    throw err;
+  }
+  if (parsed.help) {
+    process.stdout.write(usage());
+    return 0;
+  }
+  const log = createLogger('kuroshio', parsed.config.logLevel);
+  const server = new KuroshioServer(parsed.config, log);
+  let stopping: Promise<void> | undefined;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    log.info('signal received', { signal });
+    stopping = server.stop().then(
+      () => process.exit(0),
+      (err: Error) => {
+        log.error('unclean shutdown', { error: err.message });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  await server.start();
+  return -1;
+}
+
+main().then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err: Error) => {
+    process.stderr.write(`kuroshio: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  },
+);

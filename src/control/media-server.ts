@@ -1,0 +1,308 @@
+/**
+ * The control process's model of the media server: it validates every request against the API
+ * catalog, keeps the object registry and the sessions, places pipelines on media workers,
+ * forwards operations to them, and turns what the workers report into client events.
+ *
+ * This is the layer the Kurento methods (`rpc/kurento-methods.ts`) call; it knows nothing of
+ * JSON-RPC framing.
+ */
+import { randomUUID } from 'node:crypto';
+import { ApiCatalog, type ClassInfo } from '../api/catalog.js';
+import { Marshaller, type ObjectResolver } from '../api/marshal.js';
+import { allModules } from '../api/modules/index.js';
+import type { JsonValue, TypeRef } from '../api/signature.js';
+import type { ServerConfig } from '../config.js';
+import { implementations } from '../elements/implementations.js';
+import { KurentoCode, KurentoError } from '../errors.js';
+import type { EventMessage } from '../ipc/protocol.js';
+import type { Logger } from '../log.js';
+import { ObjectRegistry } from '../registry/object-registry.js';
+import { RemoteObject } from '../registry/remote-object.js';
+import { SessionStore, type ClientConnection } from '../session/session-store.js';
+import { EventRouter } from './event-router.js';
+import { SERVER_MANAGER_ID, mediaObjectOperations, serverManagerOperations, type LocalOperation } from './local-operations.js';
+import type { MediaWorker } from './media-worker.js';
+import { WorkerPool } from './worker-pool.js';
+
+export interface DescribeResult {
+  type: string;
+  qualifiedType: string;
+  hierarchy: string[];
+}
+
+export class MediaServer {
+  readonly catalog = new ApiCatalog(allModules);
+  readonly sessions = new SessionStore();
+  readonly serverId = randomUUID();
+  private readonly marshaller = new Marshaller(this.catalog);
+  private readonly serverManager: RemoteObject;
+  readonly registry: ObjectRegistry;
+  private readonly events: EventRouter;
+  private readonly pool: WorkerPool;
+  private readonly commonOperations = mediaObjectOperations();
+  private readonly managerOperations: Map<string, LocalOperation>;
+  private gcTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly config: ServerConfig,
+    private readonly log: Logger,
+  ) {
+    this.serverManager = new RemoteObject(SERVER_MANAGER_ID, this.catalog.findClass('ServerManager')!, undefined, undefined);
+    this.registry = new ObjectRegistry(this.serverManager);
+    this.events = new EventRouter(this.catalog, this.marshaller, this.sessions, log.child('events'));
+    this.pool = new WorkerPool(config.workers, { ...process.env, KUROSHIO_LOG_LEVEL: config.logLevel, KUROSHIO_CONFIG: JSON.stringify(config) }, log);
+    this.managerOperations = serverManagerOperations({
+      catalog: this.catalog,
+      metadata: config.metadata,
+      pipelinesFor: (sessionId) => this.pipelinesFor(sessionId),
+      sessionIds: () => this.sessions.ids(),
+      pids: () => [process.pid, ...this.pool.all.flatMap((w) => (w.pid ? [w.pid] : []))],
+    });
+    this.registry.on('released', (dead) => this.onReleased(dead));
+    this.pool.on('event', (worker, message) => this.onWorkerEvent(worker, message));
+    this.pool.on('worker-lost', (worker, how) => this.onWorkerLost(worker, how));
+  }
+
+  async start(): Promise<void> {
+    await this.pool.start();
+    this.gcTimer = setInterval(() => this.collectGarbage(), this.config.gcPeriod * 1000);
+    this.gcTimer.unref();
+  }
+
+  async close(): Promise<void> {
+    if (this.gcTimer) clearInterval(this.gcTimer);
+    await this.pool.close();
+  }
+
+  get workers(): readonly MediaWorker[] {
+    return this.pool.all;
+  }
+
+  // ---- Kurento operations ---------------------------------------------------------------------
+
+  async create(sessionId: string, type: string, rawParams: unknown): Promise<string> {
+    const cls = this.catalog.findClass(type);
+    if (!cls || cls.abstract || !cls.ctor) throw new KurentoError('MEDIA_OBJECT_NOT_AVAILABLE', `Factory '${type}' not found`);
+    this.sessions.touch(sessionId);
+    const params = this.marshaller.decodeParams(cls.ctor, rawParams, 'constructorParams', cls.module, this.resolverFor(sessionId));
+    if (!implementations.has(cls.name)) {
+      throw new KurentoError('NOT_IMPLEMENTED', `${cls.qualifiedName} is described but not implemented yet in Kuroshio`);
+    }
+    const parent = this.parentFromParams(cls, params, sessionId);
+    const uuid = randomUUID();
+    const id = parent ? `${parent.id}/${uuid}_${cls.qualifiedName}` : `${uuid}_${cls.qualifiedName}`;
+    const worker = parent?.worker ?? (await this.pool.leastLoaded());
+    if (parent?.released) throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', `Object '${parent.id}' not found`);
+    const pipelineId = parent?.pipeline?.id ?? id;
+    await worker.request('create', {
+      objectId: id,
+      type: cls.name,
+      pipelineId,
+      params,
+      ...(parent ? { parentId: parent.id } : {}),
+    });
+    if (parent?.released) {
+      // The parent died while the worker was creating the child: undo it.
+      void worker.request('release', { objectId: id }).catch(() => undefined);
+      throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', `Object '${parent.id}' not found`);
+    }
+    if (parent) worker.elements++;
+    else worker.pipelines++;
+    this.registry.add(new RemoteObject(id, cls, parent, worker), sessionId);
+    this.events.deliver(this.serverManager, 'ObjectCreated', { object: id });
+    return id;
+  }
+
+  async invoke(sessionId: string, objectId: string, operation: string, rawParams: unknown): Promise<JsonValue> {
+    this.sessions.touch(sessionId);
+    const target = this.registry.acquire(sessionId, objectId);
+    const resolved = this.catalog.resolveOperation(target.cls, operation);
+    if (!resolved) {
+      const count = rawParams && typeof rawParams === 'object' ? Object.keys(rawParams).length : 0;
+      throw new KurentoError('MALFORMED_TRANSACTION', `Method '${operation}' with ${count} parameters not found`);
+    }
+    const resolver = this.resolverFor(sessionId);
+    let params: Record<string, unknown>;
+    let returns: TypeRef | undefined;
+    if (resolved.kind === 'method') {
+      params = this.marshaller.decodeParams(resolved.def.params, rawParams, 'operationParams', resolved.owner.module, resolver);
+      returns = resolved.def.returns;
+    } else if (resolved.kind === 'set') {
+      params = this.marshaller.decodeParams([{ name: resolved.def.name, type: resolved.def.type, optional: false }], rawParams, 'operationParams', resolved.owner.module, resolver);
+    } else {
+      params = {};
+      returns = resolved.def.type;
+    }
+    const local = resolved.owner.name === 'MediaObject' ? this.commonOperations.get(operation) : target === this.serverManager ? this.managerOperations.get(operation) : undefined;
+    let value: unknown;
+    if (local) value = await local(target, params, sessionId);
+    else if (target.worker) {
+      value = await target.worker.request('invoke', { objectId: target.id, kind: resolved.kind, operation, member: resolved.def.name, params });
+    } else throw new KurentoError('NOT_IMPLEMENTED', `${target.cls.name}.${operation} is not implemented`);
+    if (!returns) return null;
+    // Objects named in a result become held by the caller, as KMS's serializer does.
+    this.holdReturnedObjects(sessionId, returns, value);
+    return this.marshaller.encodeValue(returns, value, resolved.owner.module);
+  }
+
+  describe(sessionId: string, objectId: string): DescribeResult {
+    this.sessions.touch(sessionId);
+    const target = this.registry.acquire(sessionId, objectId);
+    return { type: target.cls.name, qualifiedType: target.cls.qualifiedName, hierarchy: [...target.cls.hierarchy] };
+  }
+
+  subscribe(sessionId: string, objectId: string, eventType: string): string {
+    const session = this.sessions.touch(sessionId);
+    const target = this.registry.acquire(sessionId, objectId);
+    if (!this.catalog.supportsEvent(target.cls, eventType)) {
+      throw new KurentoError('MEDIA_OBJECT_EVENT_NOT_SUPPORTED', `Event '${eventType}' not supported`);
+    }
+    return this.sessions.subscribe(session, target.id, eventType).id;
+  }
+
+  unsubscribe(sessionId: string, objectId: string, subscriptionId: string): void {
+    this.sessions.unsubscribe(sessionId, objectId, subscriptionId);
+  }
+
+  /** Releases an object and its descendants; unknown ids are not an error. */
+  async release(objectId: string): Promise<void> {
+    const target = this.registry.find(objectId);
+    if (!target) return;
+    await this.releaseAndWait(() => this.registry.release(target));
+  }
+
+  ref(sessionId: string, objectId: string): void {
+    this.sessions.touch(sessionId);
+    this.registry.acquire(sessionId, objectId);
+  }
+
+  async unref(sessionId: string, objectId: string): Promise<void> {
+    const target = this.registry.find(objectId);
+    if (!target) return;
+    await this.releaseAndWait(() => this.registry.unref(sessionId, target));
+  }
+
+  async closeSession(sessionId: string, release: boolean): Promise<void> {
+    await this.releaseAndWait(() => (release ? this.registry.releaseSession(sessionId) : this.registry.unrefSession(sessionId)));
+    this.sessions.remove(sessionId);
+  }
+
+  keepAlive(sessionId: string): void {
+    this.sessions.keepAlive(sessionId);
+  }
+
+  bindConnection(sessionId: string, connection: ClientConnection): void {
+    this.sessions.bind(sessionId, connection);
+  }
+
+  /** One pass of the session garbage collector. */
+  collectGarbage(): void {
+    for (const sessionId of this.sessions.collectIdle()) {
+      this.log.info('collecting idle session', { sessionId, objects: this.registry.heldBy(sessionId).length });
+      this.registry.unrefSession(sessionId);
+      this.sessions.remove(sessionId);
+    }
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private resolverFor(sessionId: string): ObjectResolver {
+    return {
+      classOf: (id) => {
+        const found = id === SERVER_MANAGER_ID ? this.serverManager : this.registry.get(id);
+        this.registry.ref(sessionId, found);
+        return found.cls;
+      },
+    };
+  }
+
+  /** The parent of a new object: the pipeline or hub its constructor names. */
+  private parentFromParams(cls: ClassInfo, params: Record<string, unknown>, sessionId: string): RemoteObject | undefined {
+    for (const def of cls.ctor ?? []) {
+      const paramClass = this.catalog.findClass(def.type.name);
+      if (def.type.container !== 'none' || !paramClass) continue;
+      if (paramClass.name === 'MediaPipeline' || this.catalog.isA(paramClass, 'Hub')) {
+        return this.registry.acquire(sessionId, params[def.name] as string);
+      }
+    }
+    return undefined;
+  }
+
+  private pipelinesFor(sessionId: string): string[] {
+    const pipelines = this.registry.all().filter((o) => o.cls.name === 'MediaPipeline' && !o.released);
+    for (const p of pipelines) this.registry.ref(sessionId, p);
+    return pipelines.map((p) => p.id);
+  }
+
+  private holdReturnedObjects(sessionId: string, type: TypeRef, value: unknown): void {
+    if (!this.catalog.findClass(type.name)) return;
+    const ids = Array.isArray(value) ? value : [value];
+    for (const id of ids) {
+      const found = typeof id === 'string' ? this.registry.find(id) : undefined;
+      if (found) this.registry.ref(sessionId, found);
+    }
+  }
+
+  /** Runs a registry change and waits until the workers have freed what died. */
+  private async releaseAndWait(change: () => void): Promise<void> {
+    const pending: Promise<unknown>[] = [];
+    const collect = (dead: RemoteObject[]): void => {
+      for (const o of dead) if (o.worker?.isAlive) pending.push(this.workerRelease(o));
+    };
+    this.registry.on('released', collect);
+    try {
+      change();
+    } finally {
+      this.registry.off('released', collect);
+    }
+    await Promise.all(pending);
+  }
+
+  private readonly releasing = new Map<string, Promise<unknown>>();
+
+  private workerRelease(object: RemoteObject): Promise<unknown> {
+    let p = this.releasing.get(object.id);
+    if (!p) {
+      p = object.worker!.request('release', { objectId: object.id }).catch((err: Error) => {
+        this.log.warn('worker failed to release object', { objectId: object.id, error: err.message });
+      });
+      this.releasing.set(object.id, p);
+      void p.finally(() => this.releasing.delete(object.id));
+    }
+    return p;
+  }
+
+  private onReleased(dead: RemoteObject[]): void {
+    for (const o of dead) {
+      if (o.worker) {
+        if (o.parent) o.worker.elements--;
+        else o.worker.pipelines--;
+        if (o.worker.isAlive) void this.workerRelease(o);
+      }
+      this.sessions.forgetObject(o.id);
+      this.events.deliver(this.serverManager, 'ObjectDestroyed', { objectId: o.id });
+    }
+  }
+
+  private onWorkerEvent(worker: MediaWorker, message: EventMessage): void {
+    const source = this.registry.find(message.objectId);
+    if (!source || source.worker !== worker) return;
+    this.events.deliver(source, message.type, message.data, message.timestamp);
+  }
+
+  /** A worker died: its objects report the error and are released; other workers carry on. */
+  private onWorkerLost(worker: MediaWorker, how: { code: number | null; signal: NodeJS.Signals | null }): void {
+    const lost = this.registry.all().filter((o) => o.worker === worker);
+    const cause = how.signal ? `signal ${how.signal}` : `exit code ${String(how.code)}`;
+    this.log.error('releasing objects of a dead media worker', { worker: worker.index, objects: lost.length, cause });
+    for (const o of lost) {
+      this.events.deliver(o, 'Error', {
+        description: `The media worker holding this object died (${cause}); the object has been released`,
+        errorCode: KurentoCode.UNEXPECTED_ERROR,
+        type: 'MEDIA_WORKER_DIED',
+      });
+    }
+    for (const o of lost) if (!o.released && !o.parent) this.registry.release(o);
+    for (const o of lost) if (!o.released) this.registry.release(o);
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Base of every object implemented in a media worker.
+ *
+ * Operations reach an object by name: the control process has already resolved the operation
+ * against the API catalog and validated its parameters, so the worker only has to find the
+ * handler. A handler is a method named exactly like the API operation that takes the decoded
+ * parameter object (`connect(params)`, `getStats(params)`). Property accessors without a handler
+ * fall back to a property store seeded with the catalog's defaults, so every declared property
+ * can be read and written even before an element gives it behaviour.
+ */
+import { KurentoError } from '../errors.js';
+import type { ObjectHost } from '../worker/object-host.js';
+
+export type Params = Record<string, unknown>;
+
+/** What every implementation's constructor receives. */
+export interface ObjectInit {
+  readonly id: string;
+  /** Bare class name (`PassThrough`). */
+  readonly className: string;
+  readonly params: Params;
+  readonly host: ObjectHost;
+  readonly parentId?: string;
+  readonly pipelineId: string;
+}
+
+export abstract class MediaObjectImpl {
+  readonly id: string;
+  readonly className: string;
+  readonly host: ObjectHost;
+  readonly parentId: string | undefined;
+  readonly pipelineId: string;
+  private readonly propertyStore = new Map<string, unknown>();
+  private released = false;
+
+  constructor(init: ObjectInit) {
+    this.id = init.id;
+    this.className = init.className;
+    this.host = init.host;
+    this.parentId = init.parentId;
+    this.pipelineId = init.pipelineId;
+  }
+
+  get isReleased(): boolean {
+    return this.released;
+  }
+
+  /** Raises an event; the control process delivers it to subscribed sessions. */
+  protected emit(type: string, data: Params = {}): void {
+    if (!this.released) this.host.emitEvent(this.id, type, data);
+  }
+
+  /** Raises Kurento's `Error` event. */
+  protected emitError(type: string, errorCode: number, description: string): void {
+    this.emit('Error', { type, errorCode, description });
+  }
+
+  /** Calls the handler of an operation, or the generic property accessor. */
+  async invoke(kind: 'method' | 'get' | 'set', operation: string, member: string, params: Params): Promise<unknown> {
+    const handler = (this as unknown as Record<string, unknown>)[operation];
+    if (typeof handler === 'function') {
+      return (handler as (p: Params) => unknown).call(this, params);
+    }
+    if (kind === 'get') return this.propertyStore.has(member) ? this.propertyStore.get(member) : this.host.propertyDefault(this.className, member);
+    if (kind === 'set') {
+      this.propertyStore.set(member, params[member]);
+      return null;
+    }
+    throw new KurentoError('NOT_IMPLEMENTED', `${this.className}.${operation} is not implemented yet in Kuroshio`);
+  }
+
+  /** Reads a property through its handler-less store (for implementations that need the value). */
+  protected storedProperty<T>(name: string): T | undefined {
+    return (this.propertyStore.has(name) ? this.propertyStore.get(name) : this.host.propertyDefault(this.className, name)) as T | undefined;
+  }
+
+  /** Frees everything the object holds. Called once, children before parents. */
+  release(): void | Promise<void> {
+    this.released = true;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The messages between the control process and a media worker.
+ *
+ * The control process sends requests addressed by object id; the worker answers each one
+ * exactly once, and raises events (and load reports) on its own. Messages travel in order on one
+ * channel, so an event a request caused reaches the control process before that request's
+ * response — the same rule as mediasoup's worker channel.
+ */
+import type { RpcErrorBody } from '../errors.js';
+
+/** Which accessor or method an `invoke` resolved to (the control process resolves it). */
+export type OperationKind = 'method' | 'get' | 'set';
+
+export interface WorkerRequestMap {
+  /** Creates an object. `parentId` is absent for pipelines; `params` are validated constructor params. */
+  create: {
+    params: { objectId: string; type: string; parentId?: string; pipelineId: string; params: Record<string, unknown> };
+    result: null;
+  };
+  invoke: {
+    params: { objectId: string; kind: OperationKind; operation: string; member: string; params: Record<string, unknown> };
+    result: unknown;
+  };
+  /** Releases one object; the control process releases children before parents. */
+  release: { params: { objectId: string }; result: null };
+  /** Liveness and load probe. */
+  ping: { params: Record<string, never>; result: WorkerLoad };
+}
+
+export type WorkerMethod = keyof WorkerRequestMap;
+
+export interface WorkerLoad {
+  objects: number;
+  rssBytes: number;
+  /** CPU seconds (user+system) the worker has used so far. */
+  cpuSeconds: number;
+}
+
+export interface RequestMessage<M extends WorkerMethod = WorkerMethod> {
+  kind: 'request';
+  id: number;
+  method: M;
+  params: WorkerRequestMap[M]['params'];
+}
+
+export interface ResponseMessage {
+  kind: 'response';
+  id: number;
+  result?: unknown;
+  error?: RpcErrorBody;
+}
+
+/**
+ * An event raised by an object in the worker. `data` holds the event's own fields (remote
+ * objects as ids); the control process adds `source`, `timestampMillis`, `tags` and `type`.
+ */
+export interface EventMessage {
+  kind: 'event';
+  objectId: string;
+  type: string;
+  data: Record<string, unknown>;
+  /** Milliseconds since the epoch when the event happened. */
+  timestamp: number;
+}
+
+/** The worker announces it is ready to take requests. */
+export interface ReadyMessage {
+  kind: 'ready';
+  pid: number;
+}
+
+export type ToWorkerMessage = RequestMessage;
+export type FromWorkerMessage = ResponseMessage | EventMessage | ReadyMessage;

@@ -1,0 +1,132 @@
+/**
+ * The WebSocket endpoint (`ws://host:port/kurento`): checks the path, enforces the message size
+ * limit, and runs each text frame through the dispatcher. A connection is bound to the session of
+ * the last response that carried one; that is where the session's events go.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import { JsonRpcCode } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { ClientConnection } from '../session/session-store.js';
+import type { JsonRpcResponse, RpcDispatcher } from './dispatcher.js';
+
+export interface WsServerOptions {
+  host: string;
+  port: number;
+  path: string;
+  maxMessageBytes: number;
+}
+
+/** Frames above this multiple of the limit are not even read: the socket is closed (1009). */
+const HARD_LIMIT_FACTOR = 16;
+
+class Connection implements ClientConnection {
+  session: string | undefined;
+
+  constructor(private readonly socket: WebSocket) {}
+
+  get isOpen(): boolean {
+    return this.socket.readyState === this.socket.OPEN;
+  }
+
+  notify(message: object): void {
+    this.send(message);
+  }
+
+  send(message: object): void {
+    if (this.isOpen) this.socket.send(JSON.stringify(message));
+  }
+}
+
+export class KurentoWsServer {
+  private readonly http: Server;
+  private readonly wss: WebSocketServer;
+  private readonly connections = new Set<WebSocket>();
+
+  constructor(
+    private readonly options: WsServerOptions,
+    private readonly dispatcher: RpcDispatcher,
+    private readonly onSessionBound: (sessionId: string, connection: ClientConnection) => void,
+    private readonly log: Logger,
+  ) {
+    this.http = createServer((_req, res) => {
+      res.writeHead(426, { 'content-type': 'text/plain' }).end('Kurento Protocol: connect with a WebSocket\n');
+    });
+    this.wss = new WebSocketServer({
+      server: this.http,
+      maxPayload: Math.max(options.maxMessageBytes * HARD_LIMIT_FACTOR, 16 * 1024 * 1024),
+      perMessageDeflate: false,
+    });
+    this.wss.on('connection', (socket, request) => this.accept(socket, request));
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen({ host: this.options.host, port: this.options.port, ipv6Only: false }, () => resolve());
+    });
+    const address = this.http.address();
+    return typeof address === 'object' && address ? address.port : this.options.port;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.connections) socket.close(1001, 'Server shutting down');
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    for (const socket of this.connections) socket.terminate();
+  }
+
+  private accept(socket: WebSocket, request: IncomingMessage): void {
+    const path = (request.url ?? '/').split('?')[0]!.replace(/^\/+/, '');
+    if (path !== this.options.path) {
+      socket.close(1002, 'Invalid path');
+      return;
+    }
+    this.connections.add(socket);
+    const connection = new Connection(socket);
+    const remote = `${request.socket.remoteAddress ?? '?'}:${request.socket.remotePort ?? '?'}`;
+    this.log.debug('client connected', { remote });
+    socket.on('message', (data, isBinary) => void this.onMessage(connection, data, isBinary));
+    socket.on('close', (code) => {
+      this.connections.delete(socket);
+      this.log.debug('client disconnected', { remote, code, sessionId: connection.session });
+    });
+    socket.on('error', (err) => this.log.warn('client socket error', { remote, error: err.message }));
+  }
+
+  private async onMessage(connection: Connection, data: RawData, isBinary: boolean): Promise<void> {
+    const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
+    if (bytes > this.options.maxMessageBytes) {
+      this.log.warn('message over the size limit refused', { bytes, limit: this.options.maxMessageBytes, sessionId: connection.session });
+      connection.send({
+        jsonrpc: '2.0',
+        id: null,
+        error: {
+          code: JsonRpcCode.INVALID_REQUEST,
+          message: `Message of ${bytes} bytes exceeds the limit of ${this.options.maxMessageBytes} bytes`,
+          data: { type: 'MESSAGE_TOO_LARGE' },
+        },
+      });
+      return;
+    }
+    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    void isBinary;
+    let response: JsonRpcResponse | undefined;
+    try {
+      response = await this.dispatcher.processText(text, connection.session);
+    } catch (err) {
+      this.log.error('unexpected failure processing a request', { error: err instanceof Error ? err.stack : String(err) });
+      response = { jsonrpc: '2.0', id: null, error: { code: JsonRpcCode.INTERNAL_ERROR, message: 'Unexpected error while processing method' } };
+    }
+    if (!response) return;
+    const result = response.result;
+    if (!response.error && typeof result === 'object' && result !== null) {
+      const sessionId = (result as { sessionId?: unknown }).sessionId;
+      if (typeof sessionId === 'string' && sessionId !== '') {
+        connection.session = sessionId;
+        this.onSessionBound(sessionId, connection);
+      }
+    }
+    connection.send(response);
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The objects of one media worker, and the requests that reach them.
+ *
+ * The host is transport-agnostic: it takes requests as plain data and hands responses and events
+ * to a `send` function, so the same code runs in a worker process or inside the control process.
+ */
+import { ApiCatalog } from '../api/catalog.js';
+import { allModules } from '../api/modules/index.js';
+import { KurentoError, toErrorBody } from '../errors.js';
+import { implementations } from '../elements/implementations.js';
+import type { MediaObjectImpl } from '../elements/media-object.js';
+import { MediaElementImpl } from '../elements/media-element.js';
+import { MediaPipelineImpl } from '../elements/media-pipeline.js';
+import type { FromWorkerMessage, RequestMessage, WorkerLoad, WorkerRequestMap } from '../ipc/protocol.js';
+
+export class ObjectHost {
+  private readonly objects = new Map<string, MediaObjectImpl>();
+  private readonly catalog = new ApiCatalog(allModules);
+
+  constructor(private readonly send: (message: FromWorkerMessage) => void) {}
+
+  get objectCount(): number {
+    return this.objects.size;
+  }
+
+  /** Handles one request and sends its response. Never throws. */
+  async handle(request: RequestMessage): Promise<void> {
+    try {
+      const result = await this.dispatch(request);
+      this.send({ kind: 'response', id: request.id, result: result ?? null });
+    } catch (err) {
+      this.send({ kind: 'response', id: request.id, error: toErrorBody(err) });
+    }
+  }
+
+  emitEvent(objectId: string, type: string, data: Record<string, unknown>): void {
+    this.send({ kind: 'event', objectId, type, data, timestamp: Date.now() });
+  }
+
+  object(id: string): MediaObjectImpl {
+    const found = this.objects.get(id);
+    if (!found || found.isReleased) throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', `Object '${id}' not found`);
+    return found;
+  }
+
+  /** An element of this worker; a missing one can only be in another pipeline. */
+  element(id: string): MediaElementImpl {
+    const found = this.objects.get(id);
+    if (!(found instanceof MediaElementImpl)) {
+      throw new KurentoError('CONNECT_ERROR', 'Media elements do not share pipeline');
+    }
+    return found;
+  }
+
+  pipeline(id: string): MediaPipelineImpl {
+    const found = this.objects.get(id);
+    if (!(found instanceof MediaPipelineImpl)) throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', `Object '${id}' not found`);
+    return found;
+  }
+
+  /** The catalog default of a property, as the generic accessor returns it. */
+  propertyDefault(className: string, property: string): unknown {
+    const cls = this.catalog.findClass(className);
+    if (!cls) return null;
+    return this.catalog.allProperties(cls).find((p) => p.name === property)?.defaultValue ?? null;
+  }
+
+  load(): WorkerLoad {
+    const usage = process.cpuUsage();
+    return {
+      objects: this.objects.size,
+      rssBytes: process.memoryUsage.rss(),
+      cpuSeconds: (usage.user + usage.system) / 1e6,
+    };
+  }
+
+  /** Releases everything (worker shutdown). */
+  async releaseAll(): Promise<void> {
+    const ids = [...this.objects.keys()].sort((a, b) => b.length - a.length);
+    for (const id of ids) await this.release({ objectId: id });
+  }
+
+  private async dispatch(request: RequestMessage): Promise<unknown> {
+    switch (request.method) {
+      case 'create':
+        return this.create(request.params as WorkerRequestMap['create']['params']);
+      case 'invoke': {
+        const p = request.params as WorkerRequestMap['invoke']['params'];
+        return this.object(p.objectId).invoke(p.kind, p.operation, p.member, p.params);
+      }
+      case 'release':
+        return this.release(request.params as WorkerRequestMap['release']['params']);
+      case 'ping':
+        return this.load();
+    }
+    throw new KurentoError('UNEXPECTED_ERROR', `Unknown worker request '${String(request.method)}'`);
+  }
+
+  private create(params: WorkerRequestMap['create']['params']): null {
+    const Implementation = implementations.get(params.type);
+    if (!Implementation) throw new KurentoError('NOT_IMPLEMENTED', `${params.type} is not implemented yet in Kuroshio`);
+    if (this.objects.has(params.objectId)) throw new KurentoError('UNEXPECTED_ERROR', `Object '${params.objectId}' exists`);
+    const created = new Implementation({
+      id: params.objectId,
+      className: params.type,
+      params: params.params,
+      host: this,
+      pipelineId: params.pipelineId,
+      ...(params.parentId !== undefined ? { parentId: params.parentId } : {}),
+    });
+    this.objects.set(params.objectId, created);
+    return null;
+  }
+
+  private async release(params: WorkerRequestMap['release']['params']): Promise<null> {
+    const found = this.objects.get(params.objectId);
+    if (!found) return null;
+    this.objects.delete(params.objectId);
+    await found.release();
+    return null;
+  }
+}
