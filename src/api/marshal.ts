@@ -202,6 +202,11 @@ export class Marshaller {
       const v = value[field.name];
       if (v !== undefined) out[field.name] = this.encodeValue(field.type, v, struct.module);
     }
+    // Fields beyond the description are Kuroshio's extensions (e.g. drop counters in statistics).
+    // Both official clients build complex values from the fields they know and ignore the rest.
+    for (const [key, v] of Object.entries(value)) {
+      if (!(key in out) && key !== '__module__' && v !== undefined) out[key] = v as JsonValue;
+    }
     return out;
   }
 

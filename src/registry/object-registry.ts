@@ -79,6 +79,8 @@ export class ObjectRegistry extends TypedEmitter<ObjectRegistryEvents> {
 
   /** A session lets go of an object and its descendants; those no session holds any more die. */
   unref(sessionId: string, object: RemoteObject): void {
+    // No session holds the ServerManager: letting go of it must not make it look abandoned.
+    if (object === this.permanent) return;
     const dead = new Set<RemoteObject>();
     this.unrefInto(sessionId, object, dead);
     this.bury(dead);

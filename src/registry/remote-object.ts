@@ -29,6 +29,16 @@ export class RemoteObject {
     return this.worker ? this : undefined;
   }
 
+  /**
+   * The tags ordered by key, as KMS reports them in `getTags` and in events: it keeps them in a
+   * std::map, whose string keys compare byte by byte.
+   */
+  sortedTags(): Array<{ key: string; value: string }> {
+    return [...this.tags]
+      .sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+      .map(([key, value]) => ({ key, value }));
+  }
+
   /** This object and all its descendants, children before parents. */
   descendantsFirst(): RemoteObject[] {
     const out: RemoteObject[] = [];

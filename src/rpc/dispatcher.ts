@@ -45,14 +45,25 @@ export class RpcDispatcher {
     this.methods.set(name, handler);
   }
 
+  /** Parses one text frame: the message, or the response to send when it is not JSON. */
+  parse(text: string): { message: unknown } | { response: JsonRpcResponse } {
+    try {
+      return { message: JSON.parse(text) as unknown };
+    } catch {
+      // Not JSON: the parser's detail is of no use to the client, which gets the standard error.
+      return { response: { jsonrpc: '2.0', id: null, error: { code: JsonRpcCode.PARSE_ERROR, message: 'Parse error.' } } };
+    }
+  }
+
   /** Handles one text frame. Returns the response to send, if any. */
   async processText(text: string, connectionSession: string | undefined): Promise<JsonRpcResponse | undefined> {
-    let message: unknown;
-    try {
-      message = JSON.parse(text);
-    } catch {
-      return { jsonrpc: '2.0', id: null, error: { code: JsonRpcCode.PARSE_ERROR, message: 'Parse error.' } };
-    }
+    const parsed = this.parse(text);
+    if ('response' in parsed) return parsed.response;
+    return this.processMessage(parsed.message, connectionSession);
+  }
+
+  /** Handles one parsed frame received on a connection bound to `connectionSession`, if any. */
+  async processMessage(message: unknown, connectionSession: string | undefined): Promise<JsonRpcResponse | undefined> {
     if (connectionSession !== undefined) injectSession(message, connectionSession);
     return this.process(message);
   }

@@ -131,7 +131,7 @@ export function registerKurentoMethods(dispatcher: RpcDispatcher, server: MediaS
     const responses: JsonRpcResponse[] = [];
     for (let i = 0; i < operations.length; i++) {
       const operation = isObject(operations[i]) ? (operations[i] as RequestParams) : {};
-      if (operation.id !== i) {
+      if (transactionIndex(operation.id) !== i) {
         throw new KurentoError('MALFORMED_TRANSACTION', `Id of request '${i}' should be '${i}'`);
       }
       const opParams = isObject(operation.params) ? operation.params : {};
@@ -146,6 +146,18 @@ export function registerKurentoMethods(dispatcher: RpcDispatcher, server: MediaS
   });
 }
 
+/**
+ * An operation's id read as KMS reads it, as an unsigned integer the jsoncpp way: a missing or
+ * null id is 0, a boolean 0 or 1, an integral number itself; anything else (strings included)
+ * has no index.
+ */
+function transactionIndex(id: unknown): number | undefined {
+  if (id === undefined || id === null) return 0;
+  if (typeof id === 'boolean') return id ? 1 : 0;
+  if (typeof id === 'number' && Number.isInteger(id) && id >= 0 && id <= 0xffffffff) return id;
+  return undefined;
+}
+
 /** Replaces every `"newref:<i>"` string (at any depth) with the value of operation i's result. */
 function resolveNewRefs(value: unknown, responses: readonly JsonRpcResponse[]): unknown {
   if (typeof value === 'string') {
@@ -153,8 +165,9 @@ function resolveNewRefs(value: unknown, responses: readonly JsonRpcResponse[]): 
     const index = Number.parseInt(value.slice(NEW_REF.length), 10);
     if (Number.isNaN(index)) throw new KurentoError('MALFORMED_TRANSACTION', `Invalid index of newref '${value.slice(NEW_REF.length)}'`);
     const result = responses[index]?.result;
-    if (!isObject(result) || !('value' in result)) throw new KurentoError('MALFORMED_TRANSACTION', `Result not found on request ${index}`);
-    return result.value;
+    if (!isObject(result)) throw new KurentoError('MALFORMED_TRANSACTION', `Result not found on request ${index}`);
+    // A result without a value (keepAlive, release, ...) is referenced as null, as in KMS.
+    return result.value ?? null;
   }
   if (Array.isArray(value)) return value.map((v) => resolveNewRefs(v, responses));
   if (isObject(value)) {

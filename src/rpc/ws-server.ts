@@ -1,7 +1,8 @@
 /**
  * The WebSocket endpoint (`ws://host:port/kurento`): checks the path, enforces the message size
  * limit, and runs each text frame through the dispatcher. A connection is bound to the session of
- * the last response that carried one; that is where the session's events go.
+ * the last response that carried one; that is where the session's events go. Requests of one
+ * connection run concurrently, except around those that may change that binding.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
@@ -22,6 +23,10 @@ const HARD_LIMIT_FACTOR = 16;
 
 class Connection implements ClientConnection {
   session: string | undefined;
+  /** Requests started and not finished yet. */
+  private readonly running = new Set<Promise<void>>();
+  /** The last exclusive request (see `schedule`); later requests start after it. */
+  private lastExclusive: Promise<void> = Promise.resolve();
 
   constructor(private readonly socket: WebSocket) {}
 
@@ -36,6 +41,34 @@ class Connection implements ClientConnection {
   send(message: object): void {
     if (this.isOpen) this.socket.send(JSON.stringify(message));
   }
+
+  /**
+   * Runs one request of this connection. KMS handles a connection's requests strictly one at a
+   * time; Kuroshio lets them run concurrently, so that one slow or stuck media worker does not
+   * stall the other pipelines an application drives over the same socket, nor its pings. What
+   * must stay in order is the session binding: an *exclusive* request (one that may bind the
+   * connection to a session: it arrived while the connection had none, or it names another one)
+   * waits for every earlier request, and every later request waits for it — so a burst of
+   * requests on a fresh socket shares the session the first one opened, as with KMS.
+   */
+  schedule(exclusive: boolean, task: () => Promise<void>, onFailure: (err: unknown) => void): void {
+    const after = exclusive ? Promise.all([this.lastExclusive, ...this.running]) : this.lastExclusive;
+    // A failed task is logged and does not block the requests waiting for it.
+    const run = after.then(task).catch(onFailure);
+    this.running.add(run);
+    void run.then(() => this.running.delete(run));
+    if (exclusive) this.lastExclusive = run;
+  }
+}
+
+/** True when the request names a session other than `bound` (or the connection has none). */
+function mayRebind(message: unknown, bound: string | undefined): boolean {
+  if (bound === undefined) return true;
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) return false;
+  const params = (message as { params?: unknown }).params;
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) return false;
+  const named = (params as { sessionId?: unknown }).sessionId;
+  return named !== undefined && named !== bound;
 }
 
 export class KurentoWsServer {
@@ -58,6 +91,8 @@ export class KurentoWsServer {
       perMessageDeflate: false,
     });
     this.wss.on('connection', (socket, request) => this.accept(socket, request));
+    // The HTTP server's errors (a port in use) are reported by `listen`; ws repeats them here.
+    this.wss.on('error', (err) => this.log.debug('websocket server error', { error: err.message }));
   }
 
   async listen(): Promise<number> {
@@ -86,7 +121,7 @@ export class KurentoWsServer {
     const connection = new Connection(socket);
     const remote = `${request.socket.remoteAddress ?? '?'}:${request.socket.remotePort ?? '?'}`;
     this.log.debug('client connected', { remote });
-    socket.on('message', (data, isBinary) => void this.onMessage(connection, data, isBinary));
+    socket.on('message', (data) => this.receive(connection, data, remote));
     socket.on('close', (code) => {
       this.connections.delete(socket);
       this.log.debug('client disconnected', { remote, code, sessionId: connection.session });
@@ -94,7 +129,8 @@ export class KurentoWsServer {
     socket.on('error', (err) => this.log.warn('client socket error', { remote, error: err.message }));
   }
 
-  private async onMessage(connection: Connection, data: RawData, isBinary: boolean): Promise<void> {
+  /** Takes one frame off the socket: refuses it, or schedules it (see `Connection.schedule`). */
+  private receive(connection: Connection, data: RawData, remote: string): void {
     const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
     if (bytes > this.options.maxMessageBytes) {
       this.log.warn('message over the size limit refused', { bytes, limit: this.options.maxMessageBytes, sessionId: connection.session });
@@ -109,11 +145,25 @@ export class KurentoWsServer {
       });
       return;
     }
+    // Binary frames are read as text too, as KMS does.
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
-    void isBinary;
+    const parsed = this.dispatcher.parse(text);
+    if ('response' in parsed) {
+      connection.send(parsed.response);
+      return;
+    }
+    connection.schedule(
+      mayRebind(parsed.message, connection.session),
+      () => this.handle(connection, parsed.message),
+      (err) => this.log.error('failure handling a message', { remote, error: err instanceof Error ? err.stack : String(err) }),
+    );
+  }
+
+  private async handle(connection: Connection, message: unknown): Promise<void> {
     let response: JsonRpcResponse | undefined;
     try {
-      response = await this.dispatcher.processText(text, connection.session);
+      // The session is read now, not on arrival: an exclusive request before may have changed it.
+      response = await this.dispatcher.processMessage(message, connection.session);
     } catch (err) {
       this.log.error('unexpected failure processing a request', { error: err instanceof Error ? err.stack : String(err) });
       response = { jsonrpc: '2.0', id: null, error: { code: JsonRpcCode.INTERNAL_ERROR, message: 'Unexpected error while processing method' } };

@@ -5,8 +5,9 @@
  */
 
 export class RequestCache<Response> {
+  /** In insertion order, which is expiry order (one TTL for all): `sweep` relies on it. */
   private readonly entries = new Map<string, { response: Response; expires: number }>();
-  private lastSweep = 0;
+  private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly ttlMs: number) {}
 
@@ -31,17 +32,38 @@ export class RequestCache<Response> {
     const key = RequestCache.key(sessionId, requestId);
     const existing = this.entries.get(key);
     if (existing && existing.expires > now) return;
+    // Re-inserting (rather than overwriting an expired entry in place) keeps expiry order.
+    this.entries.delete(key);
     this.entries.set(key, { response, expires: now + this.ttlMs });
+    this.armSweep(now);
   }
 
   get size(): number {
     return this.entries.size;
   }
 
-  /** Drops expired entries, at most once per TTL, so memory follows the request rate. */
+  /** Drops expired entries, oldest first, stopping at the first live one: cheap enough for every put. */
   private sweep(now: number): void {
-    if (now - this.lastSweep < this.ttlMs) return;
-    this.lastSweep = now;
-    for (const [key, entry] of this.entries) if (entry.expires <= now) this.entries.delete(key);
+    for (const [key, entry] of this.entries) {
+      if (entry.expires > now) break;
+      this.entries.delete(key);
+    }
+  }
+
+  /**
+   * Expired entries must also go when no further request comes to sweep them (a burst, then
+   * silence): a timer follows the oldest entry, at most every tenth of the TTL.
+   */
+  private armSweep(now: number): void {
+    if (this.sweepTimer) return;
+    const oldest = this.entries.values().next();
+    if (oldest.done) return;
+    this.sweepTimer = setTimeout(() => {
+      this.sweepTimer = undefined;
+      const at = Date.now();
+      this.sweep(at);
+      this.armSweep(at);
+    }, Math.max(oldest.value.expires - now, this.ttlMs / 10));
+    this.sweepTimer.unref();
   }
 }

@@ -40,6 +40,8 @@ export class Session {
 
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
+  /** The session each connection was last bound to. */
+  private readonly boundSession = new WeakMap<ClientConnection, string>();
   /** Which sessions subscribed to something on an object, for event fan-out. */
   private readonly subscribersByObject = new Map<string, Set<Session>>();
 
@@ -70,8 +72,18 @@ export class SessionStore {
     return session;
   }
 
-  /** Binds a connection to a session: the session's events go there from now on. */
+  /**
+   * Binds a connection to a session: the session's events go there from now on. As in KMS, a
+   * connection carries one session at a time, so the session it carried before (if another)
+   * is left without a connection and its events are dropped until something binds it again.
+   */
   bind(id: string, connection: ClientConnection): void {
+    const previous = this.boundSession.get(connection);
+    if (previous !== undefined && previous !== id) {
+      const old = this.sessions.get(previous);
+      if (old?.connection === connection) old.connection = undefined;
+    }
+    this.boundSession.set(connection, id);
     const session = this.sessions.get(id);
     if (session) session.connection = connection;
   }

@@ -6,10 +6,15 @@ import WebSocket from 'ws';
 
 export type Message = Record<string, any>;
 
+/**
+ * Request ids are unique across every client of the test process: KMS caches responses by
+ * (session, request id), so two sockets sharing a session must never reuse each other's ids.
+ */
+let nextRequestId = 1;
+
 export class RawClient {
   readonly received: Message[] = [];
   private readonly socket: WebSocket;
-  private nextId = 1;
   private waiters = new Set<{ predicate: (m: Message) => boolean; resolve: (m: Message) => void }>();
   readonly opened: Promise<void>;
   readonly closed: Promise<{ code: number; reason: string }>;
@@ -49,13 +54,34 @@ export class RawClient {
   }
 
   /** Sends a request with a fresh numeric id (or the one given) and waits for its response. */
-  async request(method: string, params?: Message, id?: number | string, timeoutMs = 10_000): Promise<Message> {
-    const requestId = id ?? this.nextId++;
+  async request(method: string, params?: Message, id?: number | string | boolean, timeoutMs = 10_000): Promise<Message> {
+    const requestId = id ?? nextRequestId++;
     const message: Message = { jsonrpc: '2.0', method, id: requestId };
     if (params !== undefined) message.params = params;
     const response = this.waitFor((m) => m.id === requestId && (m.result !== undefined || m.error !== undefined), timeoutMs);
     this.send(message);
     return response;
+  }
+
+  /** Sends a notification: a request without an id. */
+  notify(method: string, params?: Message): void {
+    const message: Message = { jsonrpc: '2.0', method };
+    if (params !== undefined) message.params = params;
+    this.send(message);
+  }
+
+  /** Resolves with the next message that is a response (has `result` or `error`). */
+  nextResponse(timeoutMs = 10_000): Promise<Message> {
+    return this.waitFor((m) => 'result' in m || 'error' in m, timeoutMs);
+  }
+
+  /**
+   * A ping round trip. The server writes to a socket in order, so once the pong is here,
+   * everything the server sent this client before handling the ping has been received too.
+   */
+  async barrier(): Promise<void> {
+    const pong = await this.request('ping');
+    if (pong.result?.value !== 'pong') throw new Error(`unexpected ping answer: ${JSON.stringify(pong)}`);
   }
 
   /** Like `request`, but fails the test when the server answers with an error. */
@@ -102,5 +128,11 @@ export class RawClient {
 
   close(): void {
     this.socket.close();
+  }
+
+  /** Closes the socket and waits until the server has acknowledged the close. */
+  async closeAndWait(): Promise<void> {
+    this.socket.close();
+    await this.closed;
   }
 }
