@@ -30,7 +30,7 @@ export class EventRouter {
   private buildData(object: RemoteObject, type: string, fields: Record<string, unknown>, timestamp: number): Record<string, unknown> {
     const info = this.catalog.findEvent(type);
     const tags = object.sendTagsInEvents
-      ? [...object.tags].map(([key, value]) => ({ __module__: 'kurento', __type__: 'Tag', key, value }))
+      ? object.sortedTags().map((tag) => ({ __module__: 'kurento', __type__: 'Tag', ...tag }))
       : [];
     const data: Record<string, unknown> = {};
     if (!info) {

@@ -30,7 +30,8 @@ export type LocalOperation = (target: RemoteObject, params: Params, sessionId: s
 export function mediaObjectOperations(): Map<string, LocalOperation> {
   return new Map<string, LocalOperation>([
     ['getId', (o) => o.id],
-    ['getName', (o) => o.name],
+    // KMS answers the id for an empty name (MediaObjectImpl::getName falls back to it).
+    ['getName', (o) => (o.name === '' ? o.id : o.name)],
     ['setName', (o, p) => {
       o.name = p.name as string;
       return null;
@@ -57,7 +58,7 @@ export function mediaObjectOperations(): Map<string, LocalOperation> {
       if (value === undefined) throw new KurentoError('MEDIA_OBJECT_TAG_KEY_NOT_FOUND', `Tag key not found: ${String(p.key)}`);
       return value;
     }],
-    ['getTags', (o) => [...o.tags].map(([key, value]) => ({ key, value }))],
+    ['getTags', (o) => o.sortedTags()],
   ]);
 }
 

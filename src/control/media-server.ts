@@ -109,6 +109,7 @@ export class MediaServer {
     if (parent) worker.elements++;
     else worker.pipelines++;
     this.registry.add(new RemoteObject(id, cls, parent, worker), sessionId);
+    if (!parent) this.log.debug('pipeline placed', { pipelineId: id, worker: worker.index, pid: worker.pid });
     this.events.deliver(this.serverManager, 'ObjectCreated', { object: id });
     return id;
   }
@@ -179,6 +180,10 @@ export class MediaServer {
   async unref(sessionId: string, objectId: string): Promise<void> {
     const target = this.registry.find(objectId);
     if (!target) return;
+    // As in KMS (MediaSet::unref), the session also loses its subscriptions to the object and
+    // its descendants, even when other sessions keep them alive.
+    const session = this.sessions.get(sessionId);
+    if (session) for (const o of target.descendantsFirst()) this.sessions.dropObjectFor(session, o.id);
     await this.releaseAndWait(() => this.registry.unref(sessionId, target));
   }
 

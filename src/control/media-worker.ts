@@ -12,15 +12,31 @@ import { TypedEmitter } from '../typed-emitter.js';
 
 const WORKER_ENTRY = fileURLToPath(new URL('../worker/main.js', import.meta.url));
 
+/**
+ * A worker that has not said `ready` by then is killed (and replaced by the pool): a worker hung
+ * at boot would otherwise hold every `create` placed on it forever.
+ */
+const START_TIMEOUT_MS = 15_000;
+
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
 }
 
+export interface WorkerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** False for a crash or a kill; true when the control process asked the worker to end. */
+  expected: boolean;
+  /** Whether the worker had become ready before it ended. */
+  wasReady: boolean;
+  /** Milliseconds between `ready` and the end (0 if it never became ready). */
+  readyForMs: number;
+}
+
 export interface MediaWorkerEvents {
   event: [EventMessage];
-  /** The process ended; `expected` is false for a crash or a kill. */
-  exit: [{ code: number | null; signal: NodeJS.Signals | null; expected: boolean }];
+  exit: [WorkerExit];
 }
 
 export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
@@ -34,11 +50,14 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
   private nextId = 1;
   private closing = false;
   private alive = true;
+  private readyAt: number | undefined;
+  private readonly startTimer: NodeJS.Timeout;
   readonly ready: Promise<void>;
 
   constructor(index: number, env: NodeJS.ProcessEnv, private readonly log: Logger) {
     super();
     this.index = index;
+    const startedAt = Date.now();
     this.child = fork(WORKER_ENTRY, [], {
       serialization: 'advanced',
       env,
@@ -50,20 +69,28 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
       markReady = resolve;
       failReady = reject;
     });
+    // Callers that never await `ready` (a worker that dies at boot) must not leave an unhandled rejection.
+    this.ready.catch(() => undefined);
+    this.startTimer = setTimeout(() => {
+      this.log.error('media worker did not start in time; killing it', { worker: index, pid: this.child.pid, timeoutMs: START_TIMEOUT_MS });
+      this.child.kill('SIGKILL');
+    }, START_TIMEOUT_MS);
+    this.startTimer.unref();
     this.child.on('message', (message: FromWorkerMessage) => {
-      if (message.kind === 'ready') markReady();
-      else if (message.kind === 'response') this.settle(message.id, message.result, message.error);
+      if (message.kind === 'ready') {
+        clearTimeout(this.startTimer);
+        this.readyAt = Date.now();
+        this.log.debug('media worker started', { worker: index, workerPid: this.child.pid, bootMs: this.readyAt - startedAt });
+        markReady();
+      } else if (message.kind === 'response') this.settle(message.id, message.result, message.error);
       else this.emit('event', message);
     });
-    this.child.on('error', (err) => this.log.error('media worker process error', { worker: index, error: err.message }));
-    this.child.on('exit', (code, signal) => {
-      this.alive = false;
-      failReady(new Error(`media worker ${index} exited before it was ready`));
-      const failure = new KurentoError('UNEXPECTED_ERROR', `Media worker ${index} died while processing the request`);
-      for (const p of this.pending.values()) p.reject(failure);
-      this.pending.clear();
-      this.emit('exit', { code, signal, expected: this.closing });
+    this.child.on('error', (err) => {
+      this.log.error('media worker process error', { worker: index, error: err.message });
+      // A fork that failed (no pid: EAGAIN, ENOMEM) may never emit 'exit'; treat it as one.
+      if (this.child.pid === undefined) this.onExit(null, null, failReady);
     });
+    this.child.on('exit', (code, signal) => this.onExit(code, signal, failReady));
   }
 
   get pid(): number | undefined {
@@ -72,6 +99,11 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
 
   get isAlive(): boolean {
     return this.alive;
+  }
+
+  /** Alive and past its boot: requests are answered without waiting. */
+  get isReady(): boolean {
+    return this.alive && this.readyAt !== undefined;
   }
 
   request<M extends WorkerMethod>(method: M, params: WorkerRequestMap[M]['params']): Promise<WorkerRequestMap[M]['result']> {
@@ -90,11 +122,26 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
   async close(graceMs = 5000): Promise<void> {
     if (!this.alive) return;
     this.closing = true;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.disconnect();
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    const exited = new Promise<void>((resolve) => this.once('exit', () => resolve()));
+    if (this.child.connected) this.child.disconnect();
+    const timer = setTimeout(() => {
+      this.log.warn('media worker did not end in time; killing it', { worker: this.index, pid: this.child.pid, graceMs });
+      this.child.kill('SIGKILL');
+    }, graceMs);
     await exited;
     clearTimeout(timer);
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null, failReady: (err: Error) => void): void {
+    if (!this.alive) return;
+    this.alive = false;
+    clearTimeout(this.startTimer);
+    failReady(new KurentoError('UNEXPECTED_ERROR', `Media worker ${this.index} exited before it was ready`));
+    const failure = new KurentoError('UNEXPECTED_ERROR', `Media worker ${this.index} died while processing the request`);
+    for (const p of this.pending.values()) p.reject(failure);
+    this.pending.clear();
+    const readyAt = this.readyAt;
+    this.emit('exit', { code, signal, expected: this.closing, wasReady: readyAt !== undefined, readyForMs: readyAt === undefined ? 0 : Date.now() - readyAt });
   }
 
   private settle(id: number, result: unknown, error: RpcErrorBody | undefined): void {

@@ -3,6 +3,7 @@
  * process; the worker exits when that channel closes, so an orphaned worker never lingers.
  */
 import type { FromWorkerMessage, ToWorkerMessage } from '../ipc/protocol.js';
+import { DEFAULT_CONFIG, type ServerConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { ObjectHost } from './object-host.js';
 
@@ -12,15 +13,48 @@ function send(message: FromWorkerMessage): void {
   if (process.connected) process.send?.(message);
 }
 
-const host = new ObjectHost(send);
+const config: ServerConfig = process.env.KUROSHIO_CONFIG ? { ...DEFAULT_CONFIG, ...(JSON.parse(process.env.KUROSHIO_CONFIG) as Partial<ServerConfig>) } : DEFAULT_CONFIG;
+const host = new ObjectHost(send, config);
 
 process.on('message', (message: ToWorkerMessage) => {
   void host.handle(message);
 });
 
-process.on('disconnect', () => {
-  void host.releaseAll().finally(() => process.exit(0));
-});
+/** Longer than this and an orphaned worker ends anyway: no control process is left to kill it. */
+const RELEASE_ALL_TIMEOUT_MS = 4_000;
+let shuttingDown = false;
+
+/** The control process closed the channel (shutdown) or died: release the media and end. */
+function shutdown(): void {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  setTimeout(() => {
+    log.error('media worker did not release its objects in time; exiting', { timeoutMs: RELEASE_ALL_TIMEOUT_MS });
+    process.exit(1);
+  }, RELEASE_ALL_TIMEOUT_MS).unref();
+  host.releaseAll().then(
+    (failures) => {
+      for (const { objectId, error } of failures) log.error('releasing an object at shutdown failed', { objectId, error: error.message });
+      process.exit(failures.length === 0 ? 0 : 1);
+    },
+    (err: Error) => {
+      log.error('releasing objects at shutdown failed', { error: err.stack ?? err.message });
+      process.exit(1);
+    },
+  );
+}
+
+process.on('disconnect', shutdown);
+// The channel may have closed while this module was still loading (the control process died
+// meanwhile): `disconnect` was then emitted before anyone listened for it.
+if (!process.connected) shutdown();
+
+// The log is stderr, a pipe to whoever runs the server. When that reader goes away every write
+// fails with EPIPE; unhandled, each failure would reach the uncaughtException handler below,
+// whose log line fails again on the next tick — a loop that never yields to the event loop, so
+// not even `disconnect` could end the worker. With stderr gone nothing can be logged any more:
+// the error is dropped on purpose and the worker keeps serving.
+process.stderr.on('error', () => undefined);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   // The control process ends workers through the IPC channel; a terminal's Ctrl-C reaches the
@@ -38,5 +72,7 @@ process.on('unhandledRejection', (reason) => {
   log.error('unhandled rejection in media worker', { error: reason instanceof Error ? (reason.stack ?? reason.message) : String(reason) });
 });
 
-send({ kind: 'ready', pid: process.pid });
+// Logged before `ready` is sent: the control process logs that it is listening only once every
+// worker is ready, so whoever reads the shared stderr sees each worker's line first.
 log.debug('media worker ready', { pid: process.pid });
+send({ kind: 'ready', pid: process.pid });

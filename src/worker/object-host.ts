@@ -5,6 +5,7 @@
  * to a `send` function, so the same code runs in a worker process or inside the control process.
  */
 import { ApiCatalog } from '../api/catalog.js';
+import { DEFAULT_CONFIG, type ServerConfig } from '../config.js';
 import { allModules } from '../api/modules/index.js';
 import { KurentoError, toErrorBody } from '../errors.js';
 import { implementations } from '../elements/implementations.js';
@@ -17,7 +18,11 @@ export class ObjectHost {
   private readonly objects = new Map<string, MediaObjectImpl>();
   private readonly catalog = new ApiCatalog(allModules);
 
-  constructor(private readonly send: (message: FromWorkerMessage) => void) {}
+  constructor(
+    private readonly send: (message: FromWorkerMessage) => void,
+    /** The server configuration (port range, ICE defaults, ...). */
+    readonly config: ServerConfig = DEFAULT_CONFIG,
+  ) {}
 
   get objectCount(): number {
     return this.objects.size;
@@ -74,10 +79,21 @@ export class ObjectHost {
     };
   }
 
-  /** Releases everything (worker shutdown). */
-  async releaseAll(): Promise<void> {
+  /**
+   * Releases everything (worker shutdown), children first (their ids extend their parent's). One
+   * failure does not keep the other objects' media alive: failures are returned for the caller to log.
+   */
+  async releaseAll(): Promise<{ objectId: string; error: Error }[]> {
     const ids = [...this.objects.keys()].sort((a, b) => b.length - a.length);
-    for (const id of ids) await this.release({ objectId: id });
+    const failures: { objectId: string; error: Error }[] = [];
+    for (const id of ids) {
+      try {
+        await this.release({ objectId: id });
+      } catch (err) {
+        failures.push({ objectId: id, error: err instanceof Error ? err : new Error(String(err)) });
+      }
+    }
+    return failures;
   }
 
   private async dispatch(request: RequestMessage): Promise<unknown> {
