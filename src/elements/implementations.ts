@@ -5,10 +5,12 @@
 import type { MediaObjectImpl, ObjectInit } from './media-object.js';
 import { MediaPipelineImpl } from './media-pipeline.js';
 import { PassThroughImpl } from './pass-through.js';
+import { WebRtcEndpointImpl } from './webrtc-endpoint.js';
 
 export type ImplementationClass = new (init: ObjectInit) => MediaObjectImpl;
 
 export const implementations: ReadonlyMap<string, ImplementationClass> = new Map<string, ImplementationClass>([
   ['MediaPipeline', MediaPipelineImpl],
   ['PassThrough', PassThroughImpl],
+  ['WebRtcEndpoint', WebRtcEndpointImpl],
 ]);

@@ -7,8 +7,10 @@
  */
 import { KurentoError } from '../errors.js';
 import { renderDot } from '../media/dot.js';
+import { FlowDetector } from '../media/flow-detector.js';
 import { PadSet, SinkPad, SourcePad, link, unlink, type Link } from '../media/pads.js';
-import { ALL_MEDIA_KINDS, DEFAULT_DESCRIPTION, type MediaFlowState, type MediaKind } from '../media/types.js';
+import type { CodecDescription, MediaUnit } from '../media/rtp-media.js';
+import { ALL_MEDIA_KINDS, DEFAULT_DESCRIPTION, type MediaKind } from '../media/types.js';
 import { MediaObjectImpl, type ObjectInit, type Params } from './media-object.js';
 import type { MediaPipelineImpl } from './media-pipeline.js';
 
@@ -47,8 +49,8 @@ export class MediaElementImpl extends MediaObjectImpl {
   readonly pipeline: MediaPipelineImpl;
   protected readonly sources = new PadSet<ElementPadSource, MediaElementImpl>((k, d) => new SourcePad(this, k, d));
   protected readonly sinks = new PadSet<ElementPadSink, MediaElementImpl>((k, d) => new SinkPad(this, k, d));
-  private readonly flowIn = new Map<string, MediaFlowState>();
-  private readonly flowOut = new Map<string, MediaFlowState>();
+  private readonly flowIn = new Map<string, FlowDetector>();
+  private readonly flowOut = new Map<string, FlowDetector>();
   protected readonly transcoding = new Map<string, boolean>();
   protected audioFormat: Params | undefined;
   protected videoFormat: Params | undefined;
@@ -141,38 +143,122 @@ export class MediaElementImpl extends MediaObjectImpl {
   }
 
   isMediaFlowingIn(params: Params): boolean {
-    return this.flowIn.get(this.flowKey(params.mediaType as MediaKind, params.sinkMediaDescription as string)) === 'FLOWING';
+    return this.flowIn.get(this.flowKey(params.mediaType as MediaKind, params.sinkMediaDescription as string))?.flowing === true;
   }
 
   isMediaFlowingOut(params: Params): boolean {
-    return this.flowOut.get(this.flowKey(params.mediaType as MediaKind, params.sourceMediaDescription as string)) === 'FLOWING';
+    return this.flowOut.get(this.flowKey(params.mediaType as MediaKind, params.sourceMediaDescription as string))?.flowing === true;
   }
 
   isMediaTranscoding(params: Params): boolean {
     return this.transcoding.get(this.flowKey(params.mediaType as MediaKind, params.binName as string)) === true;
   }
 
-  // ---- media plane hooks ----------------------------------------------------------------------
+  // ---- media plane ----------------------------------------------------------------------------
+  //
+  // Downstream: an element pushes media out of a source pad with `pushMedia`; every linked sink
+  // pad receives it through `acceptMedia`. Upstream: a sink asks for a keyframe with
+  // `askUpstreamForKeyframe` or states the bitrate it can take with `setWantedBitrate`; the request
+  // reaches the element owning the linked source pad (`onKeyframeRequest`, `onBitrateRequest`).
+  // The defaults below make an element a pass-through; endpoints and filters override them.
 
-  /** Called on both ends when a link is made; elements start feeding or consuming media here. */
-  protected onLinked(_edge: ElementLink): void {}
+  /** Sends media out of a source pad to every linked sink. */
+  protected pushMedia(pad: ElementPadSource, unit: MediaUnit): void {
+    for (const edge of pad.links) edge.sink.owner.acceptMedia(edge.sink, unit);
+  }
+
+  /** Media arriving at one of this element's sink pads. */
+  acceptMedia(pad: ElementPadSink, unit: MediaUnit): void {
+    this.markFlowIn(pad.kind, pad.description);
+    const out = this.sources.find(pad.kind, pad.description);
+    if (!out || out.links.size === 0) return;
+    this.markFlowOut(out.kind, out.description);
+    this.pushMedia(out, unit);
+  }
+
+  /** Asks whoever feeds this sink pad for a keyframe. */
+  protected askUpstreamForKeyframe(pad: ElementPadSink): void {
+    const edge = pad.link;
+    if (edge) edge.source.owner.onKeyframeRequest(edge.source);
+  }
+
+  /** A sink downstream wants a keyframe from this source pad. */
+  onKeyframeRequest(pad: ElementPadSource): void {
+    const input = this.sinks.find(pad.kind, pad.description);
+    if (input) this.askUpstreamForKeyframe(input);
+  }
+
+  /** States the bitrate (bits/s, 0 = no limit) this sink pad can take from its source. */
+  protected setWantedBitrate(pad: ElementPadSink, bitsPerSecond: number): void {
+    const edge = pad.link;
+    if (!edge || edge.wantedBitrate === bitsPerSecond) return;
+    edge.wantedBitrate = bitsPerSecond;
+    edge.source.owner.onBitrateRequest(edge.source);
+  }
+
+  /** The lowest bitrate the sinks of a source pad can take (0 when none states a limit). */
+  protected wantedBitrate(pad: ElementPadSource): number {
+    let lowest = 0;
+    for (const edge of pad.links) {
+      if (edge.wantedBitrate > 0 && (lowest === 0 || edge.wantedBitrate < lowest)) lowest = edge.wantedBitrate;
+    }
+    return lowest;
+  }
+
+  /** The sinks of a source pad changed what they can take; a pass-through passes it upstream. */
+  onBitrateRequest(pad: ElementPadSource): void {
+    const input = this.sinks.find(pad.kind, pad.description);
+    if (input) this.setWantedBitrate(input, this.wantedBitrate(pad));
+  }
+
+  /** Called on both ends when a link is made. A new video sink gets a keyframe at once. */
+  protected onLinked(edge: ElementLink): void {
+    if (edge.source.owner === this && edge.kind === 'VIDEO') this.onKeyframeRequest(edge.source);
+  }
 
   /** Called on both ends before a link is removed; elements stop media and free what it used. */
-  protected onUnlinked(_edge: ElementLink): void {}
+  protected onUnlinked(edge: ElementLink): void {
+    if (edge.source.owner === this && edge.wantedBitrate > 0) {
+      edge.wantedBitrate = 0;
+      queueMicrotask(() => {
+        if (!this.isReleased) this.onBitrateRequest(edge.source);
+      });
+    }
+  }
+
+  /**
+   * Codecs of the media this element sends out of a source pad, best first; empty when unknown.
+   * A pass-through sends what it receives.
+   */
+  producedCodecs(pad: ElementPadSource): CodecDescription[] {
+    const input = this.sinks.find(pad.kind, pad.description);
+    return input ? this.upstreamCodecs(input) : [];
+  }
+
+  /** Codecs the element feeding a sink pad sends; empty when nothing feeds it. */
+  protected upstreamCodecs(pad: ElementPadSink): CodecDescription[] {
+    const edge = pad.link;
+    return edge && edge.source.owner !== this ? edge.source.owner.producedCodecs(edge.source) : [];
+  }
 
   /** Statistics of this element; endpoints add their RTP statistics. */
   protected collectStats(_kind: MediaKind | undefined): StatsEntry[] {
     return [{ __type__: 'ElementStats', id: this.id, type: 'element', timestampMillis: Date.now(), inputLatency: [] }];
   }
 
-  /** Records a change of incoming media flow and raises MediaFlowInStateChanged. */
-  protected setFlowIn(pad: ElementPadSink, state: MediaFlowState): void {
-    this.updateFlow(this.flowIn, 'MediaFlowInStateChanged', pad.kind, pad.description, pad.name, state);
+  /** Counts incoming media for flow detection (MediaFlowInStateChanged). */
+  protected markFlowIn(kind: MediaKind, description: string): void {
+    if (kind !== 'DATA') this.detector(this.flowIn, 'MediaFlowInStateChanged', kind, description, `sink_${kind.toLowerCase()}_${description}`).mark();
   }
 
-  /** Records a change of outgoing media flow and raises MediaFlowOutStateChanged. */
-  protected setFlowOut(pad: ElementPadSource, state: MediaFlowState): void {
-    this.updateFlow(this.flowOut, 'MediaFlowOutStateChanged', pad.kind, pad.description, pad.name, state);
+  /** Counts outgoing media for flow detection (MediaFlowOutStateChanged). */
+  protected markFlowOut(kind: MediaKind, description: string): void {
+    if (kind !== 'DATA') this.detector(this.flowOut, 'MediaFlowOutStateChanged', kind, description, `src_${kind.toLowerCase()}_${description}`).mark();
+  }
+
+  /** Reports the end of a flow at once (the peer left), rather than after the silence timeout. */
+  protected endFlows(): void {
+    for (const d of [...this.flowIn.values(), ...this.flowOut.values()]) d.stop();
   }
 
   /** Removes one link, telling both ends, and raises ElementDisconnected on the source. */
@@ -191,6 +277,7 @@ export class MediaElementImpl extends MediaObjectImpl {
   override release(): void {
     for (const pad of this.sinks.all()) if (pad.link) pad.link.source.owner.removeLink(pad.link);
     for (const pad of this.sources.all()) for (const edge of [...pad.links]) this.removeLink(edge);
+    for (const d of [...this.flowIn.values(), ...this.flowOut.values()]) d.dispose();
     this.pipeline.elements.delete(this);
     super.release();
   }
@@ -208,17 +295,14 @@ export class MediaElementImpl extends MediaObjectImpl {
     return `${kind}/${description ?? DEFAULT_DESCRIPTION}`;
   }
 
-  private updateFlow(
-    table: Map<string, MediaFlowState>,
-    event: string,
-    kind: MediaKind,
-    description: string,
-    padName: string,
-    state: MediaFlowState,
-  ): void {
+  private detector(table: Map<string, FlowDetector>, event: string, kind: MediaKind, description: string, padName: string): FlowDetector {
     const key = `${kind}/${description}`;
-    if ((table.get(key) ?? 'NOT_FLOWING') === state && table.has(key)) return;
-    table.set(key, state);
-    this.emit(event, { state, padName, mediaType: kind });
+    let found = table.get(key);
+    if (!found) {
+      found = new FlowDetector((state) => this.emit(event, { state, padName, mediaType: kind }));
+      table.set(key, found);
+    }
+    return found;
   }
+
 }

@@ -42,6 +42,9 @@ export class SinkPad<Owner extends PadOwner = PadOwner> extends Pad<Owner> {
 }
 
 export class Link<Owner extends PadOwner = PadOwner> {
+  /** Bitrate (bits/s) the sink side can take; 0 means it states no limit. */
+  wantedBitrate = 0;
+
   constructor(
     readonly source: SourcePad<Owner>,
     readonly sink: SinkPad<Owner>,

@@ -1,0 +1,62 @@
+/**
+ * The codecs WebRtcEndpoint negotiates, with the feedback each one uses: NACK and RTX for loss,
+ * PLI and FIR for keyframes, REMB for bandwidth. Transport-wide congestion control is left out on
+ * purpose: with transport-cc negotiated, Chrome trusts werift's feedback and stays near
+ * 300 kbit/s; with REMB it ramps to the bitrate we allow (see docs/ARCHITECTURE.md).
+ */
+import { RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters } from 'werift';
+
+const VIDEO_FEEDBACK = [
+  { type: 'nack' },
+  { type: 'nack', parameter: 'pli' },
+  { type: 'ccm', parameter: 'fir' },
+  { type: 'goog-remb' },
+];
+
+function video(mimeType: string, payloadType: number, parameters?: string): RTCRtpCodecParameters[] {
+  return [
+    new RTCRtpCodecParameters({
+      mimeType,
+      clockRate: 90000,
+      payloadType,
+      rtcpFeedback: VIDEO_FEEDBACK,
+      ...(parameters ? { parameters } : {}),
+    }),
+    new RTCRtpCodecParameters({ mimeType: 'video/rtx', clockRate: 90000, payloadType: payloadType + 1, parameters: `apt=${payloadType}` }),
+  ];
+}
+
+/** Video codecs in our order of preference when we make the offer. */
+export function videoCodecs(): RTCRtpCodecParameters[] {
+  return [
+    ...video('video/VP8', 96),
+    ...video('video/VP9', 98, 'profile-id=0'),
+    ...video('video/H264', 102, 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f'),
+    ...video('video/H264', 104, 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f'),
+    ...video('video/H264', 106, 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f'),
+    ...video('video/H264', 108, 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=640c1f'),
+    ...video('video/H264', 110, 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=64001f'),
+  ];
+}
+
+export function audioCodecs(): RTCRtpCodecParameters[] {
+  return [
+    new RTCRtpCodecParameters({
+      mimeType: 'audio/opus',
+      clockRate: 48000,
+      channels: 2,
+      payloadType: 111,
+      parameters: 'minptime=10;useinbandfec=1',
+      rtcpFeedback: [{ type: 'nack' }],
+    }),
+    new RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate: 8000, channels: 1, payloadType: 0 }),
+    new RTCRtpCodecParameters({ mimeType: 'audio/PCMA', clockRate: 8000, channels: 1, payloadType: 8 }),
+  ];
+}
+
+/** RTP header extensions we understand. The SFU path strips all others. */
+export function headerExtensions(): { audio: RTCRtpHeaderExtensionParameters[]; video: RTCRtpHeaderExtensionParameters[] } {
+  const mid = new RTCRtpHeaderExtensionParameters({ id: 1, uri: 'urn:ietf:params:rtp-hdrext:sdes:mid' });
+  const absSendTime = new RTCRtpHeaderExtensionParameters({ id: 2, uri: 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time' });
+  return { audio: [mid, absSendTime], video: [mid, absSendTime] };
+}
