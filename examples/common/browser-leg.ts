@@ -1,0 +1,53 @@
+/**
+ * One browser's side of a call: its WebRtcEndpoint on the media server, and the ICE candidates
+ * going both ways. Browsers trickle candidates as soon as they have made their offer, often before
+ * the application has created the endpoint they are meant for, so early ones wait here.
+ */
+import type { Browser } from './app-server.js';
+import type { IceCandidate, MediaPipeline, WebRtcEndpoint } from './kurento.js';
+
+export class BrowserLeg {
+  private endpoint: WebRtcEndpoint | undefined;
+  private early: IceCandidate[] = [];
+
+  constructor(private readonly browser: Browser) {}
+
+  /** The browser sent a candidate: hand it to the endpoint, or keep it until there is one. */
+  addRemoteCandidate(candidate: IceCandidate): void {
+    if (!this.endpoint) {
+      this.early.push(candidate);
+      return;
+    }
+    this.endpoint.addIceCandidate(candidate).catch((err: Error) => this.browser.log(`addIceCandidate failed: ${err.message}`));
+  }
+
+  /** Creates this browser's endpoint in `pipeline`; the media server's candidates go to the browser. */
+  async open(pipeline: MediaPipeline): Promise<WebRtcEndpoint> {
+    const endpoint = await pipeline.createWebRtcEndpoint();
+    endpoint.onIceCandidate((candidate) => this.browser.send({ type: 'iceCandidate', candidate }));
+    this.endpoint = endpoint;
+    const early = this.early;
+    this.early = [];
+    for (const candidate of early) await endpoint.addIceCandidate(candidate);
+    return endpoint;
+  }
+
+  /**
+   * Answers the browser's offer, sends it the answer, and only then starts gathering: the browser
+   * must have the answer before the first server candidate reaches it.
+   */
+  async negotiate(sdpOffer: string): Promise<void> {
+    if (!this.endpoint) throw new Error('negotiate() before open()');
+    const sdpAnswer = await this.endpoint.processOffer(sdpOffer);
+    this.browser.send({ type: 'answer', sdpAnswer });
+    await this.endpoint.gatherCandidates();
+  }
+
+  /** Forgets the endpoint and pending candidates (releasing media is the pipeline owner's job). */
+  reset(): WebRtcEndpoint | undefined {
+    const endpoint = this.endpoint;
+    this.endpoint = undefined;
+    this.early = [];
+    return endpoint;
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * The official `kurento-client` (7.3.0, unchanged), loaded and wrapped the way the examples need:
+ * a handful of typed, promise-returning calls over the client's callback API.
+ *
+ * The client has quirks on current Node that any application must work around:
+ * - its transactions subclass `domain.Domain`, which throws on Node >= 12: with `domain.Domain`
+ *   hidden while it loads, it falls back to its own browser implementation;
+ * - its reconnector re-emits socket errors and crashes the process if nobody listens to them;
+ * - its client and media objects are thenables that resolve to stripped copies the client itself
+ *   then rejects, so they are never handed to `resolve()`: the classes below hold them instead;
+ * - many of its promises never settle on failure, so every call goes through a callback.
+ */
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+type Callback<T = unknown> = (error: Error | null | undefined, result?: T) => void;
+
+/** The client's proxies, as far as the examples use them. */
+interface ClientProxy {
+  create(type: 'MediaPipeline', callback: Callback<PipelineProxy>): unknown;
+  close(): void;
+  on(event: 'disconnect', listener: () => void): unknown;
+  readonly _re: { on(event: 'error', listener: (err: Error) => void): unknown };
+}
+interface PipelineProxy {
+  create(type: 'WebRtcEndpoint', callback: Callback<EndpointProxy>): unknown;
+  release(callback: Callback): unknown;
+}
+interface EndpointProxy {
+  processOffer(offer: string, callback: Callback<string>): unknown;
+  gatherCandidates(callback: Callback): unknown;
+  addIceCandidate(candidate: object, callback: Callback): unknown;
+  connect(sink: EndpointProxy, callback: Callback): unknown;
+  on(event: 'IceCandidateFound', listener: (event: { candidate: IceCandidate }) => void): unknown;
+  release(callback: Callback): unknown;
+}
+interface ClientModule {
+  (uri: string, options: { failAfter?: number }, callback: Callback): ClientProxy;
+  getComplexType(name: 'IceCandidate'): (value: IceCandidate) => object;
+}
+
+/** An ICE candidate as browsers (RTCIceCandidate.toJSON) and Kurento (IceCandidate) both spell it. */
+export interface IceCandidate {
+  candidate: string;
+  sdpMid: string;
+  sdpMLineIndex: number;
+}
+
+let clientModule: ClientModule | undefined;
+
+function loadClient(): ClientModule {
+  if (clientModule) return clientModule;
+  const domain = require('node:domain') as { Domain: unknown };
+  const saved = domain.Domain;
+  domain.Domain = undefined;
+  try {
+    clientModule = require('kurento-client') as ClientModule;
+  } finally {
+    domain.Domain = saved;
+  }
+  return clientModule;
+}
+
+/** Runs one callback-style client call as a promise of a plain value (never a client object). */
+function call<T>(start: (callback: Callback<T>) => unknown): Promise<T> {
+  return new Promise((resolve, reject) => {
+    start((error, result) => (error ? reject(error) : resolve(result as T)));
+  });
+}
+
+/**
+ * Like `call`, for calls that yield a client object: it comes back boxed, because resolving a
+ * promise with the (thenable) object itself would adopt the stripped copy its `then` produces.
+ */
+function callForObject<T extends object>(start: (callback: Callback<T>) => unknown): Promise<{ proxy: T }> {
+  return new Promise((resolve, reject) => {
+    start((error, result) => (error ? reject(error) : resolve({ proxy: result as T })));
+  });
+}
+
+export class WebRtcEndpoint {
+  constructor(private readonly proxy: EndpointProxy) {}
+
+  /** Answers the browser's SDP offer. */
+  processOffer(offer: string): Promise<string> {
+    return call((cb) => this.proxy.processOffer(offer, cb));
+  }
+
+  /** Starts ICE gathering; candidates arrive through `onIceCandidate`. */
+  async gatherCandidates(): Promise<void> {
+    await call((cb) => this.proxy.gatherCandidates(cb));
+  }
+
+  async addIceCandidate(candidate: IceCandidate): Promise<void> {
+    const typed = loadClient().getComplexType('IceCandidate')(candidate);
+    await call((cb) => this.proxy.addIceCandidate(typed, cb));
+  }
+
+  /** Sends this endpoint's media to `sink` (which may be this endpoint itself: a loopback). */
+  async connect(sink: WebRtcEndpoint): Promise<void> {
+    await call((cb) => this.proxy.connect(sink.proxy, cb));
+  }
+
+  onIceCandidate(listener: (candidate: IceCandidate) => void): void {
+    this.proxy.on('IceCandidateFound', ({ candidate }) =>
+      listener({ candidate: candidate.candidate, sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex }),
+    );
+  }
+
+  async release(): Promise<void> {
+    await call((cb) => this.proxy.release(cb));
+  }
+}
+
+export class MediaPipeline {
+  constructor(private readonly proxy: PipelineProxy) {}
+
+  async createWebRtcEndpoint(): Promise<WebRtcEndpoint> {
+    const { proxy } = await callForObject<EndpointProxy>((cb) => this.proxy.create('WebRtcEndpoint', cb));
+    return new WebRtcEndpoint(proxy);
+  }
+
+  async release(): Promise<void> {
+    await call((cb) => this.proxy.release(cb));
+  }
+}
+
+/**
+ * One connection to the media server, opened on first use and opened again after it was lost.
+ * A media server that cannot be reached fails the request at hand, not the application.
+ */
+export class MediaServerConnection {
+  /** Boxed, for the same reason as in `callForObject`. */
+  private client: Promise<{ proxy: ClientProxy }> | undefined;
+
+  constructor(
+    readonly wsUri: string,
+    private readonly log: (message: string) => void = console.log,
+  ) {}
+
+  private connect(): Promise<{ proxy: ClientProxy }> {
+    const attempt = new Promise<{ proxy: ClientProxy }>((resolve, reject) => {
+      // A few attempts, so that a wrong --ws_uri is reported instead of retried forever.
+      const proxy: ClientProxy = loadClient()(this.wsUri, { failAfter: 3 }, (error) => {
+        if (!error) return resolve({ proxy });
+        proxy.close();
+        reject(new Error(`cannot reach the media server at ${this.wsUri}: ${error.message}`));
+      });
+      proxy._re.on('error', (err) => this.log(`media server connection: ${err.message}`));
+      proxy.on('disconnect', () => {
+        this.log(`lost the media server at ${this.wsUri}`);
+        if (this.client === attempt) this.client = undefined;
+      });
+    });
+    attempt.catch(() => {
+      if (this.client === attempt) this.client = undefined;
+    });
+    return attempt;
+  }
+
+  async createPipeline(): Promise<MediaPipeline> {
+    this.client ??= this.connect();
+    const client = (await this.client).proxy;
+    const { proxy } = await callForObject<PipelineProxy>((cb) => client.create('MediaPipeline', cb));
+    return new MediaPipeline(proxy);
+  }
+
+  close(): void {
+    this.client?.then((c) => c.proxy.close(), () => undefined);
+    this.client = undefined;
+  }
+}

@@ -1,0 +1,190 @@
+// A generic WebRTC peer driven by the tests through page.evaluate(() => window.peer.<method>(…)).
+// The test process plays the application server: it moves SDP and ICE candidates between this page
+// and the media server (or another page). Typed on the Node side by test/helpers/browser.ts
+// (PeerOptions, PeerApi); keep the two in step.
+(() => {
+  'use strict';
+
+  let pc = null;
+  let options = null;
+  let localStream = null;
+  const remoteStream = new MediaStream();
+  /** label → { channel, messages } for every data channel, created here or by the remote side. */
+  const channels = new Map();
+  /** Every local candidate handed out, so tests can inspect what was (not) offered. */
+  const localCandidates = [];
+
+  /** Pushes an event to the test (browser.ts exposes __harnessEmit before the page loads). */
+  function emit(event) {
+    if (typeof window.__harnessEmit === 'function') window.__harnessEmit(event);
+  }
+
+  function requirePc() {
+    if (!pc) throw new Error('peer.setup() has not been called');
+    return pc;
+  }
+
+  const sends = () => options.direction === 'sendrecv' || options.direction === 'sendonly';
+  const receives = () => options.direction === 'sendrecv' || options.direction === 'recvonly';
+
+  function trackChannel(channel) {
+    const entry = { channel, messages: [] };
+    channel.binaryType = 'arraybuffer';
+    channel.onmessage = ({ data }) => {
+      const text = typeof data === 'string' ? data : `[binary ${data.byteLength} bytes]`;
+      entry.messages.push(text);
+      emit({ type: 'datachannelmessage', label: channel.label, data: text });
+    };
+    channel.onopen = () => emit({ type: 'datachannelopen', label: channel.label });
+    channels.set(channel.label, entry);
+    return entry;
+  }
+
+  /** Restricts a video transceiver to options.codec (plus RTX), most compatible profile first. */
+  function applyCodecPreference(transceiver) {
+    if (!options.codec || transceiver.receiver.track.kind !== 'video') return;
+    const wanted = `video/${options.codec}`.toLowerCase();
+    const codecs = RTCRtpReceiver.getCapabilities('video').codecs;
+    const chosen = codecs.filter((c) => c.mimeType.toLowerCase() === wanted);
+    if (chosen.length === 0) throw new Error(`this browser cannot receive ${options.codec}`);
+    // Constrained baseline with packetization-mode=1 is what every H.264 implementation accepts.
+    const rank = (c) => (/profile-level-id=42e01f/.test(c.sdpFmtpLine ?? '') ? 0 : 1) + (/packetization-mode=1/.test(c.sdpFmtpLine ?? '') ? 0 : 2);
+    chosen.sort((a, b) => rank(a) - rank(b));
+    transceiver.setCodecPreferences([...chosen, ...codecs.filter((c) => c.mimeType.toLowerCase() === 'video/rtx')]);
+  }
+
+  function localTrack(kind) {
+    return localStream ? localStream.getTracks().find((t) => t.kind === kind) : undefined;
+  }
+
+  function kinds() {
+    return ['audio', 'video'].filter((k) => options[k]);
+  }
+
+  async function waitForGathering() {
+    if (pc.iceGatheringState === 'complete') return;
+    await new Promise((resolve) => {
+      pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
+    });
+  }
+
+  /** The local SDP to hand over: with every candidate inside it when non-trickle ICE was asked for. */
+  async function localSdp() {
+    if (!options.nonTrickle) return pc.localDescription.sdp;
+    await waitForGathering();
+    const lines = pc.localDescription.sdp.split('\r\n');
+    const kept = options.tcpOnly ? lines.filter((l) => !/^a=candidate:\S+ \d+ udp /i.test(l)) : lines;
+    return kept.join('\r\n');
+  }
+
+  window.peer = {
+    /** Creates the peer connection and, when it sends, captures the fake camera and microphone. */
+    async setup(opts = {}) {
+      options = { direction: 'sendrecv', audio: true, video: true, iceServers: [], ...opts };
+      pc = new RTCPeerConnection({
+        iceServers: options.iceServers,
+        iceTransportPolicy: options.iceTransportPolicy ?? 'all',
+        ...(options.bundlePolicy ? { bundlePolicy: options.bundlePolicy } : {}),
+      });
+      pc.onicecandidate = ({ candidate }) => {
+        // ICE-TCP-only tests: the server must be reached without any UDP candidate of ours.
+        if (candidate && options.tcpOnly && candidate.protocol === 'udp') return;
+        const json = candidate ? candidate.toJSON() : null;
+        if (json) localCandidates.push(json);
+        emit(json ? { type: 'icecandidate', candidate: json } : { type: 'gatheringdone' });
+      };
+      pc.onconnectionstatechange = () => emit({ type: 'connectionstate', state: pc.connectionState });
+      pc.ontrack = ({ track }) => {
+        remoteStream.addTrack(track);
+        const video = document.getElementById('remote');
+        if (video.srcObject !== remoteStream) video.srcObject = remoteStream;
+      };
+      pc.ondatachannel = ({ channel }) => trackChannel(channel);
+      if (sends()) {
+        localStream = await navigator.mediaDevices.getUserMedia({ audio: options.audio, video: options.video });
+        document.getElementById('local').srcObject = localStream;
+      }
+      if (options.dataChannel) trackChannel(pc.createDataChannel(options.dataChannel));
+    },
+
+    /** Offerer role: one transceiver per enabled kind, then the offer (set locally) as SDP. */
+    async createOffer() {
+      requirePc();
+      for (const kind of kinds()) {
+        const track = localTrack(kind);
+        const transceiver = pc.addTransceiver(sends() && track ? track : kind, {
+          direction: options.direction,
+          streams: localStream ? [localStream] : [],
+        });
+        applyCodecPreference(transceiver);
+      }
+      await pc.setLocalDescription(await pc.createOffer());
+      return localSdp();
+    },
+
+    async acceptAnswer(sdp) {
+      await requirePc().setRemoteDescription({ type: 'answer', sdp });
+    },
+
+    /** Answerer role (another page's offer, or a server's generateOffer): returns the answer SDP. */
+    async acceptOffer(sdp) {
+      await requirePc().setRemoteDescription({ type: 'offer', sdp });
+      for (const transceiver of pc.getTransceivers()) {
+        if (transceiver.currentDirection !== null) continue; // negotiated earlier: leave it be
+        const track = localTrack(transceiver.receiver.track.kind);
+        if (sends() && track) {
+          await transceiver.sender.replaceTrack(track);
+          transceiver.sender.setStreams(localStream);
+          transceiver.direction = receives() ? 'sendrecv' : 'sendonly';
+        } else {
+          transceiver.direction = receives() ? 'recvonly' : 'inactive';
+        }
+        applyCodecPreference(transceiver);
+      }
+      await pc.setLocalDescription(await pc.createAnswer());
+      return localSdp();
+    },
+
+    /** A remote candidate ({ candidate, sdpMid, sdpMLineIndex }); null marks the end of candidates. */
+    async addIceCandidate(candidate) {
+      await requirePc().addIceCandidate(candidate ?? undefined);
+    },
+
+    localCandidates: () => localCandidates.slice(),
+    localDescription: () => pc?.localDescription?.sdp ?? null,
+    remoteDescription: () => pc?.remoteDescription?.sdp ?? null,
+    state: () => ({
+      connectionState: pc?.connectionState ?? 'new',
+      iceConnectionState: pc?.iceConnectionState ?? 'new',
+      iceGatheringState: pc?.iceGatheringState ?? 'new',
+      signalingState: pc?.signalingState ?? 'stable',
+    }),
+
+    /** This connection's stats, summarised by instrument.js (injected by the harness). */
+    stats() {
+      if (!window.__harness) throw new Error('instrument.js was not injected');
+      return window.__harness.summarize(requirePc());
+    },
+    remoteVideo: () => window.__harness.video('#remote'),
+
+    createDataChannel(label) {
+      trackChannel(requirePc().createDataChannel(label));
+    },
+    /** Sends text on an open channel; false when the channel is unknown or not open yet. */
+    sendData(label, text) {
+      const entry = channels.get(label);
+      if (!entry || entry.channel.readyState !== 'open') return false;
+      entry.channel.send(text);
+      return true;
+    },
+    dataChannel(label) {
+      const entry = channels.get(label);
+      return entry ? { state: entry.channel.readyState, messages: entry.messages.slice() } : null;
+    },
+
+    close() {
+      localStream?.getTracks().forEach((t) => t.stop());
+      pc?.close();
+    },
+  };
+})();
