@@ -19,6 +19,9 @@ async function main(): Promise<number> {
     process.stdout.write(usage());
     return 0;
   }
+  // Logs go to stderr; if whoever reads it goes away (a closed pipe), logging stops but the
+  // server keeps serving its clients rather than dying on the next log line.
+  process.stderr.on('error', () => undefined);
   const log = createLogger('kuroshio', parsed.config.logLevel);
   const server = new KuroshioServer(parsed.config, log);
   let stopping: Promise<void> | undefined;

@@ -115,8 +115,9 @@ export class MediaServer {
   }
 
   async invoke(sessionId: string, objectId: string, operation: string, rawParams: unknown): Promise<JsonValue> {
-    this.sessions.touch(sessionId);
+    // KMS only creates a session once an object was found for it: look the object up first.
     const target = this.registry.acquire(sessionId, objectId);
+    this.sessions.touch(sessionId);
     const resolved = this.catalog.resolveOperation(target.cls, operation);
     if (!resolved) {
       const count = rawParams && typeof rawParams === 'object' ? Object.keys(rawParams).length : 0;
@@ -147,14 +148,14 @@ export class MediaServer {
   }
 
   describe(sessionId: string, objectId: string): DescribeResult {
-    this.sessions.touch(sessionId);
     const target = this.registry.acquire(sessionId, objectId);
+    this.sessions.touch(sessionId);
     return { type: target.cls.name, qualifiedType: target.cls.qualifiedName, hierarchy: [...target.cls.hierarchy] };
   }
 
   subscribe(sessionId: string, objectId: string, eventType: string): string {
-    const session = this.sessions.touch(sessionId);
     const target = this.registry.acquire(sessionId, objectId);
+    const session = this.sessions.touch(sessionId);
     if (!this.catalog.supportsEvent(target.cls, eventType)) {
       throw new KurentoError('MEDIA_OBJECT_EVENT_NOT_SUPPORTED', `Event '${eventType}' not supported`);
     }
@@ -173,8 +174,8 @@ export class MediaServer {
   }
 
   ref(sessionId: string, objectId: string): void {
-    this.sessions.touch(sessionId);
     this.registry.acquire(sessionId, objectId);
+    this.sessions.touch(sessionId);
   }
 
   async unref(sessionId: string, objectId: string): Promise<void> {

@@ -38,9 +38,20 @@ export class RawClient {
     });
   }
 
-  static async connect(url: string): Promise<RawClient> {
+  static async connect(url: string, timeoutMs = 10_000): Promise<RawClient> {
     const client = new RawClient(url);
-    await client.opened;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`could not connect to ${url} within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([client.opened, timeout]);
+    } catch (err) {
+      client.close();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
     return client;
   }
 

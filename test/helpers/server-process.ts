@@ -79,12 +79,19 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   };
 
   const exited = once(child, 'exit');
-  const listening = await Promise.race([
-    waitForLog((r) => r.msg === 'Kuroshio listening', 20_000),
-    exited.then(([code]) => {
-      throw new Error(`server exited with code ${String(code)} before listening: ${JSON.stringify(logs.slice(-5))}`);
-    }),
-  ]);
+  let listening: Record<string, unknown>;
+  try {
+    listening = await Promise.race([
+      waitForLog((r) => r.msg === 'Kuroshio listening', 20_000),
+      exited.then(([code]) => {
+        throw new Error(`server exited with code ${String(code)} before listening: ${JSON.stringify(logs.slice(-5))}`);
+      }),
+    ]);
+  } catch (err) {
+    // Never leave a half-started server behind: it would keep the test process alive.
+    child.kill('SIGKILL');
+    throw err;
+  }
   const url = String(listening.url).replace('[::]', '127.0.0.1').replace('0.0.0.0', '127.0.0.1');
   const port = Number(new URL(url).port);
   return {
