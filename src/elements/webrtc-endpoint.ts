@@ -259,16 +259,19 @@ export class WebRtcEndpointImpl extends MediaElementImpl {
 
   // ---- media plane ----------------------------------------------------------------------------
 
-  /** Media from the pipeline goes to the peer. */
+  /**
+   * Media from the pipeline goes to the peer. Its arrival is the endpoint's in-flow, whether or
+   * not the peer can take it yet (KMS counts buffers reaching the element's sink pads).
+   */
   override acceptMedia(pad: ElementPadSink, unit: MediaUnit): void {
+    this.markFlowIn(unit.kind, pad.description);
     if (pad.description !== DEFAULT_DESCRIPTION || !this.session) return;
     if (unit.kind === 'DATA') {
-      if (this.sendData(unit)) this.markFlowOut('DATA', pad.description);
+      this.sendData(unit);
       return;
     }
     if (this.direction === 'recvonly') return;
-    if (this.session.sendRtp(unit.kind, unit.packet, unit.codec)) this.markFlowOut(unit.kind, pad.description);
-    else if (this.session.canSend(unit.kind)) this.droppedForCodec++;
+    if (!this.session.sendRtp(unit) && this.session.canSend(unit.kind)) this.droppedForCodec++;
   }
 
   /** Downstream wants a keyframe of what the peer sends us. */
@@ -284,6 +287,12 @@ export class WebRtcEndpointImpl extends MediaElementImpl {
   protected override onLinked(edge: ElementLink): void {
     super.onLinked(edge);
     if (edge.sink.owner === this) this.reportWantedBitrate();
+  }
+
+  /** A sink pad that lost its source receives nothing more: its in-flow ends now, not after 2 s. */
+  protected override onUnlinked(edge: ElementLink): void {
+    super.onUnlinked(edge);
+    if (edge.sink.owner === this) this.endFlow('in', edge.kind, edge.sink.description);
   }
 
   /** What the peer sends us is what this element produces. */
@@ -335,11 +344,12 @@ export class WebRtcEndpointImpl extends MediaElementImpl {
     });
     session.on('connection', (state) => this.setConnectionState(state));
     session.on('media', (state) => this.setMediaState(state));
-    session.on('rtp', (kind, packet, codec) => {
-      this.markFlowIn(kind, DEFAULT_DESCRIPTION);
-      if (this.lastCodecIn.get(kind) !== codec) this.lastCodecIn.set(kind, codec);
+    session.on('rtp', (media) => {
+      const kind = media.kind;
+      this.markFlowOut(kind, DEFAULT_DESCRIPTION);
+      if (this.lastCodecIn.get(kind) !== media.codec) this.lastCodecIn.set(kind, media.codec);
       const out = this.sources.find(kind, DEFAULT_DESCRIPTION);
-      if (out && out.links.size > 0) this.pushMedia(out, { kind, packet, codec });
+      if (out && out.links.size > 0) this.pushMedia(out, media);
     });
     session.on('keyframeRequest', (kind) => {
       const input = this.sinks.find(kind, DEFAULT_DESCRIPTION);
@@ -350,7 +360,7 @@ export class WebRtcEndpointImpl extends MediaElementImpl {
       this.reportWantedBitrate();
     });
     session.on('data', (message) => {
-      this.markFlowIn('DATA', DEFAULT_DESCRIPTION);
+      this.markFlowOut('DATA', DEFAULT_DESCRIPTION);
       const out = this.sources.find('DATA', DEFAULT_DESCRIPTION);
       if (out && out.links.size > 0) this.pushMedia(out, message);
     });
@@ -374,8 +384,15 @@ export class WebRtcEndpointImpl extends MediaElementImpl {
     const oldState = this.connectionState;
     this.connectionState = state;
     this.emit('ConnectionStateChanged', { oldState, newState: state });
+    if (state === 'CONNECTED') {
+      // What the pipeline sent before the peer could receive it is lost: a viewer joining a
+      // running stream must not wait for the source's next periodic keyframe.
+      const video = this.sinks.find('VIDEO', DEFAULT_DESCRIPTION);
+      if (video?.link) this.askUpstreamForKeyframe(video);
+    }
     if (state === 'DISCONNECTED') {
-      this.endFlows();
+      // The peer's media stops; what the pipeline sends us still arrives (KMS's in-flow).
+      this.endFlow('out');
       if (this.sessionStarted) this.emit('MediaSessionTerminated');
     }
   }

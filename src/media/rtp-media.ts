@@ -3,7 +3,8 @@
  * and data-channel messages. The SFU path forwards these as they are; only the endpoint that
  * sends them to the network rewrites SSRC, sequence numbers, timestamps and payload type.
  */
-import type { RtpPacket } from 'werift';
+import { RtpPacket } from 'werift';
+import type { ReceiveStream } from '../rtp/receive-stream.js';
 
 /** A codec as negotiated: `video/VP8`, `audio/opus`, ... */
 export interface CodecDescription {
@@ -15,10 +16,33 @@ export interface CodecDescription {
   readonly parameters?: string;
 }
 
-export interface RtpMedia {
-  readonly kind: 'AUDIO' | 'VIDEO';
-  readonly packet: RtpPacket;
-  readonly codec: CodecDescription;
+/**
+ * One RTP packet in the pipeline: the plaintext bytes of exactly one packet, its codec, and —
+ * when it came from a peer over the fast path — the incoming stream it belongs to, whose history
+ * answers retransmission requests for every copy forwarded. Elements that want a parsed packet
+ * (recorders, filters) read `packet`, parsed on first use; the forwarding path never does.
+ */
+export class RtpMedia {
+  private parsed: RtpPacket | undefined;
+
+  constructor(
+    readonly kind: 'AUDIO' | 'VIDEO',
+    readonly buffer: Buffer,
+    readonly codec: CodecDescription,
+    readonly source?: ReceiveStream,
+  ) {}
+
+  /** Wraps an already parsed packet (players, the werift path). */
+  static fromPacket(kind: 'AUDIO' | 'VIDEO', packet: RtpPacket, codec: CodecDescription): RtpMedia {
+    const media = new RtpMedia(kind, packet.serialize(), codec);
+    media.parsed = packet;
+    return media;
+  }
+
+  get packet(): RtpPacket {
+    this.parsed ??= RtpPacket.deSerialize(this.buffer);
+    return this.parsed;
+  }
 }
 
 export interface DataMedia {

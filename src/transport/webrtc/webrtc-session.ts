@@ -8,6 +8,7 @@
  * change without touching the element.
  */
 import {
+  MediaStream,
   PictureLossIndication,
   ReceiverEstimatedMaxBitrate,
   RTCPeerConnection,
@@ -19,10 +20,15 @@ import {
   type RtpPacket,
 } from 'werift';
 import { KurentoError } from '../../errors.js';
-import { codecName, sameCodec, type CodecDescription, type DataMedia } from '../../media/rtp-media.js';
+import { codecName, RtpMedia, sameCodec, type CodecDescription, type DataMedia } from '../../media/rtp-media.js';
+import { ReceiveStream } from '../../rtp/receive-stream.js';
+import type { RtpSession } from '../../rtp/rtp-session.js';
+import { attachFastPath, fastPathEnabled } from './fast-media-path.js';
+import { fastPathCounters } from './fast-path-stats.js';
 import { TypedEmitter } from '../../typed-emitter.js';
 import { audioCodecs, headerExtensions, videoCodecs } from './codecs.js';
 import { interfaceAddresses, rewriteCandidate, rewriteSdpCandidates, toPeerConfig, type IceSettings } from './ice-settings.js';
+import { PeerLiveness, receivedOnSelectedPair } from './peer-liveness.js';
 import { checkSdp } from './sdp-check.js';
 
 export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly';
@@ -71,7 +77,7 @@ export interface WebRtcSessionEvents {
   connection: ['CONNECTED' | 'DISCONNECTED'];
   /** RTCP from the peer seen (CONNECTED) or the session ended (DISCONNECTED). */
   media: ['CONNECTED' | 'DISCONNECTED'];
-  rtp: [RtpKind, RtpPacket, CodecDescription];
+  rtp: [RtpMedia];
   keyframeRequest: [RtpKind];
   /** The peer's receiver estimate for what we send (REMB), bits per second. */
   bitrateEstimate: [RtpKind, number];
@@ -244,10 +250,14 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
    * sends. Returns false (the packet is dropped) when the peer did not negotiate that codec or
    * the session cannot send yet.
    */
-  sendRtp(kind: RtpKind, packet: RtpPacket, codec: CodecDescription): boolean {
+  sendRtp(media: RtpMedia): boolean {
+    const kind = media.kind;
+    if (this.fast) return this.fast.forward(kind, media.buffer, media.codec, media.source ?? this.foreignSource(media));
     const transceiver = this.sendingTransceiver(kind);
     if (!transceiver) return false;
     const sender = transceiver.sender;
+    const codec = media.codec;
+    const packet = media.packet;
     if (!sender.codec || !sameCodec(describeCodec(sender.codec), codec)) {
       const match = transceiver.codecs.find((c) => sameCodec(describeCodec(c), codec));
       if (!match) return false;
@@ -265,8 +275,30 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
     return true;
   }
 
+  /**
+   * Media that did not come from a fast-path peer (a player, a werift-path session) has no shared
+   * history; keep one here per source SSRC so NACKs can still be answered.
+   */
+  private foreignSource(media: RtpMedia): ReceiveStream {
+    const ssrcValue = media.buffer.readUInt32BE(8);
+    let stream = this.foreignSources.get(ssrcValue);
+    if (!stream) {
+      stream = new ReceiveStream(ssrcValue, media.codec.clockRate);
+      this.foreignSources.set(ssrcValue, stream);
+    }
+    const seq = media.buffer.readUInt16BE(2);
+    stream.remember(seq, media.buffer, media.buffer.length);
+    return stream;
+  }
+
   /** Asks the peer for a keyframe of what it sends us (PLI), at most once per spacing. */
   requestKeyframe(kind: RtpKind = 'VIDEO'): boolean {
+    if (this.fast) {
+      const now = Date.now();
+      if (now - (this.lastKeyframeRequest.get(kind) ?? 0) < KEYFRAME_REQUEST_SPACING_MS) return true;
+      this.lastKeyframeRequest.set(kind, now);
+      return this.fast.requestKeyframe(kind);
+    }
     const transceiver = this.receivingTransceiver(kind);
     const ssrc = transceiver?.receiver.track?.ssrc ?? transceiver?.receiver.tracks[0]?.ssrc;
     if (!transceiver || ssrc === undefined) return false;
@@ -279,6 +311,10 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
 
   /** Tells the peer the most we want to receive of a kind (REMB), in bits per second. */
   sendBitrateLimit(kind: RtpKind, bitsPerSecond: number): void {
+    if (this.fast) {
+      if (this.connected) this.fast.sendRemb(kind, bitsPerSecond);
+      return;
+    }
     const transceiver = this.receivingTransceiver(kind);
     const ssrc = transceiver?.receiver.track?.ssrc ?? transceiver?.receiver.tracks[0]?.ssrc;
     if (!transceiver || ssrc === undefined || !this.connected) return;
@@ -371,6 +407,7 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
 
   /** Per-stream RTP counters, read synchronously from werift's senders and receivers. */
   streamCounters(): StreamCounters[] {
+    if (this.fast) return fastPathCounters(this.fast);
     const out: StreamCounters[] = [];
     const now = Date.now();
     for (const t of this.pc?.getTransceivers() ?? []) {
@@ -433,9 +470,11 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
     dtls.onRtp.subscribe(() => this.datagrams.decodedRtp++);
   }
 
+  /** The selected pair as KMS reports it: candidate attributes, `candidate:` prefix included. */
   selectedPair(): { local: string; remote: string } | undefined {
     const pair = this.pc?.iceTransports[0]?.getSelectedCandidatePair();
-    return pair ? { local: pair.local.candidate, remote: pair.remote.candidate } : undefined;
+    const attribute = (c: string): string => (c.startsWith('candidate:') ? c : `candidate:${c}`);
+    return pair ? { local: attribute(pair.local.candidate), remote: attribute(pair.remote.candidate) } : undefined;
   }
 
   async close(): Promise<void> {
@@ -447,6 +486,9 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
     if (this.connected) this.emit('connection', 'DISCONNECTED');
     this.mediaConnected = false;
     this.connected = false;
+    this.fast?.close();
+    this.fast = undefined;
+    this.liveness.stop();
     if (pc) await pc.close();
     this.removeAllListeners();
   }
@@ -500,17 +542,26 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
   }
 
   private readonly watched = new WeakSet<RTCRtpTransceiver>();
+  private readonly mediaStream = new MediaStream();
+  /** Reports a peer that vanished without a goodbye long before ICE consent expires. */
+  private readonly liveness = new PeerLiveness(
+    () => (this.pc ? receivedOnSelectedPair(this.pc) : undefined),
+    (alive) => this.setConnected(alive),
+  );
 
   private watchTransceiver(transceiver: RTCRtpTransceiver): void {
     if (this.watched.has(transceiver)) return;
     this.watched.add(transceiver);
     const kind = toKind(transceiver.kind);
+    // An a=msid line ties the media SSRC and its RTX SSRC to one track; without it libwebrtc
+    // (node wrtc, older Chrome) refuses the SDP as "more than one track" per m-line.
+    if (transceiver.sender.streamIds.length === 0) transceiver.sender.setStreams([this.mediaStream]);
     this.sendSsrcByKind.set(kind, transceiver.sender.ssrc);
     transceiver.onTrack.subscribe((track) => {
       track.onReceiveRtp.subscribe((packet) => {
         const codec = track.codec ?? transceiver.codecs.find((c) => c.payloadType === packet.header.payloadType);
         const actual = transceiver.codecs.find((c) => c.payloadType === packet.header.payloadType) ?? codec;
-        if (actual) this.emit('rtp', kind, packet, describeCodec(actual));
+        if (actual) this.emit('rtp', RtpMedia.fromPacket(kind, packet, describeCodec(actual)));
       });
     });
     transceiver.receiver.onRtcp.subscribe(() => this.setMediaConnected());
@@ -625,6 +676,7 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
       this.watchedDtls.add(dtls);
       const report = (s: string): void => {
         const states: Record<string, DtlsState> = { new: 'NEW', connecting: 'CONNECTING', connected: 'CONNECTED', failed: 'FAILED', closed: 'CLOSED' };
+        if (s === 'connected') this.takeOverMedia();
         this.emit('dtlsState', { streamId: STREAM_ID, componentId: String(COMPONENT_ID), connectionId: dtls.id, state: states[s] ?? 'FAILED' });
       };
       if (dtls.state !== 'new') report(dtls.state);
@@ -632,6 +684,20 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
     }
   }
 
+  /** Moves RTP/RTCP onto our own RTP session once DTLS has produced the SRTP keys. */
+  private takeOverMedia(): void {
+    if (this.fast || !this.pc || !this.remoteSdp || !fastPathEnabled()) return;
+    const fast = attachFastPath(this.pc, this.remoteSdp, this.pc.cname);
+    if (!fast) return;
+    this.fast = fast;
+    fast.on('rtp', (kind, buffer, codec, stream) => this.emit('rtp', new RtpMedia(kind, buffer, codec, stream)));
+    fast.on('keyframeRequest', (kind) => this.emit('keyframeRequest', kind));
+    fast.on('bitrateEstimate', (kind, bps) => this.emit('bitrateEstimate', kind, bps));
+    fast.on('rtcp', () => this.setMediaConnected());
+  }
+
+  private fast: RtpSession | undefined;
+  private readonly foreignSources = new Map<number, ReceiveStream>();
   private readonly watchedDtls = new WeakSet<object>();
   private countingDatagrams = false;
   private readonly datagrams = { unknown: 0, rtpRange: 0, decodedRtp: 0 };
@@ -640,6 +706,7 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
   private setConnected(connected: boolean): void {
     if (this.connected === connected || this.closed) return;
     this.connected = connected;
+    if (connected) this.liveness.start();
     this.emit('connection', connected ? 'CONNECTED' : 'DISCONNECTED');
     if (!connected && this.mediaConnected) {
       this.mediaConnected = false;

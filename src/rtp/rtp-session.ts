@@ -1,0 +1,416 @@
+/**
+ * The RTP session with one peer on the fast path: SRTP in and out, incoming streams demultiplexed
+ * by SSRC (RTX unwrapped), forwarding with header rewriting into per-peer outgoing streams,
+ * and the RTCP that per-hop reliability needs — receiver and sender reports, NACK both ways
+ * (retransmissions come from the source's shared history), PLI/FIR and REMB.
+ *
+ * It knows nothing of SDP or ICE: the WebRTC session configures it from the negotiation and
+ * hands it datagrams and a way to send them.
+ */
+import { sameCodec, type CodecDescription } from '../media/rtp-media.js';
+import { TypedEmitter } from '../typed-emitter.js';
+import { ReceiveStream } from './receive-stream.js';
+import {
+  RTP_FIXED_HEADER,
+  copyWithoutExtensions,
+  isValidRtp,
+  payloadOffset,
+  payloadType,
+  rewriteHeader,
+  sequenceNumber,
+  ssrc as readSsrc,
+  timestamp as readTimestamp,
+} from './rtp-header.js';
+import {
+  buildNack,
+  buildPli,
+  buildReceiverReport,
+  buildRemb,
+  buildSdesCname,
+  buildSenderReport,
+  isRtcpPacket,
+  parseRtcp,
+  type ReportBlock,
+  type RtcpRecord,
+} from './rtcp.js';
+import { SendStream } from './send-stream.js';
+import { SRTP_MAX_OVERHEAD, type SrtpTransform } from './srtp-transform.js';
+
+export type RtpKind = 'AUDIO' | 'VIDEO';
+
+export interface NegotiatedCodec {
+  payloadType: number;
+  codec: CodecDescription;
+  /** Payload type of the RTX stream repairing this codec, if negotiated. */
+  rtxPayloadType?: number;
+}
+
+export interface RtpSessionConfig {
+  cname: string;
+  /** SSRC we use for RTCP when we only receive. */
+  rtcpSsrc: number;
+  /** What we send, per kind: our SSRCs and the codecs the peer accepts, in its preference order. */
+  send: Partial<Record<RtpKind, { ssrc: number; rtxSsrc?: number; codecs: NegotiatedCodec[] }>>;
+  /** What the peer may send us, per kind. */
+  receive: Partial<Record<RtpKind, { codecs: NegotiatedCodec[] }>>;
+  /** SSRCs the peer announced, with their kind and, for RTX, the SSRC they repair. */
+  remoteSsrcs: Map<number, { kind: RtpKind; repairs?: number }>;
+}
+
+export interface RtpSessionEvents {
+  /** A decrypted packet from the peer (`buf` holds exactly the packet). */
+  rtp: [RtpKind, Buffer, CodecDescription, ReceiveStream];
+  keyframeRequest: [RtpKind];
+  bitrateEstimate: [RtpKind, number];
+  /** Any RTCP from the peer (its media session is alive). */
+  rtcp: [];
+  senderReport: [{ ssrc: number; ntpSeconds: number; ntpFraction: number; rtpTimestamp: number }];
+}
+
+/** How often receiver/sender reports go out (RFC 3550 allows ~5 s; browsers like ~1 s). */
+const REPORT_INTERVAL_MS = 1000;
+const NACK_INTERVAL_MS = 20;
+/** Buffers in flight per outgoing stream: a slot is reused only after this many later sends. */
+const SLOTS = 64;
+const SLOT_SIZE = 1500 + SRTP_MAX_OVERHEAD;
+
+interface Outgoing {
+  stream: SendStream;
+  codecs: NegotiatedCodec[];
+  slots: Buffer[];
+  next: number;
+  /** The receive stream feeding this one right now (retransmissions come from its history). */
+  source: ReceiveStream | undefined;
+  /** The codec of the last packet forwarded (retransmissions use its payload types). */
+  codec: NegotiatedCodec | undefined;
+}
+
+export class RtpSession extends TypedEmitter<RtpSessionEvents> {
+  private readonly incoming = new Map<number, ReceiveStream>();
+  private readonly incomingKind = new Map<number, RtpKind>();
+  private readonly outgoing = new Map<RtpKind, Outgoing>();
+  private readonly receiveCodecs = new Map<number, { kind: RtpKind; codec: CodecDescription; rtxOf?: number }>();
+  private readonly rtcpScratch = Buffer.alloc(1500 + SRTP_MAX_OVERHEAD);
+  private reportTimer: NodeJS.Timeout | undefined;
+  private nackTimer: NodeJS.Timeout | undefined;
+  private rttMs = 100;
+  private closed = false;
+  /** Datagrams dropped: undecryptable, malformed, or from streams we never agreed to. */
+  dropped = 0;
+  received = 0;
+  sentPackets = 0;
+
+  constructor(
+    private readonly config: RtpSessionConfig,
+    private readonly srtp: SrtpTransform,
+    private readonly sendDatagram: (buf: Buffer, length: number) => void,
+  ) {
+    super();
+    for (const kind of ['AUDIO', 'VIDEO'] as const) {
+      const send = config.send[kind];
+      if (send) {
+        const clockRate = send.codecs[0]?.codec.clockRate ?? (kind === 'AUDIO' ? 48000 : 90000);
+        this.outgoing.set(kind, {
+          stream: new SendStream(send.ssrc, clockRate, send.rtxSsrc),
+          codecs: send.codecs,
+          slots: Array.from({ length: SLOTS }, () => Buffer.allocUnsafe(SLOT_SIZE)),
+          next: 0,
+          source: undefined,
+          codec: undefined,
+        });
+      }
+      for (const c of config.receive[kind]?.codecs ?? []) {
+        this.receiveCodecs.set(c.payloadType, { kind, codec: c.codec });
+        if (c.rtxPayloadType !== undefined) this.receiveCodecs.set(c.rtxPayloadType, { kind, codec: c.codec, rtxOf: c.payloadType });
+      }
+    }
+    this.reportTimer = setInterval(() => this.sendReports(), REPORT_INTERVAL_MS);
+    this.reportTimer.unref();
+    this.nackTimer = setInterval(() => this.sendNacks(), NACK_INTERVAL_MS);
+    this.nackTimer.unref();
+  }
+
+  // ---- receiving ------------------------------------------------------------------------------
+
+  /** An SRTP or SRTCP datagram from the peer. */
+  handleDatagram(buf: Buffer): void {
+    if (this.closed) return;
+    if (isRtcpPacket(buf)) {
+      const length = this.srtp.unprotectRtcp(buf, buf.length);
+      if (length < 0) {
+        this.dropped++;
+        return;
+      }
+      this.handleRtcp(parseRtcp(buf, length));
+      return;
+    }
+    const length = this.srtp.unprotectRtp(buf, buf.length);
+    if (length < 0 || !isValidRtp(buf, length)) {
+      this.dropped++;
+      return;
+    }
+    this.received++;
+    const pt = payloadType(buf);
+    const codec = this.receiveCodecs.get(pt);
+    if (!codec) {
+      this.dropped++;
+      return;
+    }
+    let packet = buf.subarray(0, length);
+    let ssrcValue = readSsrc(packet);
+    if (codec.rtxOf !== undefined) {
+      const unwrapped = this.unwrapRtx(packet, codec.rtxOf);
+      if (!unwrapped) return; // padding-only probe, or garbage
+      packet = unwrapped;
+      ssrcValue = readSsrc(packet);
+    }
+    const stream = this.receiveStream(ssrcValue, codec.kind, codec.codec.clockRate);
+    const seq = sequenceNumber(packet);
+    if (!stream.update(seq, readTimestamp(packet), Date.now())) {
+      this.dropped++;
+      return;
+    }
+    stream.bytes += packet.length - payloadOffset(packet, packet.length);
+    stream.remember(seq, packet, packet.length);
+    this.emit('rtp', codec.kind, packet, codec.codec, stream);
+  }
+
+  // ---- sending --------------------------------------------------------------------------------
+
+  /**
+   * Forwards a packet from a source stream to the peer, rewritten into our outgoing stream of that
+   * kind. Returns false when the peer did not negotiate the packet's codec (nothing is sent).
+   */
+  forward(kind: RtpKind, packet: Buffer, codec: CodecDescription, source: ReceiveStream): boolean {
+    const out = this.outgoing.get(kind);
+    if (!out || this.closed) return false;
+    const negotiated = out.codecs.find((c) => sameCodec(c.codec, codec));
+    if (!negotiated) return false;
+    out.source = source;
+    out.codec = negotiated;
+    const now = Date.now();
+    const { seq, ts } = out.stream.map(source.ssrc, sequenceNumber(packet), readTimestamp(packet), now);
+    const slot = out.slots[out.next]!;
+    out.next = (out.next + 1) % SLOTS;
+    const length = copyWithoutExtensions(packet, packet.length, slot);
+    rewriteHeader(slot, { ssrc: out.stream.ssrc, sequenceNumber: seq, timestamp: ts, payloadType: negotiated.payloadType });
+    out.stream.sent(length - RTP_FIXED_HEADER, ts, now);
+    this.protectAndSend(slot, length);
+    return true;
+  }
+
+  /** Asks the peer for a keyframe on what it sends us of this kind. */
+  requestKeyframe(kind: RtpKind): boolean {
+    const target = this.firstIncoming(kind);
+    if (target === undefined) return false;
+    this.sendRtcp([buildPli(this.senderSsrc(), target)]);
+    return true;
+  }
+
+  /** Tells the peer the most we want to receive of a kind (REMB). */
+  sendRemb(kind: RtpKind, bitsPerSecond: number): void {
+    const ssrcs = [...this.incomingKind].filter(([, k]) => k === kind).map(([s]) => s);
+    if (ssrcs.length > 0) this.sendRtcp([buildRemb(this.senderSsrc(), bitsPerSecond, ssrcs)]);
+  }
+
+  canSend(kind: RtpKind): boolean {
+    return this.outgoing.has(kind);
+  }
+
+  sendStream(kind: RtpKind): SendStream | undefined {
+    return this.outgoing.get(kind)?.stream;
+  }
+
+  receiveStreams(): { kind: RtpKind; stream: ReceiveStream }[] {
+    return [...this.incoming.values()].map((stream) => ({ kind: this.incomingKind.get(stream.ssrc)!, stream }));
+  }
+
+  get roundTripTimeMs(): number {
+    return this.rttMs;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.reportTimer) clearInterval(this.reportTimer);
+    if (this.nackTimer) clearInterval(this.nackTimer);
+    this.removeAllListeners();
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private receiveStream(ssrcValue: number, kind: RtpKind, clockRate: number): ReceiveStream {
+    let stream = this.incoming.get(ssrcValue);
+    if (!stream) {
+      stream = new ReceiveStream(ssrcValue, clockRate);
+      this.incoming.set(ssrcValue, stream);
+      this.incomingKind.set(ssrcValue, kind);
+    }
+    return stream;
+  }
+
+  /** RFC 4588: the original sequence number leads the RTX payload. */
+  private unwrapRtx(rtx: Buffer, originalPt: number): Buffer | undefined {
+    const offset = payloadOffset(rtx, rtx.length);
+    const padding = rtx[0]! & 0x20 ? rtx[rtx.length - 1]! : 0;
+    if (rtx.length - padding - offset < 3) return undefined;
+    const rtxSsrc = readSsrc(rtx);
+    const original = this.config.remoteSsrcs.get(rtxSsrc)?.repairs;
+    if (original === undefined) return undefined;
+    const out = Buffer.allocUnsafe(rtx.length - 2);
+    rtx.copy(out, 0, 0, offset);
+    rtx.copy(out, offset, offset + 2, rtx.length);
+    rewriteHeader(out, { ssrc: original, sequenceNumber: rtx.readUInt16BE(offset), timestamp: readTimestamp(rtx), payloadType: originalPt });
+    return out;
+  }
+
+  private handleRtcp(records: RtcpRecord[]): void {
+    this.emit('rtcp');
+    const now = Date.now();
+    for (const r of records) {
+      switch (r.type) {
+        case 'sr':
+          this.incoming.get(r.ssrc)?.onSenderReport(r.ntpSeconds, r.ntpFraction, now);
+          this.emit('senderReport', r);
+          this.updateRtt(r.reports, now);
+          break;
+        case 'rr':
+          this.updateRtt(r.reports, now);
+          break;
+        case 'nack':
+          this.retransmit(r.mediaSsrc, r.lost);
+          break;
+        case 'pli':
+        case 'fir': {
+          const target = r.type === 'pli' ? r.mediaSsrc : r.entries[0]?.ssrc;
+          for (const [kind, out] of this.outgoing) {
+            if (out.stream.ssrc !== target) continue;
+            if (r.type === 'pli') out.stream.pliCount++;
+            else out.stream.firCount++;
+            this.emit('keyframeRequest', kind);
+          }
+          break;
+        }
+        case 'remb':
+          for (const [kind, out] of this.outgoing) {
+            if (r.ssrcs.includes(out.stream.ssrc)) {
+              out.stream.remb = r.bitrate;
+              this.emit('bitrateEstimate', kind, r.bitrate);
+            }
+          }
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  /** Answers a NACK from the shared history of the source, as RTX when the peer negotiated it. */
+  private retransmit(mediaSsrc: number, lost: number[]): void {
+    for (const out of this.outgoing.values()) {
+      if (out.stream.ssrc !== mediaSsrc || !out.source) continue;
+      out.stream.nackCount++;
+      const codec = out.codec;
+      for (const seq of lost) {
+        const sourceSeq = out.stream.sourceSeq(seq);
+        const kept = sourceSeq === undefined ? undefined : out.source.recall(sourceSeq);
+        if (!kept || !codec) continue;
+        const slot = out.slots[out.next]!;
+        out.next = (out.next + 1) % SLOTS;
+        const ts = out.stream.outTimestamp(readTimestamp(kept.packet));
+        const length = copyWithoutExtensions(kept.packet, kept.length, slot);
+        const rtxSsrc = out.stream.rtxSsrc;
+        if (rtxSsrc !== undefined && codec.rtxPayloadType !== undefined) {
+          // RFC 4588 §4: the RTX payload is the original sequence number, then the original payload.
+          slot.copy(slot, RTP_FIXED_HEADER + 2, RTP_FIXED_HEADER, length);
+          slot.writeUInt16BE(seq, RTP_FIXED_HEADER);
+          rewriteHeader(slot, { ssrc: rtxSsrc, sequenceNumber: out.stream.nextRtxSequence(), timestamp: ts, payloadType: codec.rtxPayloadType });
+          this.protectAndSend(slot, length + 2);
+        } else {
+          rewriteHeader(slot, { ssrc: out.stream.ssrc, sequenceNumber: seq, timestamp: ts, payloadType: codec.payloadType });
+          this.protectAndSend(slot, length);
+        }
+        out.stream.retransmitted++;
+      }
+    }
+  }
+
+  private protectAndSend(buf: Buffer, length: number): void {
+    const protectedLength = this.srtp.protectRtp(buf, length);
+    if (protectedLength < 0) return;
+    this.sentPackets++;
+    this.sendDatagram(buf, protectedLength);
+  }
+
+  private sendRtcp(packets: Buffer[]): void {
+    if (this.closed) return;
+    let length = 0;
+    for (const p of packets) {
+      if (length + p.length > 1400) break;
+      p.copy(this.rtcpScratch, length);
+      length += p.length;
+    }
+    const protectedLength = this.srtp.protectRtcp(this.rtcpScratch, length);
+    if (protectedLength >= 0) this.sendDatagram(Buffer.from(this.rtcpScratch.subarray(0, protectedLength)), protectedLength);
+  }
+
+  private senderSsrc(): number {
+    return this.outgoing.get('VIDEO')?.stream.ssrc ?? this.outgoing.get('AUDIO')?.stream.ssrc ?? this.config.rtcpSsrc;
+  }
+
+  private firstIncoming(kind: RtpKind): number | undefined {
+    for (const [ssrcValue, k] of this.incomingKind) if (k === kind) return ssrcValue;
+    for (const [ssrcValue, info] of this.config.remoteSsrcs) if (info.kind === kind && info.repairs === undefined) return ssrcValue;
+    return undefined;
+  }
+
+  private sendReports(): void {
+    const now = Date.now();
+    const blocks: ReportBlock[] = [...this.incoming.values()].map((s) => s.report(now));
+    const packets: Buffer[] = [];
+    let first = true;
+    for (const out of this.outgoing.values()) {
+      if (out.stream.packetCount === 0) continue;
+      const ntp = toNtp(now);
+      // The RTP time of "now", extrapolated from the last packet sent.
+      const rtpNow = (out.stream.lastTimestamp + Math.round(((now - out.stream.lastWallMs) * out.stream.clockRate) / 1000)) >>> 0;
+      packets.push(buildSenderReport(out.stream.ssrc, { ...ntp, rtpTimestamp: rtpNow, packetCount: out.stream.packetCount, octetCount: out.stream.octetCount }, first ? blocks : []));
+      this.lastSrSent.set(out.stream.ssrc, ((ntp.ntpSeconds & 0xffff) << 16 | ntp.ntpFraction >>> 16) >>> 0);
+      this.lastSrSentAt.set(out.stream.ssrc, now);
+      first = false;
+    }
+    if (first) packets.push(buildReceiverReport(this.config.rtcpSsrc, blocks));
+    packets.push(buildSdesCname(this.senderSsrc(), this.config.cname));
+    this.sendRtcp(packets);
+  }
+
+  private readonly lastSrSent = new Map<number, number>();
+  private readonly lastSrSentAt = new Map<number, number>();
+
+  /** RTT from the LSR/DLSR of report blocks about what we send (RFC 3550 §6.4.1). */
+  private updateRtt(reports: ReportBlock[], now: number): void {
+    for (const r of reports) {
+      const sentAt = this.lastSrSentAt.get(r.ssrc);
+      if (sentAt === undefined || r.lastSr === 0 || r.lastSr !== this.lastSrSent.get(r.ssrc)) continue;
+      const rtt = now - sentAt - (r.delaySinceLastSr / 65536) * 1000;
+      if (rtt >= 0 && rtt < 10_000) this.rttMs = 0.8 * this.rttMs + 0.2 * rtt;
+    }
+  }
+
+  private sendNacks(): void {
+    const now = Date.now();
+    const packets: Buffer[] = [];
+    for (const stream of this.incoming.values()) {
+      if (!stream.hasMissing) continue;
+      const lost = stream.lostToRequest(now, this.rttMs);
+      if (lost.length > 0) packets.push(buildNack(this.senderSsrc(), stream.ssrc, lost));
+    }
+    if (packets.length > 0) this.sendRtcp(packets);
+  }
+}
+
+const NTP_EPOCH_OFFSET = 2208988800;
+
+function toNtp(ms: number): { ntpSeconds: number; ntpFraction: number } {
+  const seconds = Math.floor(ms / 1000);
+  return { ntpSeconds: (seconds + NTP_EPOCH_OFFSET) >>> 0, ntpFraction: Math.floor(((ms % 1000) / 1000) * 0x100000000) >>> 0 };
+}

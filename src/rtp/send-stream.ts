@@ -1,0 +1,100 @@
+/**
+ * One outgoing RTP stream (one SSRC towards one peer): the mapping from the source's sequence
+ * numbers and timestamps to ours, kept continuous when the source changes (a new publisher, a
+ * restarted one), and the counters our sender reports need.
+ *
+ * The mapping is an offset per source epoch, so a NACKed sequence number maps back to the
+ * source's own number, and the packet is fetched from the source's shared history.
+ */
+import { seqDelta } from './rtp-header.js';
+
+/** How far ahead the first timestamp after a source switch lands, in ms of media time. */
+const SWITCH_GAP_MS = 33;
+
+export class SendStream {
+  private seqOffset = 0;
+  private tsOffset = 0;
+  private sourceSsrc: number | undefined;
+  private lastSeq: number;
+  private lastTs: number;
+  private lastSendMs = 0;
+  private started = false;
+  packetCount = 0;
+  octetCount = 0;
+  /** Sequence number sent for the last packet. */
+  get highestSeq(): number {
+    return this.lastSeq;
+  }
+  /** RTP timestamp and wall clock of the last packet sent (for sender reports). */
+  lastTimestamp = 0;
+  lastWallMs = 0;
+  nackCount = 0;
+  pliCount = 0;
+  firCount = 0;
+  retransmitted = 0;
+  /** Latest REMB from the peer for this stream, bits/s (0 = none yet). */
+  remb = 0;
+  rtxSequence: number;
+
+  constructor(
+    readonly ssrc: number,
+    readonly clockRate: number,
+    readonly rtxSsrc: number | undefined,
+  ) {
+    this.lastSeq = Math.floor(Math.random() * 0x8000);
+    this.lastTs = Math.floor(Math.random() * 0x7fffffff);
+    this.rtxSequence = Math.floor(Math.random() * 0x8000);
+  }
+
+  /**
+   * Maps a source packet's sequence number and timestamp to ours. A new source SSRC starts a new
+   * epoch: our numbering carries on from where it was.
+   */
+  map(sourceSsrc: number, seq: number, ts: number, nowMs: number): { seq: number; ts: number } {
+    if (sourceSsrc !== this.sourceSsrc) {
+      this.sourceSsrc = sourceSsrc;
+      const nextSeq = this.started ? (this.lastSeq + 1) & 0xffff : this.lastSeq;
+      this.seqOffset = (nextSeq - seq) & 0xffff;
+      const elapsed = this.started ? Math.max(SWITCH_GAP_MS, nowMs - this.lastSendMs) : 0;
+      const nextTs = (this.lastTs + Math.round((elapsed * this.clockRate) / 1000)) >>> 0;
+      this.tsOffset = (nextTs - ts) >>> 0;
+      this.started = true;
+    }
+    const outSeq = (seq + this.seqOffset) & 0xffff;
+    const outTs = (ts + this.tsOffset) >>> 0;
+    if (seqDelta(this.lastSeq, outSeq) > 0) {
+      this.lastSeq = outSeq;
+      this.lastTs = outTs;
+    }
+    this.lastSendMs = nowMs;
+    return { seq: outSeq, ts: outTs };
+  }
+
+  /** Our timestamp for a source timestamp, in the current epoch. */
+  outTimestamp(sourceTs: number): number {
+    return (sourceTs + this.tsOffset) >>> 0;
+  }
+
+  /** The source sequence number behind one of ours, in the current epoch. */
+  sourceSeq(outSeq: number): number | undefined {
+    if (this.sourceSsrc === undefined) return undefined;
+    return (outSeq - this.seqOffset) & 0xffff;
+  }
+
+  get currentSource(): number | undefined {
+    return this.sourceSsrc;
+  }
+
+  /** Counts a packet sent (sender report counters). */
+  sent(payloadBytes: number, rtpTimestamp: number, nowMs: number): void {
+    this.packetCount = (this.packetCount + 1) >>> 0;
+    this.octetCount = (this.octetCount + payloadBytes) >>> 0;
+    this.lastTimestamp = rtpTimestamp;
+    this.lastWallMs = nowMs;
+  }
+
+  nextRtxSequence(): number {
+    this.rtxSequence = (this.rtxSequence + 1) & 0xffff;
+    return this.rtxSequence;
+  }
+}

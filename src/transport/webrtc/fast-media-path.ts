@@ -1,0 +1,155 @@
+/**
+ * The fast media path of a WebRTC session: once werift has done ICE and the DTLS handshake, RTP
+ * and RTCP no longer go through werift. Media datagrams are taken off the ICE connection before
+ * werift sees them and handed to our RTP session (SRTP, streams, RTCP); what we send goes
+ * straight to the selected candidate pair's UDP socket. DTLS (and SCTP data channels on it) and
+ * STUN stay with werift.
+ *
+ * `KUROSHIO_RTP_PATH=werift` keeps werift's own RTP stack instead (the baseline in benchmarks).
+ */
+import type { RTCDtlsTransport, RTCPeerConnection, RTCRtpCodecParameters, RTCRtpTransceiver } from 'werift';
+import type { CodecDescription } from '../../media/rtp-media.js';
+import { RtpSession, type NegotiatedCodec, type RtpKind, type RtpSessionConfig } from '../../rtp/rtp-session.js';
+import { WeriftSrtpTransform, type SrtpKeys, type SrtpTransform } from '../../rtp/srtp-transform.js';
+
+/** Which RTP path new sessions use. */
+export function fastPathEnabled(): boolean {
+  return process.env.KUROSHIO_RTP_PATH !== 'werift';
+}
+
+/** Builds the SRTP transform for the session keys: native when available, else werift's. */
+export type SrtpFactory = (keys: SrtpKeys) => SrtpTransform;
+
+let srtpFactory: SrtpFactory = (keys) => new WeriftSrtpTransform(keys);
+
+/** Lets the native SRTP module take over protection once it is loaded. */
+export function useSrtpFactory(factory: SrtpFactory): void {
+  srtpFactory = factory;
+}
+
+interface DtlsInternals {
+  dtls?: {
+    srtp: { srtpProfile?: number };
+    extractSessionKeys(keyLength: number, saltLength: number): { localKey: Buffer; localSalt: Buffer; remoteKey: Buffer; remoteSalt: Buffer };
+  };
+}
+
+interface UdpLike {
+  type: string;
+  closed?: boolean;
+  socket?: { send(buf: Buffer, offset: number, length: number, port: number, address: string): void };
+}
+
+interface NominatedPair {
+  protocol: { transport?: UdpLike };
+  remoteAddr: readonly [string, number];
+}
+
+interface IceConnectionInternals {
+  nominated?: NominatedPair;
+  onData: { execute: (data: Buffer) => void };
+  send(data: Buffer): Promise<void>;
+}
+
+function keyLengths(profile: number): { key: number; salt: number } {
+  switch (profile) {
+    case 0x0007:
+      return { key: 16, salt: 12 };
+    case 0x0008:
+      return { key: 32, salt: 12 };
+    default:
+      return { key: 16, salt: 14 };
+  }
+}
+
+function describe(codec: RTCRtpCodecParameters): CodecDescription {
+  return {
+    mimeType: codec.mimeType,
+    clockRate: codec.clockRate,
+    ...(codec.channels !== undefined ? { channels: codec.channels } : {}),
+    ...(codec.parameters ? { parameters: codec.parameters } : {}),
+  };
+}
+
+/** The negotiated media codecs of a transceiver, each with the RTX payload type repairing it. */
+function negotiatedCodecs(transceiver: RTCRtpTransceiver): NegotiatedCodec[] {
+  const rtx = transceiver.codecs.filter((c) => c.name.toLowerCase() === 'rtx');
+  return transceiver.codecs
+    .filter((c) => !['rtx', 'red', 'ulpfec'].includes(c.name.toLowerCase()))
+    .map((c) => {
+      const repair = rtx.find((r) => new RegExp(`(^|;)\\s*apt=${c.payloadType}(;|$)`).test(r.parameters ?? ''));
+      return { payloadType: c.payloadType, codec: describe(c), ...(repair ? { rtxPayloadType: repair.payloadType } : {}) };
+    });
+}
+
+/** SSRCs announced in an SDP (a=ssrc, a=ssrc-group:FID) by media kind. */
+export function announcedSsrcs(sdp: string): Map<number, { kind: RtpKind; repairs?: number }> {
+  const out = new Map<number, { kind: RtpKind; repairs?: number }>();
+  let kind: RtpKind | undefined;
+  for (const line of sdp.split(/\r?\n/)) {
+    if (line.startsWith('m=')) kind = line.startsWith('m=audio') ? 'AUDIO' : line.startsWith('m=video') ? 'VIDEO' : undefined;
+    if (!kind) continue;
+    const ssrcLine = /^a=ssrc:(\d+) /.exec(line);
+    if (ssrcLine && !out.has(Number(ssrcLine[1]))) out.set(Number(ssrcLine[1]), { kind });
+    const fid = /^a=ssrc-group:FID (\d+) (\d+)/.exec(line);
+    if (fid) out.set(Number(fid[2]), { kind, repairs: Number(fid[1]) });
+  }
+  return out;
+}
+
+function isSending(t: RTCRtpTransceiver): boolean {
+  return !t.stopped && (t.currentDirection === 'sendrecv' || t.currentDirection === 'sendonly');
+}
+
+function isReceiving(t: RTCRtpTransceiver): boolean {
+  return !t.stopped && (t.currentDirection === 'sendrecv' || t.currentDirection === 'recvonly');
+}
+
+/**
+ * Takes the media of a connected peer connection onto our RTP session. Returns undefined when
+ * the session cannot be taken over (no keys yet, a transport we do not handle), in which case
+ * werift keeps carrying the media.
+ */
+export function attachFastPath(pc: RTCPeerConnection, remoteSdp: string, cname: string): RtpSession | undefined {
+  const dtls = pc.dtlsTransports[0] as (RTCDtlsTransport & DtlsInternals) | undefined;
+  const ice = pc.iceTransports[0]?.connection as unknown as IceConnectionInternals | undefined;
+  const profile = dtls?.dtls?.srtp.srtpProfile;
+  if (!dtls?.dtls || !ice || profile === undefined) return undefined;
+  const lengths = keyLengths(profile);
+  const keys = dtls.dtls.extractSessionKeys(lengths.key, lengths.salt);
+  const srtp = srtpFactory({ profile, ...keys });
+
+  const config: RtpSessionConfig = { cname, rtcpSsrc: 0, send: {}, receive: {}, remoteSsrcs: announcedSsrcs(remoteSdp) };
+  for (const t of pc.getTransceivers()) {
+    const kind: RtpKind = t.kind === 'audio' ? 'AUDIO' : 'VIDEO';
+    const codecs = negotiatedCodecs(t);
+    if (config.rtcpSsrc === 0) config.rtcpSsrc = t.receiver.rtcpSsrc;
+    if (isSending(t) && !config.send[kind]) {
+      const rtx = codecs.some((c) => c.rtxPayloadType !== undefined);
+      config.send[kind] = { ssrc: t.sender.ssrc, ...(rtx ? { rtxSsrc: t.sender.rtxSsrc } : {}), codecs };
+    }
+    if (isReceiving(t) && !config.receive[kind]) config.receive[kind] = { codecs };
+  }
+
+  const send = (buf: Buffer, length: number): void => {
+    const pair = ice.nominated;
+    const transport = pair?.protocol.transport;
+    if (pair && transport?.type === 'udp' && transport.socket && !transport.closed) {
+      transport.socket.send(buf, 0, length, pair.remoteAddr[1], pair.remoteAddr[0]);
+    } else {
+      // TCP and TURN go through werift, which may hold the buffer: give it its own copy. A failed
+      // send means the pair is gone; the packet is lost like any other, and ICE reports the rest.
+      void ice.send(Buffer.from(buf.subarray(0, length))).catch(() => undefined);
+    }
+  };
+  const session = new RtpSession(config, srtp, send);
+
+  // Media datagrams (RFC 7983: first byte 128-191) come to us; werift keeps DTLS and STUN.
+  const werift = ice.onData.execute;
+  ice.onData.execute = (data: Buffer) => {
+    const first = data[0]!;
+    if (first >= 128 && first <= 191) session.handleDatagram(data);
+    else werift(data);
+  };
+  return session;
+}
