@@ -83,6 +83,8 @@ interface Outgoing {
   source: ReceiveStream | undefined;
   /** The codec of the last packet forwarded (retransmissions use its payload types). */
   codec: NegotiatedCodec | undefined;
+  /** Source codec descriptions already matched to what the peer negotiated (null: no match). */
+  resolved: WeakMap<CodecDescription, NegotiatedCodec | null>;
 }
 
 export class RtpSession extends TypedEmitter<RtpSessionEvents> {
@@ -117,6 +119,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
           next: 0,
           source: undefined,
           codec: undefined,
+          resolved: new WeakMap(),
         });
       }
       for (const c of config.receive[kind]?.codecs ?? []) {
@@ -184,7 +187,12 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   forward(kind: RtpKind, packet: Buffer, codec: CodecDescription, source: ReceiveStream): boolean {
     const out = this.outgoing.get(kind);
     if (!out || this.closed) return false;
-    const negotiated = out.codecs.find((c) => sameCodec(c.codec, codec));
+    // Codec descriptions are shared objects per source stream: resolve each one once.
+    let negotiated = out.resolved.get(codec);
+    if (negotiated === undefined) {
+      negotiated = out.codecs.find((c) => sameCodec(c.codec, codec)) ?? null;
+      out.resolved.set(codec, negotiated);
+    }
     if (!negotiated) return false;
     out.source = source;
     out.codec = negotiated;
