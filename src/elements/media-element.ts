@@ -176,6 +176,17 @@ export class MediaElementImpl extends MediaObjectImpl {
     this.pushMedia(out, unit);
   }
 
+  /** Tells every sink linked to a source pad that its media ended (a played file reached its end). */
+  protected pushEndOfStream(pad: ElementPadSource): void {
+    for (const edge of pad.links) edge.sink.owner.acceptEndOfStream(edge.sink);
+  }
+
+  /** The media feeding a sink pad ended; a pass-through passes the news on. */
+  acceptEndOfStream(pad: ElementPadSink): void {
+    const out = this.sources.find(pad.kind, pad.description);
+    if (out) this.pushEndOfStream(out);
+  }
+
   /** Asks whoever feeds this sink pad for a keyframe. */
   protected askUpstreamForKeyframe(pad: ElementPadSink): void {
     const edge = pad.link;
@@ -246,19 +257,32 @@ export class MediaElementImpl extends MediaObjectImpl {
     return [{ __type__: 'ElementStats', id: this.id, type: 'element', timestampMillis: Date.now(), inputLatency: [] }];
   }
 
-  /** Counts incoming media for flow detection (MediaFlowInStateChanged). */
+  /**
+   * Counts media entering the element from the pipeline, at a sink pad (MediaFlowInStateChanged).
+   * KMS's semantics: for an endpoint, "in" is what the pipeline gives it to send to its peer.
+   */
   protected markFlowIn(kind: MediaKind, description: string): void {
-    if (kind !== 'DATA') this.detector(this.flowIn, 'MediaFlowInStateChanged', kind, description, `sink_${kind.toLowerCase()}_${description}`).mark();
+    if (kind !== 'DATA') this.detector(this.flowIn, 'MediaFlowInStateChanged', kind, description).mark();
   }
 
-  /** Counts outgoing media for flow detection (MediaFlowOutStateChanged). */
+  /**
+   * Counts media leaving the element into the pipeline, at a source pad (MediaFlowOutStateChanged).
+   * For an endpoint, "out" is what its peer sends it.
+   */
   protected markFlowOut(kind: MediaKind, description: string): void {
-    if (kind !== 'DATA') this.detector(this.flowOut, 'MediaFlowOutStateChanged', kind, description, `src_${kind.toLowerCase()}_${description}`).mark();
+    if (kind !== 'DATA') this.detector(this.flowOut, 'MediaFlowOutStateChanged', kind, description).mark();
   }
 
   /** Reports the end of a flow at once (the peer left), rather than after the silence timeout. */
   protected endFlows(): void {
     for (const d of [...this.flowIn.values(), ...this.flowOut.values()]) d.stop();
+  }
+
+  /** Reports the end of the flows of one direction at once, optionally of one kind and description. */
+  protected endFlow(direction: 'in' | 'out', kind?: MediaKind, description?: string): void {
+    for (const [key, detector] of direction === 'in' ? this.flowIn : this.flowOut) {
+      if (kind === undefined || key === `${kind}/${description ?? DEFAULT_DESCRIPTION}`) detector.stop();
+    }
   }
 
   /** Removes one link, telling both ends, and raises ElementDisconnected on the source. */
@@ -295,11 +319,12 @@ export class MediaElementImpl extends MediaObjectImpl {
     return `${kind}/${description ?? DEFAULT_DESCRIPTION}`;
   }
 
-  private detector(table: Map<string, FlowDetector>, event: string, kind: MediaKind, description: string, padName: string): FlowDetector {
+  private detector(table: Map<string, FlowDetector>, event: string, kind: MediaKind, description: string): FlowDetector {
     const key = `${kind}/${description}`;
     let found = table.get(key);
     if (!found) {
-      found = new FlowDetector((state) => this.emit(event, { state, padName, mediaType: kind }));
+      // KMS names the pad by its media description ('default'), the key of isMediaFlowingIn/Out.
+      found = new FlowDetector((state) => this.emit(event, { state, padName: description, mediaType: kind }));
       table.set(key, found);
     }
     return found;

@@ -101,6 +101,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   dropped = 0;
   received = 0;
   sentPackets = 0;
+  bytesReceived = 0;
+  bytesSent = 0;
 
   constructor(
     private readonly config: RtpSessionConfig,
@@ -138,6 +140,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   /** An SRTP or SRTCP datagram from the peer. */
   handleDatagram(buf: Buffer): void {
     if (this.closed) return;
+    this.bytesReceived += buf.length;
     if (isRtcpPacket(buf)) {
       const length = this.srtp.unprotectRtcp(buf, buf.length);
       if (length < 0) {
@@ -241,6 +244,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     this.closed = true;
     if (this.reportTimer) clearInterval(this.reportTimer);
     if (this.nackTimer) clearInterval(this.nackTimer);
+    this.srtp.close?.();
     this.removeAllListeners();
   }
 
@@ -346,6 +350,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     const protectedLength = this.srtp.protectRtp(buf, length);
     if (protectedLength < 0) return;
     this.sentPackets++;
+    this.bytesSent += protectedLength;
     this.sendDatagram(buf, protectedLength);
   }
 

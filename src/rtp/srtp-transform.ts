@@ -33,6 +33,8 @@ export interface SrtpTransform {
   unprotectRtcp(buf: Buffer, length: number): number;
   /** Packets rejected so far, by reason. */
   readonly rejected: { authentication: number; replay: number; malformed: number };
+  /** Frees native resources, if any. */
+  close?(): void;
 }
 
 /** Bytes the authentication tag (and SRTCP index) can add to a packet. */

@@ -11,21 +11,26 @@ import type { RTCDtlsTransport, RTCPeerConnection, RTCRtpCodecParameters, RTCRtp
 import type { CodecDescription } from '../../media/rtp-media.js';
 import { RtpSession, type NegotiatedCodec, type RtpKind, type RtpSessionConfig } from '../../rtp/rtp-session.js';
 import { WeriftSrtpTransform, type SrtpKeys, type SrtpTransform } from '../../rtp/srtp-transform.js';
+import { SrtpSession, srtpAddonAvailable } from '../srtp/index.js';
 
 /** Which RTP path new sessions use. */
 export function fastPathEnabled(): boolean {
   return process.env.KUROSHIO_RTP_PATH !== 'werift';
 }
 
-/** Builds the SRTP transform for the session keys: native when available, else werift's. */
+/** Builds the SRTP transform for the session keys. */
 export type SrtpFactory = (keys: SrtpKeys) => SrtpTransform;
 
-let srtpFactory: SrtpFactory = (keys) => new WeriftSrtpTransform(keys);
-
-/** Lets the native SRTP module take over protection once it is loaded. */
-export function useSrtpFactory(factory: SrtpFactory): void {
-  srtpFactory = factory;
+/**
+ * The native module (cached OpenSSL contexts, in place) when it was built; werift's JavaScript
+ * otherwise, or when `KUROSHIO_SRTP=js` asks for it (the baseline in benchmarks).
+ */
+function defaultSrtpFactory(): SrtpFactory {
+  if (process.env.KUROSHIO_SRTP !== 'js' && srtpAddonAvailable()) return (keys) => new SrtpSession(keys);
+  return (keys) => new WeriftSrtpTransform(keys);
 }
+
+let srtpFactory: SrtpFactory | undefined;
 
 interface DtlsInternals {
   dtls?: {
@@ -117,6 +122,7 @@ export function attachFastPath(pc: RTCPeerConnection, remoteSdp: string, cname: 
   if (!dtls?.dtls || !ice || profile === undefined) return undefined;
   const lengths = keyLengths(profile);
   const keys = dtls.dtls.extractSessionKeys(lengths.key, lengths.salt);
+  srtpFactory ??= defaultSrtpFactory();
   const srtp = srtpFactory({ profile, ...keys });
 
   const config: RtpSessionConfig = { cname, rtcpSsrc: 0, send: {}, receive: {}, remoteSsrcs: announcedSsrcs(remoteSdp) };

@@ -51,16 +51,30 @@ export function toPeerConfig(settings: IceSettings): Partial<PeerConfig> {
     iceUseIpv6: true,
     ...(settings.portRange ? { icePortRange: settings.portRange } : {}),
   };
-  if (addresses) {
-    const v4 = addresses.find((a) => !a.includes(':'));
-    const v6 = addresses.find((a) => a.includes(':') && !a.startsWith('fe80'));
-    config.iceInterfaceAddresses = { ...(v4 ? { udp4: v4 } : {}), ...(v6 ? { udp6: v6 } : {}) };
-    config.iceUseIpv6 = v6 !== undefined;
-    // werift leaves loopback addresses out of gathering unless asked for them explicitly.
-    const loopback = addresses.filter((a) => a === '127.0.0.1' || a === '::1');
-    if (loopback.length > 0) config.iceAdditionalHostAddresses = loopback.filter((a) => !a.includes(':'));
-  }
+  if (addresses) Object.assign(config, restrictToAddresses(addresses));
   return config;
+}
+
+const isLoopback = (address: string): boolean => address === '::1' || address.startsWith('127.');
+
+/**
+ * werift binds every UDP socket of a family to `iceInterfaceAddresses[family]`, gathers host
+ * candidates from the machine's non-loopback addresses, and — when none of those is in
+ * `iceInterfaceAddresses` — falls back to all of them. So a loopback-only selection (`lo`)
+ * would still gather the other interfaces' addresses, as candidates whose socket is really bound
+ * to loopback. A family whose selected address is loopback (or absent) is therefore switched
+ * off for discovery, and its loopback address is added explicitly instead.
+ */
+function restrictToAddresses(addresses: string[]): Partial<PeerConfig> {
+  const v4 = addresses.find((a) => !a.includes(':'));
+  const v6 = addresses.find((a) => a.includes(':') && !a.toLowerCase().startsWith('fe80'));
+  const extra = [v4, v6].filter((a): a is string => a !== undefined && isLoopback(a));
+  return {
+    iceInterfaceAddresses: { ...(v4 ? { udp4: v4 } : {}), ...(v6 ? { udp6: v6 } : {}) },
+    iceUseIpv4: v4 !== undefined && !isLoopback(v4),
+    iceUseIpv6: v6 !== undefined && !isLoopback(v6),
+    ...(extra.length > 0 ? { iceAdditionalHostAddresses: extra } : {}),
+  };
 }
 
 const CANDIDATE_RE = /^(candidate:\S+ \d+ \S+ \d+ )(\S+)( \d+ typ )(\S+)(.*)$/;

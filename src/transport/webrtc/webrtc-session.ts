@@ -124,6 +124,8 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
   /** setLocalDescription runs in the background (it gathers); later steps wait for it. */
   private applyingLocal: Promise<unknown> = Promise.resolve();
   private readonly lastKeyframeRequest = new Map<RtpKind, number>();
+  /** Merged keyframe requests waiting for the spacing to end (see keyframeRequestMerged). */
+  private readonly pendingKeyframeRequests = new Map<RtpKind, NodeJS.Timeout>();
   private readonly dataChannels = new Map<number, RTCDataChannel>();
   private readonly sendSsrcByKind = new Map<RtpKind, number>();
   /** Source SSRC last forwarded per kind: a change is a new source, so the sender re-bases. */
@@ -294,18 +296,38 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
   /** Asks the peer for a keyframe of what it sends us (PLI), at most once per spacing. */
   requestKeyframe(kind: RtpKind = 'VIDEO'): boolean {
     if (this.fast) {
-      const now = Date.now();
-      if (now - (this.lastKeyframeRequest.get(kind) ?? 0) < KEYFRAME_REQUEST_SPACING_MS) return true;
-      this.lastKeyframeRequest.set(kind, now);
+      if (this.keyframeRequestMerged(kind)) return true;
       return this.fast.requestKeyframe(kind);
     }
     const transceiver = this.receivingTransceiver(kind);
     const ssrc = transceiver?.receiver.track?.ssrc ?? transceiver?.receiver.tracks[0]?.ssrc;
     if (!transceiver || ssrc === undefined) return false;
-    const now = Date.now();
-    if (now - (this.lastKeyframeRequest.get(kind) ?? 0) < KEYFRAME_REQUEST_SPACING_MS) return true;
-    this.lastKeyframeRequest.set(kind, now);
+    if (this.keyframeRequestMerged(kind)) return true;
     transceiver.receiver.sendRtcpPLI(ssrc).catch((err: Error) => this.emit('failure', `PLI failed: ${err.message}`));
+    return true;
+  }
+
+  /**
+   * Whether a keyframe request falls within the spacing of the previous one; if not, it counts as
+   * sent now. A request within the spacing is merged into one sent when the spacing ends, not
+   * dropped: the keyframe that answered the previous request may have reached nobody (a viewer
+   * linked before its connection was up asks again once connected, a few hundred ms later).
+   */
+  private keyframeRequestMerged(kind: RtpKind): boolean {
+    const now = Date.now();
+    const wait = (this.lastKeyframeRequest.get(kind) ?? 0) + KEYFRAME_REQUEST_SPACING_MS - now;
+    if (wait <= 0) {
+      this.lastKeyframeRequest.set(kind, now);
+      return false;
+    }
+    if (!this.pendingKeyframeRequests.has(kind)) {
+      const timer = setTimeout(() => {
+        this.pendingKeyframeRequests.delete(kind);
+        if (!this.closed) this.requestKeyframe(kind);
+      }, wait);
+      timer.unref();
+      this.pendingKeyframeRequests.set(kind, timer);
+    }
     return true;
   }
 
@@ -444,7 +466,13 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
     const dtls = this.pc?.dtlsTransports[0];
     if (!dtls) return undefined;
     const undecodable = Math.max(0, this.datagrams.rtpRange - this.datagrams.decodedRtp);
-    return { bytesSent: dtls.bytesSent, bytesReceived: dtls.bytesReceived, packetsDiscarded: this.datagrams.unknown + undecodable };
+    // On the fast path media bypasses werift's counters: add what our RTP session saw.
+    const fast = this.fast;
+    return {
+      bytesSent: dtls.bytesSent + (fast?.bytesSent ?? 0),
+      bytesReceived: dtls.bytesReceived + (fast?.bytesReceived ?? 0),
+      packetsDiscarded: this.datagrams.unknown + undecodable + (fast?.dropped ?? 0),
+    };
   }
 
   /**
@@ -480,6 +508,8 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const timer of this.pendingKeyframeRequests.values()) clearTimeout(timer);
+    this.pendingKeyframeRequests.clear();
     const pc = this.pc;
     this.pc = undefined;
     if (this.mediaConnected) this.emit('media', 'DISCONNECTED');
