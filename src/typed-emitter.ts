@@ -37,8 +37,10 @@ export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }> {
 
   protected emit<K extends keyof Events>(event: K, ...args: Events[K]): void {
     const set = this.listeners.get(event);
-    if (!set) return;
-    for (const listener of [...set]) {
+    if (!set || set.size === 0) return;
+    // Media events fire per packet: iterate the set itself (a Set tolerates removal during
+    // iteration) instead of copying it on every emit.
+    for (const listener of set) {
       try {
         listener(...args);
       } catch (err) {

@@ -200,7 +200,9 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     out.source = source;
     out.codec = negotiated;
     const now = Date.now();
-    const { seq, ts } = out.stream.map(source.ssrc, sequenceNumber(packet), readTimestamp(packet), now);
+    out.stream.map(source.ssrc, sequenceNumber(packet), readTimestamp(packet), now);
+    const seq = out.stream.mappedSeq;
+    const ts = out.stream.mappedTs;
     const slot = out.slots[out.next]!;
     out.next = (out.next + 1) % SLOTS;
     const length = copyWithoutExtensions(packet, packet.length, slot);

@@ -50,7 +50,11 @@ export class SendStream {
    * Maps a source packet's sequence number and timestamp to ours. A new source SSRC starts a new
    * epoch: our numbering carries on from where it was.
    */
-  map(sourceSsrc: number, seq: number, ts: number, nowMs: number): { seq: number; ts: number } {
+  /** Results of the last `map` (fields rather than a returned object: this runs per packet). */
+  mappedSeq = 0;
+  mappedTs = 0;
+
+  map(sourceSsrc: number, seq: number, ts: number, nowMs: number): void {
     if (sourceSsrc !== this.sourceSsrc) {
       this.sourceSsrc = sourceSsrc;
       const nextSeq = this.started ? (this.lastSeq + 1) & 0xffff : this.lastSeq;
@@ -67,7 +71,8 @@ export class SendStream {
       this.lastTs = outTs;
     }
     this.lastSendMs = nowMs;
-    return { seq: outSeq, ts: outTs };
+    this.mappedSeq = outSeq;
+    this.mappedTs = outTs;
   }
 
   /** Our timestamp for a source timestamp, in the current epoch. */

@@ -43,11 +43,15 @@ test('history keeps packets by sequence number until overwritten', () => {
 
 test('a send stream stays continuous when its source changes', () => {
   const out = new SendStream(99, 90000, undefined);
-  const a = out.map(1, 1000, 50_000, 0);
-  const b = out.map(1, 1001, 53_000, 33);
+  const map = (src: number, seq: number, ts: number, now: number): { seq: number; ts: number } => {
+    out.map(src, seq, ts, now);
+    return { seq: out.mappedSeq, ts: out.mappedTs };
+  };
+  const a = map(1, 1000, 50_000, 0);
+  const b = map(1, 1001, 53_000, 33);
   assert.equal(b.seq, (a.seq + 1) & 0xffff);
   assert.equal(b.ts, (a.ts + 3000) >>> 0);
-  const c = out.map(2, 40_000, 9_000_000, 66); // new publisher, unrelated numbering
+  const c = map(2, 40_000, 9_000_000, 66); // new publisher, unrelated numbering
   assert.equal(c.seq, (b.seq + 1) & 0xffff);
   assert.ok(((c.ts - b.ts) >>> 0) >= 2970 && ((c.ts - b.ts) >>> 0) < 4000, 'timestamps move on by the elapsed time');
   assert.equal(out.sourceSeq(c.seq), 40_000);
