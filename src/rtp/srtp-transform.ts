@@ -5,14 +5,6 @@
  */
 import { RtpPacket, SrtcpSession, SrtpSession } from 'werift';
 
-/** SRTP protection profiles by their DTLS-SRTP identifiers (RFC 5764, RFC 7714). */
-export const SrtpProfile = {
-  AES128_CM_HMAC_SHA1_80: 0x0001,
-  AES128_CM_HMAC_SHA1_32: 0x0002,
-  AEAD_AES_128_GCM: 0x0007,
-  AEAD_AES_256_GCM: 0x0008,
-} as const;
-
 export interface SrtpKeys {
   profile: number;
   localKey: Buffer;
@@ -38,7 +30,7 @@ export interface SrtpTransform {
 }
 
 /** Bytes the authentication tag (and SRTCP index) can add to a packet. */
-export const SRTP_MAX_OVERHEAD = 16 + 4;
+export { SRTP_MAX_OVERHEAD } from '../transport/srtp/profiles.js';
 
 /** werift's JavaScript SRTP behind the in-place interface (copies; used as fallback and baseline). */
 export class WeriftSrtpTransform implements SrtpTransform {
