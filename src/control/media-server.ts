@@ -50,7 +50,14 @@ export class MediaServer {
     this.serverManager = new RemoteObject(SERVER_MANAGER_ID, this.catalog.findClass('ServerManager')!, undefined, undefined);
     this.registry = new ObjectRegistry(this.serverManager);
     this.events = new EventRouter(this.catalog, this.marshaller, this.sessions, log.child('events'));
-    this.pool = new WorkerPool(config.workers, { ...process.env, KUROSHIO_LOG_LEVEL: config.logLevel, KUROSHIO_CONFIG: JSON.stringify(config) }, log);
+    this.pool = new WorkerPool(config.workers, {
+      // Players and recorders run FFmpeg I/O on libuv's thread pool, and a network source that
+      // stalls holds a thread until it times out: 4 threads (the default) would soon be all taken.
+      UV_THREADPOOL_SIZE: '32',
+      ...process.env,
+      KUROSHIO_LOG_LEVEL: config.logLevel,
+      KUROSHIO_CONFIG: JSON.stringify(config),
+    }, log);
     this.managerOperations = serverManagerOperations({
       catalog: this.catalog,
       metadata: config.metadata,

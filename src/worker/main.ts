@@ -6,8 +6,10 @@ import type { FromWorkerMessage, ToWorkerMessage } from '../ipc/protocol.js';
 import { DEFAULT_CONFIG, type ServerConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { ObjectHost } from './object-host.js';
+import { routeFfmpegLogs } from '../codec/ffmpeg-log.js';
 
 const log = createLogger('worker', process.env.KUROSHIO_LOG_LEVEL);
+routeFfmpegLogs(log.child('ffmpeg'));
 
 function send(message: FromWorkerMessage): void {
   if (process.connected) process.send?.(message);

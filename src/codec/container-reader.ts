@@ -1,0 +1,190 @@
+/**
+ * Reads encoded frames from a file or a network source (HTTP, RTSP) with FFmpeg's demuxers
+ * through node-av. Every native call is asynchronous (libuv's thread pool); a read blocked on a
+ * stalled network source is bounded by I/O timeouts and can be interrupted by `close()`.
+ */
+import {
+  AV_CODEC_ID_AAC,
+  AV_CODEC_ID_H264,
+  AV_CODEC_ID_OPUS,
+  AV_CODEC_ID_PCM_ALAW,
+  AV_CODEC_ID_PCM_MULAW,
+  AV_CODEC_ID_VP8,
+  AV_CODEC_ID_VP9,
+  AVERROR_EOF,
+  AVMEDIA_TYPE_AUDIO,
+  AVMEDIA_TYPE_VIDEO,
+  Codec,
+  Dictionary,
+  FormatContext,
+  Packet,
+  type AVCodecID,
+} from 'node-av';
+import { fileURLToPath } from 'node:url';
+import { ioErrorFromCode, MediaIoError } from './media-io-error.js';
+
+const NAMES = new Map<AVCodecID, string>([
+  [AV_CODEC_ID_VP8, 'VP8'],
+  [AV_CODEC_ID_VP9, 'VP9'],
+  [AV_CODEC_ID_H264, 'H264'],
+  [AV_CODEC_ID_OPUS, 'OPUS'],
+  [AV_CODEC_ID_AAC, 'AAC'],
+  [AV_CODEC_ID_PCM_MULAW, 'PCMU'],
+  [AV_CODEC_ID_PCM_ALAW, 'PCMA'],
+]);
+
+/** Network I/O that stalls longer than this fails (µs, FFmpeg's unit). */
+const IO_TIMEOUT_US = 5_000_000;
+
+export interface SourceTrack {
+  readonly index: number;
+  readonly kind: 'AUDIO' | 'VIDEO';
+  /** Our codec name (VP8, H264, OPUS, AAC...) or FFmpeg's own for the others. */
+  readonly codec: string;
+  readonly extradata: Buffer | undefined;
+  readonly sampleRate: number;
+  readonly channels: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface SourceFrame {
+  readonly track: SourceTrack;
+  readonly data: Buffer;
+  /** Presentation time in microseconds from the start of the media. */
+  readonly timeUs: number;
+  readonly keyframe: boolean;
+}
+
+export interface ReaderOptions {
+  /** RTSP/HTTP buffering, in milliseconds (PlayerEndpoint's networkCache). */
+  networkCacheMs: number;
+  /** RTSP lower transport. */
+  rtspTransport?: 'tcp' | 'udp';
+}
+
+function inputOptions(url: URL, options: ReaderOptions): Record<string, string> {
+  switch (url.protocol) {
+    case 'rtsp:':
+      return {
+        rtsp_transport: options.rtspTransport ?? 'tcp',
+        timeout: String(IO_TIMEOUT_US),
+        max_delay: String(Math.max(0, options.networkCacheMs) * 1000),
+      };
+    case 'http:':
+    case 'https:':
+      return { rw_timeout: String(IO_TIMEOUT_US) };
+    default:
+      return {};
+  }
+}
+
+export class ContainerReader {
+  private readonly packet = new Packet();
+  private closed = false;
+  private startUs = 0;
+  /** The read in progress: the context must outlive it. */
+  private reading: Promise<number> | undefined;
+
+  private constructor(
+    private readonly ctx: FormatContext,
+    readonly tracks: readonly SourceTrack[],
+    readonly live: boolean,
+  ) {
+    this.packet.alloc();
+    const start = ctx.startTime;
+    // AV_NOPTS_VALUE (a huge negative) means the container states no start time.
+    this.startUs = start > -(2n ** 62n) ? Number(start) : 0;
+  }
+
+  /** Opens and probes a source; throws MediaIoError when it cannot be read. */
+  static async open(uri: string, options: ReaderOptions): Promise<ContainerReader> {
+    const url = new URL(uri);
+    if (!['file:', 'http:', 'https:', 'rtsp:'].includes(url.protocol)) throw new MediaIoError('INVALID_URI', `Invalid URI: ${url.protocol} is not supported`);
+    const target = url.protocol === 'file:' ? fileURLToPath(url) : uri;
+    const ctx = new FormatContext();
+    const dict = Dictionary.fromObject(inputOptions(url, options));
+    let ret = await ctx.openInput(target, null, dict);
+    dict.free();
+    if (ret < 0) {
+      // An unreadable format is the media's fault, not the resource's.
+      if (ret === -1094995529 /* AVERROR_INVALIDDATA */) throw new MediaIoError('INVALID_MEDIA', `Invalid media: ${uri} is not a format Kuroshio reads`);
+      throw ioErrorFromCode(ret, `cannot open ${uri}`, 'open-read');
+    }
+    ret = await ctx.findStreamInfo(null);
+    const tracks: SourceTrack[] = [];
+    for (const stream of ctx.streams) {
+      const par = stream.codecpar;
+      if (par.codecType !== AVMEDIA_TYPE_AUDIO && par.codecType !== AVMEDIA_TYPE_VIDEO) continue;
+      tracks.push({
+        index: stream.index,
+        kind: par.codecType === AVMEDIA_TYPE_AUDIO ? 'AUDIO' : 'VIDEO',
+        codec: NAMES.get(par.codecId) ?? Codec.findDecoder(par.codecId)?.name ?? `codec ${par.codecId}`,
+        extradata: par.extradata ?? undefined,
+        sampleRate: par.sampleRate,
+        channels: par.channels,
+        width: par.width,
+        height: par.height,
+      });
+    }
+    if (ret < 0 || tracks.length === 0) {
+      await ctx.closeInput();
+      throw new MediaIoError('INVALID_MEDIA', `Invalid media: no audio or video found in ${uri}`);
+    }
+    return new ContainerReader(ctx, tracks, url.protocol === 'rtsp:');
+  }
+
+  /** Duration in ms, or 0 when unknown (live sources). */
+  get durationMs(): number {
+    const d = this.ctx.duration;
+    return d > 0n ? Math.round(Number(d) / 1000) : 0;
+  }
+
+  get seekable(): boolean {
+    // node-av exposes no pb for contexts FFmpeg opened itself; files and HTTP with ranges seek.
+    const pb = this.ctx.pb;
+    return !this.live && this.durationMs > 0 && (pb === null || pb.seekable !== 0);
+  }
+
+  /** The next frame, or 'eof'. Throws MediaIoError when the source fails. */
+  async read(): Promise<SourceFrame | 'eof'> {
+    for (;;) {
+      if (this.closed) return 'eof';
+      this.reading = this.ctx.readFrame(this.packet);
+      const ret = await this.reading;
+      this.reading = undefined;
+      if (this.closed) return 'eof';
+      if (ret === AVERROR_EOF) return 'eof';
+      if (ret < 0) throw ioErrorFromCode(ret, 'cannot read the source', 'read');
+      const track = this.tracks.find((t) => t.index === this.packet.streamIndex);
+      const data = this.packet.data;
+      if (!track || !data) {
+        this.packet.unref();
+        continue;
+      }
+      const tb = this.ctx.streams[track.index]!.timeBase;
+      const ts = this.packet.pts > -(2n ** 62n) ? this.packet.pts : this.packet.dts;
+      const timeUs = (Number(ts) * tb.num * 1_000_000) / tb.den - this.startUs;
+      const frame: SourceFrame = { track, data: Buffer.from(data), timeUs, keyframe: this.packet.isKeyframe };
+      this.packet.unref();
+      return frame;
+    }
+  }
+
+  /** Jumps to the key frame nearest to `ms` (playback must start on a key frame). */
+  async seek(ms: number): Promise<boolean> {
+    const target = BigInt(Math.round(ms * 1000)) + BigInt(this.startUs);
+    const ret = await this.ctx.seekFile(-1, BigInt(this.startUs), target, BigInt(this.startUs) + BigInt(this.durationMs * 1000));
+    return ret >= 0;
+  }
+
+  /** Closes the source (an RTSP session sends TEARDOWN); a read in progress returns 'eof'. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.ctx.interrupt();
+    await this.reading;
+    await this.ctx.closeInput();
+    this.packet.free();
+  }
+}

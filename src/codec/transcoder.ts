@@ -1,0 +1,252 @@
+/**
+ * Decode → (scale) → encode for one track, when what arrives is not what the file (or the peer)
+ * takes: Opus → AAC for MP4, VP8/VP9 → H.264 for MP4, H.264 → VP8 for WebM, video → JPEG for a
+ * snapshot, AAC → Opus for a browser. Only node-av's asynchronous calls are used, so the work
+ * runs on libuv's thread pool and the worker's event loop stays free.
+ *
+ * Video keeps the size of the first decoded picture (later changes are scaled to it) and turns
+ * every incoming key frame into an outgoing one, so key frame requests still work through it.
+ */
+import {
+  AV_CODEC_FLAG_GLOBAL_HEADER,
+  AV_CODEC_ID_AAC,
+  AV_CODEC_ID_H264,
+  AV_CODEC_ID_OPUS,
+  AV_CODEC_ID_PCM_ALAW,
+  AV_CODEC_ID_PCM_MULAW,
+  AV_CODEC_ID_VP8,
+  AV_CODEC_ID_VP9,
+  AV_PICTURE_TYPE_I,
+  AV_PICTURE_TYPE_NONE,
+  Codec,
+  CodecContext,
+  Encoder,
+  FF_ENCODER_AAC,
+  FF_ENCODER_LIBOPUS,
+  FF_ENCODER_LIBVPX_VP8,
+  FF_ENCODER_LIBX264,
+  FF_ENCODER_MJPEG,
+  FilterAPI,
+  Frame,
+  Packet,
+  Rational,
+  type AVCodecID,
+} from 'node-av';
+import { MediaIoError } from './media-io-error.js';
+import type { FileCodec } from './media-profile.js';
+
+/** A frame with its time in microseconds. */
+export interface TimedFrame {
+  readonly data: Buffer;
+  readonly timeUs: number;
+  readonly keyframe: boolean;
+}
+
+const DECODERS: Record<string, AVCodecID> = {
+  VP8: AV_CODEC_ID_VP8,
+  VP9: AV_CODEC_ID_VP9,
+  H264: AV_CODEC_ID_H264,
+  OPUS: AV_CODEC_ID_OPUS,
+  AAC: AV_CODEC_ID_AAC,
+  PCMU: AV_CODEC_ID_PCM_MULAW,
+  PCMA: AV_CODEC_ID_PCM_ALAW,
+};
+
+const MICROSECONDS = new Rational(1, 1_000_000);
+const VIDEO_CLOCK = new Rational(1, 90_000);
+/** A gap in the input sound longer than this is kept in the output rather than closed up. */
+const MAX_AUDIO_GAP_US = 100_000;
+
+export interface TranscoderInput {
+  /** `codecName` of what arrives: VP8, OPUS, ... */
+  readonly codec: string;
+  readonly sampleRate?: number;
+  readonly channels?: number;
+  readonly extradata?: Buffer;
+}
+
+async function createEncoder(target: FileCodec): Promise<Encoder> {
+  // Codec options go through `configure` (node-av's `options` corrupts the heap, DESIGN.md §5).
+  switch (target) {
+    case 'H264':
+      return Encoder.create(FF_ENCODER_LIBX264, {
+        threadCount: 1,
+        maxBFrames: 0,
+        gopSize: 600,
+        configure: (c) => {
+          c.setOption('preset', 'ultrafast');
+          c.setOption('tune', 'zerolatency');
+          c.setOption('crf', '23');
+          c.setOption('profile', 'baseline');
+          c.setFlags(AV_CODEC_FLAG_GLOBAL_HEADER);
+          c.timeBase = VIDEO_CLOCK;
+          c.framerate = new Rational(30, 1);
+        },
+      });
+    case 'VP8':
+      return Encoder.create(FF_ENCODER_LIBVPX_VP8, {
+        threadCount: 1,
+        bitrate: 1_000_000,
+        gopSize: 600,
+        configure: (c) => {
+          c.setOption('deadline', 'realtime');
+          c.setOption('cpu-used', '8');
+          c.setOption('lag-in-frames', '0');
+          c.timeBase = VIDEO_CLOCK;
+          c.framerate = new Rational(30, 1);
+        },
+      });
+    case 'MJPEG':
+      return Encoder.create(FF_ENCODER_MJPEG, { configure: (c) => (c.timeBase = VIDEO_CLOCK) });
+    case 'AAC':
+      return Encoder.create(FF_ENCODER_AAC, { bitrate: 128_000, autoResample: true, configure: (c) => c.setFlags(AV_CODEC_FLAG_GLOBAL_HEADER) });
+    case 'OPUS':
+      return Encoder.create(FF_ENCODER_LIBOPUS, { bitrate: 64_000, autoResample: true, configure: (c) => c.setOption('application', 'voip') });
+    default:
+      throw new MediaIoError('STREAM_ERROR_FAILED', `Kuroshio does not encode ${target}`);
+  }
+}
+
+export class Transcoder {
+  private readonly packet = new Packet();
+  private readonly frame = new Frame();
+  private scaler: FilterAPI | undefined;
+  private size: { width: number; height: number } | undefined;
+  private closed = false;
+  /**
+   * Audio timing. node-av's encoder re-frames audio (1024-sample AAC frames from 960-sample Opus
+   * ones) and numbers the packets it makes by samples, not by the input's times, so output times
+   * are counted here: from the first input time, by samples, shifted by any gap in the input.
+   */
+  private audioStartUs: number | undefined;
+  private samplesIn = 0;
+  private samplesOut = 0;
+  /** Frames decoded and encoded (for statistics and tests). */
+  framesOut = 0;
+
+  private constructor(
+    private readonly kind: 'AUDIO' | 'VIDEO',
+    private readonly decoder: CodecContext,
+    private readonly encoder: Encoder,
+  ) {
+    this.packet.alloc();
+    this.frame.alloc();
+  }
+
+  static async create(kind: 'AUDIO' | 'VIDEO', input: TranscoderInput, target: FileCodec): Promise<Transcoder> {
+    const id = DECODERS[input.codec];
+    const codec = id === undefined ? null : Codec.findDecoder(id);
+    if (!codec) throw new MediaIoError('STREAM_ERROR_DECODE', `Kuroshio does not decode ${input.codec}`);
+    const decoder = new CodecContext();
+    decoder.allocContext3(codec);
+    decoder.threadCount = 1;
+    decoder.pktTimebase = MICROSECONDS;
+    if (kind === 'AUDIO') {
+      decoder.sampleRate = input.sampleRate ?? 48000;
+      decoder.channels = input.channels ?? (input.codec === 'OPUS' ? 2 : 1);
+    }
+    if (input.extradata) decoder.extraData = input.extradata;
+    const ret = await decoder.open2(null, null);
+    if (ret < 0) {
+      decoder.freeContext();
+      throw new MediaIoError('STREAM_ERROR_DECODE', `cannot open the ${input.codec} decoder (${ret})`);
+    }
+    return new Transcoder(kind, decoder, await createEncoder(target));
+  }
+
+  /** Codec private data of the output (parameter sets, AudioSpecificConfig), once known. */
+  get extradata(): Buffer | undefined {
+    return this.encoder.getCodecContext()?.extraData ?? undefined;
+  }
+
+  /** Picture size of the output, once the first picture was decoded. */
+  get outputSize(): { width: number; height: number } | undefined {
+    return this.size;
+  }
+
+  get sampleRate(): number | undefined {
+    return this.encoder.getCodecContext()?.sampleRate;
+  }
+
+  get channels(): number | undefined {
+    return this.encoder.getCodecContext()?.channels;
+  }
+
+  /** Decodes one frame and encodes whatever it yields. A frame that does not decode is skipped. */
+  async push(input: TimedFrame): Promise<TimedFrame[]> {
+    if (this.closed) return [];
+    this.packet.data = input.data;
+    this.packet.pts = BigInt(Math.round(input.timeUs));
+    this.packet.dts = this.packet.pts;
+    this.packet.timeBase = MICROSECONDS;
+    const sent = await this.decoder.sendPacket(this.packet);
+    this.packet.unref();
+    if (sent < 0) return []; // corrupt input: the decoder resynchronises on what follows
+    const out: TimedFrame[] = [];
+    while (!this.closed && (await this.decoder.receiveFrame(this.frame)) >= 0) {
+      this.frame.timeBase = MICROSECONDS;
+      if (this.kind === 'VIDEO') {
+        for (const scaled of await this.scale(this.frame)) {
+          scaled.pictType = input.keyframe ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
+          scaled.pts = (scaled.pts * 9n) / 100n; // µs → 90 kHz, the encoder's clock
+          scaled.timeBase = VIDEO_CLOCK;
+          out.push(...(await this.encode(scaled, VIDEO_CLOCK)));
+          scaled.free();
+        }
+      } else {
+        this.trackAudioInput(input.timeUs, this.frame.nbSamples, this.frame.sampleRate);
+        out.push(...(await this.encode(this.frame, MICROSECONDS)));
+      }
+      this.frame.unref();
+    }
+    return out;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.encoder.close();
+    this.scaler?.close();
+    this.decoder.freeContext();
+    this.packet.free();
+    this.frame.free();
+  }
+
+  /** Counts decoded samples; a jump in the input's times (a pause, lost packets) shifts the output. */
+  private trackAudioInput(timeUs: number, samples: number, sampleRate: number): void {
+    if (this.audioStartUs === undefined) this.audioStartUs = timeUs;
+    const expectedUs = this.audioStartUs + (this.samplesIn / sampleRate) * 1_000_000;
+    if (timeUs - expectedUs > MAX_AUDIO_GAP_US) this.audioStartUs += timeUs - expectedUs;
+    this.samplesIn += samples;
+  }
+
+  /** Every picture at the size of the first one, in 4:2:0. */
+  private async scale(frame: Frame): Promise<Frame[]> {
+    if (!this.size) {
+      this.size = { width: frame.width & ~1, height: frame.height & ~1 };
+      this.scaler = FilterAPI.create(`scale=${this.size.width}:${this.size.height},format=yuv420p`);
+    }
+    return this.scaler!.processAll(frame);
+  }
+
+  private async encode(frame: Frame, timeBase: Rational): Promise<TimedFrame[]> {
+    const packets = await this.encoder.encodeAll(frame);
+    const out: TimedFrame[] = [];
+    const ctx = this.encoder.getCodecContext();
+    for (const p of packets) {
+      let timeUs: number;
+      if (this.kind === 'AUDIO' && ctx && this.audioStartUs !== undefined) {
+        // `delay`: the encoder's priming samples, which come out before the first input sample.
+        timeUs = this.audioStartUs + ((this.samplesOut - ctx.delay) / ctx.sampleRate) * 1_000_000;
+        this.samplesOut += ctx.frameSize > 0 ? ctx.frameSize : Number(p.duration);
+      } else {
+        const tb = p.timeBase.den > 0 ? p.timeBase : timeBase;
+        timeUs = (Number(p.pts) * tb.num * 1_000_000) / tb.den;
+      }
+      if (p.data) out.push({ data: Buffer.from(p.data), timeUs, keyframe: p.isKeyframe });
+      p.free();
+    }
+    this.framesOut += out.length;
+    return out;
+  }
+}

@@ -1,0 +1,300 @@
+/**
+ * PlayerEndpoint: reads a file or a network stream (file://, http(s)://, rtsp://) and sends its
+ * media into the pipeline in real time, as RTP with codec descriptions like any other source.
+ *
+ * One loop per play: read a frame (node-av, off the event loop), wait until it is due on the
+ * wall clock, packetize it (or transcode it first, see PlayerTrack), push it out of the source
+ * pad of its kind. Seeks, pauses and stops are requests the loop serves between frames, so the
+ * demuxer is never used by two calls at once. The RTP timeline stays continuous across seeks
+ * and reconnections: receivers see one stream.
+ *
+ * A live source (RTSP) that fails or ends is reopened every RECONNECT_MS until stop(); a file
+ * that ends raises EndOfStream. Failures to open or read raise Kurento's Error event; the
+ * element never hangs (network I/O has timeouts, close() interrupts a blocked read).
+ */
+import { ContainerReader, type SourceFrame } from '../codec/container-reader.js';
+import { MediaIoError } from '../codec/media-io-error.js';
+import { KurentoError } from '../errors.js';
+import { RtpMedia, type CodecDescription } from '../media/rtp-media.js';
+import { DEFAULT_DESCRIPTION } from '../media/types.js';
+import type { ElementPadSource } from './media-element.js';
+import type { ObjectInit, Params } from './media-object.js';
+import { PlayerTrack } from './player-track.js';
+import { UriEndpointImpl } from './uri-endpoint.js';
+
+const RECONNECT_MS = 1000;
+/** Gap put on the RTP timeline where playback jumps (seek, reconnection). */
+const JUMP_GAP_US = 40_000;
+
+export class PlayerEndpointImpl extends UriEndpointImpl {
+  private readonly useEncodedMedia: boolean;
+  private readonly networkCacheMs: number;
+  private reader: ContainerReader | undefined;
+  private readonly tracks = new Map<number, PlayerTrack>();
+  /** Bumped by stop(): a loop of an older generation ends at its next step. */
+  private generation = 0;
+  private loop: Promise<void> | undefined;
+  private wakeLoop: (() => void) | undefined;
+  private seekRequest: { ms: number; done: (ok: boolean) => void } | undefined;
+  /** Media time (µs) of the last frame sent, and its place on the output timeline. */
+  private positionUs = 0;
+  private offsetUs = 0;
+  private lastOutUs = -JUMP_GAP_US;
+  /** Codecs found by probing a file before play, for a WebRtcEndpoint's offer answer. */
+  private probedCodecs = new Map<'AUDIO' | 'VIDEO', CodecDescription>();
+  private info = { isSeekable: false, seekableInit: 0, seekableEnd: 0, duration: 0 };
+
+  constructor(init: ObjectInit) {
+    super(init);
+    this.useEncodedMedia = init.params.useEncodedMedia === true;
+    this.networkCacheMs = (init.params.networkCache as number | undefined) ?? 2000;
+    if (this.target.startsWith('file:')) void this.probe();
+  }
+
+  // ---- API ------------------------------------------------------------------------------------
+
+  play(): null {
+    if (this.state === 'START') return null;
+    const resuming = this.state === 'PAUSE' && this.loop !== undefined;
+    this.setState('START');
+    if (resuming) this.wake();
+    else this.loop = this.run(++this.generation);
+    return null;
+  }
+
+  pause(): null {
+    if (this.state === 'START') this.setState('PAUSE');
+    return null;
+  }
+
+  async stop(): Promise<null> {
+    await this.halt();
+    this.setState('STOP');
+    return null;
+  }
+
+  getPosition(): number {
+    return Math.round(this.positionUs / 1000);
+  }
+
+  async setPosition(params: Params): Promise<null> {
+    const ms = Number(params.position);
+    if (!this.reader || !this.reader.seekable || !this.loop || ms < 0 || ms > this.reader.durationMs) {
+      throw new KurentoError('PLAYER_SEEK_FAIL', 'Seek fails');
+    }
+    const ok = await new Promise<boolean>((done) => {
+      this.seekRequest?.done(false);
+      this.seekRequest = { ms, done };
+      this.wake();
+    });
+    if (!ok) throw new KurentoError('PLAYER_SEEK_FAIL', 'Seek fails');
+    return null;
+  }
+
+  async getVideoInfo(): Promise<Record<string, unknown>> {
+    if (!this.reader && this.info.duration === 0 && !this.target.startsWith('rtsp:')) await this.probe();
+    return { ...this.info };
+  }
+
+  // ---- media plane ----------------------------------------------------------------------------
+
+  override producedCodecs(pad: ElementPadSource): CodecDescription[] {
+    if (pad.kind === 'DATA') return [];
+    for (const track of this.tracks.values()) if (track.source.kind === pad.kind) return [track.codec];
+    const probed = this.probedCodecs.get(pad.kind);
+    return probed ? [probed] : [];
+  }
+
+  override async release(): Promise<void> {
+    await this.halt();
+    super.release();
+  }
+
+  // ---- the play loop --------------------------------------------------------------------------
+
+  private async run(generation: number): Promise<void> {
+    const live = this.target.startsWith('rtsp:');
+    while (generation === this.generation) {
+      const opened = await this.openSource(generation, live);
+      if (!opened) return;
+      const outcome = await this.playSource(generation);
+      await this.closeSource();
+      if (generation !== this.generation) return;
+      if (outcome === 'failed' && !live) break;
+      if (outcome === 'eof' && !live) {
+        this.emit('EndOfStream');
+        for (const pad of this.sources.all()) this.pushEndOfStream(pad);
+        break;
+      }
+      await this.sleep(RECONNECT_MS, generation); // a live source went away: try again
+    }
+    if (generation === this.generation) {
+      this.loop = undefined;
+      this.positionUs = 0;
+      this.setState('STOP');
+    }
+  }
+
+  /** Opens the source and its tracks; reports failures (retrying live sources). */
+  private async openSource(generation: number, live: boolean): Promise<boolean> {
+    while (generation === this.generation) {
+      try {
+        const reader = await ContainerReader.open(this.target, { networkCacheMs: this.networkCacheMs });
+        if (generation !== this.generation) {
+          await reader.close();
+          return false;
+        }
+        this.reader = reader;
+        this.info = { isSeekable: reader.seekable, seekableInit: 0, seekableEnd: reader.seekable ? reader.durationMs : 0, duration: reader.durationMs };
+        for (const source of reader.tracks) {
+          if (this.tracks.has(source.index)) continue;
+          this.tracks.set(source.index, await PlayerTrack.create(source, this.useEncodedMedia));
+        }
+        this.transcodingChanged();
+        return true;
+      } catch (err) {
+        const error = err instanceof MediaIoError ? err : new MediaIoError('STREAM_ERROR_FAILED', String(err));
+        this.reportError(error);
+        await this.closeSource();
+        if (!live || error.type === 'INVALID_URI' || generation !== this.generation) {
+          if (generation === this.generation) {
+            this.loop = undefined;
+            this.setState('STOP');
+          }
+          return false;
+        }
+        await this.sleep(RECONNECT_MS, generation);
+      }
+    }
+    return false;
+  }
+
+  /** Sends the source's frames in real time until it ends, fails or playback stops. */
+  private async playSource(generation: number): Promise<'eof' | 'failed' | 'stopped'> {
+    const reader = this.reader!;
+    let base: { wallMs: number; mediaUs: number } | undefined;
+    while (generation === this.generation) {
+      if (this.seekRequest) {
+        const request = this.seekRequest;
+        this.seekRequest = undefined;
+        const ok = await reader.seek(request.ms);
+        if (ok) {
+          base = undefined;
+          this.positionUs = request.ms * 1000;
+        }
+        request.done(ok);
+        continue;
+      }
+      if (this.state === 'PAUSE') {
+        const pausedAt = Date.now();
+        await this.sleep(Infinity, generation);
+        if (base) base.wallMs += Date.now() - pausedAt;
+        continue;
+      }
+      let frame: SourceFrame | 'eof';
+      try {
+        frame = await reader.read();
+      } catch (err) {
+        if (generation === this.generation) this.reportError(err instanceof MediaIoError ? err : new MediaIoError('RESOURCE_ERROR_READ', String(err)));
+        return 'failed';
+      }
+      if (frame === 'eof') return generation === this.generation ? 'eof' : 'stopped';
+      if (!base) {
+        base = { wallMs: Date.now(), mediaUs: frame.timeUs };
+        this.offsetUs = this.lastOutUs + JUMP_GAP_US - frame.timeUs;
+      }
+      const due = base.wallMs + (frame.timeUs - base.mediaUs) / 1000;
+      if (due > Date.now()) await this.sleep(due - Date.now(), generation);
+      if (generation !== this.generation) break;
+      if (this.seekRequest) continue; // a seek arrived while waiting: this frame is stale
+      try {
+        await this.send(frame);
+      } catch (err) {
+        this.reportError(err instanceof MediaIoError ? err : new MediaIoError('STREAM_ERROR_FAILED', `cannot send the media: ${err instanceof Error ? err.message : String(err)}`));
+        return 'failed';
+      }
+    }
+    return 'stopped';
+  }
+
+  private async send(frame: SourceFrame): Promise<void> {
+    const track = this.tracks.get(frame.track.index);
+    if (!track) return;
+    const packets = await track.packetize(frame, this.offsetUs);
+    this.positionUs = Math.max(0, frame.timeUs);
+    this.lastOutUs = Math.max(this.lastOutUs, frame.timeUs + this.offsetUs);
+    const pad = this.sources.find(frame.track.kind, DEFAULT_DESCRIPTION);
+    if (!pad || pad.links.size === 0 || packets.length === 0) return;
+    this.markFlowOut(frame.track.kind, DEFAULT_DESCRIPTION);
+    for (const packet of packets) this.pushMedia(pad, RtpMedia.fromPacket(frame.track.kind, packet, track.codec));
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------
+
+  /** Ends the loop and closes the source. */
+  private async halt(): Promise<void> {
+    this.generation++;
+    this.seekRequest?.done(false);
+    this.seekRequest = undefined;
+    this.wake();
+    await this.reader?.close(); // interrupts a read blocked on the network
+    await this.loop;
+    this.loop = undefined;
+    await this.closeSource();
+    for (const track of this.tracks.values()) track.close();
+    this.tracks.clear();
+    this.positionUs = 0;
+  }
+
+  private async closeSource(): Promise<void> {
+    const reader = this.reader;
+    this.reader = undefined;
+    await reader?.close();
+  }
+
+  /** Waits `ms` (Infinity: until woken); stop, seek and play wake it early. */
+  private sleep(ms: number, generation: number): Promise<void> {
+    if (generation !== this.generation) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
+      const wake = this.wakeLoop;
+      this.wakeLoop = done;
+      function done(): void {
+        clearTimeout(timer);
+        wake?.();
+        resolve();
+      }
+    });
+  }
+
+  private wake(): void {
+    const wake = this.wakeLoop;
+    this.wakeLoop = undefined;
+    wake?.();
+  }
+
+  private transcodingChanged(): void {
+    for (const kind of ['AUDIO', 'VIDEO'] as const) {
+      const transcoding = [...this.tracks.values()].some((t) => t.source.kind === kind && t.transcoding);
+      const key = `${kind}/${DEFAULT_DESCRIPTION}`;
+      if (this.transcoding.get(key) === transcoding) continue;
+      this.transcoding.set(key, transcoding);
+      if (transcoding) this.emit('MediaTranscodingStateChanged', { state: 'TRANSCODING', binName: DEFAULT_DESCRIPTION, mediaType: kind });
+    }
+  }
+
+  /** Reads a file's description without playing it: codecs, duration, seekability. */
+  private async probe(): Promise<void> {
+    let reader: ContainerReader | undefined;
+    try {
+      reader = await ContainerReader.open(this.target, { networkCacheMs: this.networkCacheMs });
+      this.info = { isSeekable: reader.seekable, seekableInit: 0, seekableEnd: reader.seekable ? reader.durationMs : 0, duration: reader.durationMs };
+      for (const source of reader.tracks) this.probedCodecs.set(source.kind, PlayerTrack.outputCodec(source));
+    } catch (err) {
+      // Not an error yet: play() opens the source again and reports what fails then.
+      if (!(err instanceof MediaIoError)) throw err;
+    } finally {
+      await reader?.close();
+    }
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * UriEndpoint: what RecorderEndpoint and PlayerEndpoint share — the URI, the STOP/START/PAUSE
+ * state machine with its UriEndpointStateChanged event, and Kurento's Error event for media I/O
+ * failures.
+ */
+import { pathToFileURL } from 'node:url';
+import { isAbsolute, resolve } from 'node:path';
+import type { MediaIoError } from '../codec/media-io-error.js';
+import { MediaElementImpl } from './media-element.js';
+import type { ObjectInit } from './media-object.js';
+
+export type UriEndpointState = 'STOP' | 'START' | 'PAUSE';
+
+/** Where KMS puts a URI given without a scheme (its `UriEndpoint.defaultPath`). */
+const DEFAULT_PATH = '/var/lib/kurento';
+
+/** The URI as given (what getUri answers) and as used: a bare path becomes a file:// URI. */
+export function absoluteUri(uri: string): string {
+  const decoded = uri.replace(/%2F/gi, '/');
+  if (/^[a-z][a-z0-9+.-]*:/i.test(decoded)) return decoded;
+  const path = isAbsolute(decoded) ? decoded : resolve(DEFAULT_PATH, decoded);
+  return pathToFileURL(path).href;
+}
+
+export abstract class UriEndpointImpl extends MediaElementImpl {
+  readonly uri: string;
+  /** The URI with a scheme, as the endpoint reads or writes it. */
+  protected readonly target: string;
+  private currentState: UriEndpointState = 'STOP';
+
+  constructor(init: ObjectInit) {
+    super(init);
+    this.uri = init.params.uri as string;
+    this.target = absoluteUri(this.uri);
+  }
+
+  getUri(): string {
+    return this.uri;
+  }
+
+  getState(): UriEndpointState {
+    return this.currentState;
+  }
+
+  protected get state(): UriEndpointState {
+    return this.currentState;
+  }
+
+  /** Moves to a state, raising UriEndpointStateChanged when it changes. Returns whether it did. */
+  protected setState(state: UriEndpointState): boolean {
+    if (state === this.currentState) return false;
+    this.currentState = state;
+    this.emit('UriEndpointStateChanged', { state });
+    return true;
+  }
+
+  /** Raises Kurento's Error event for a failure of the media source or target. */
+  protected reportError(error: MediaIoError): void {
+    this.emitError(error.type, error.errorCode, error.message);
+  }
+
+  abstract pause(): unknown;
+  abstract stop(): unknown;
+}

@@ -1,0 +1,131 @@
+/**
+ * PlayerEndpoint into a WebRtcEndpoint, decoded by Chromium: files made by ffmpeg (VP8/Opus WebM,
+ * H.264/AAC MP4 — the AAC transcoded to Opus on the way), the same served over HTTP, EndOfStream
+ * at the end, real-time pacing, seeking and the video info of a seekable file.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createReadStream, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { inboundAudio, inboundVideo, TestBrowser } from '../helpers/browser.js';
+import { startPageServer, type PageServer } from '../helpers/page-server.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { startServer, type RunningServer } from '../helpers/server-process.js';
+import { eventsOf, invoke, playIntoPage, tryInvoke, waitForEvent, type PlayingPage } from '../helpers/uri-endpoints.js';
+
+let server: RunningServer;
+let pages: PageServer;
+let browser: TestBrowser;
+let client: RawClient;
+let dir: string;
+let http: Server;
+let httpUrl: string;
+
+/** A 4-second clip with a key frame every second, made by Debian's ffmpeg. */
+function makeClip(name: string, codecArgs: string[]): string {
+  const path = join(dir, name);
+  const source = ['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '4'];
+  execFileSync('ffmpeg', ['-v', 'error', '-y', ...source, '-g', '30', ...codecArgs, path]);
+  return path;
+}
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kuroshio-play-'));
+  makeClip('clip.webm', ['-c:v', 'libvpx', '-deadline', 'realtime', '-c:a', 'libopus']);
+  makeClip('clip.mp4', ['-c:v', 'libx264', '-preset', 'ultrafast', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-movflags', '+faststart']);
+  // A minimal file server with byte ranges, as FFmpeg's HTTP client seeks with them.
+  http = createServer((req, res) => {
+    const path = join(dir, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    let size: number;
+    try {
+      size = statSync(path).size;
+    } catch {
+      res.writeHead(404).end();
+      return;
+    }
+    const range = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
+    const start = range ? Number(range[1]) : 0;
+    const end = range && range[2] ? Number(range[2]) : size - 1;
+    res.writeHead(range ? 206 : 200, { 'Content-Length': end - start + 1, 'Accept-Ranges': 'bytes', ...(range ? { 'Content-Range': `bytes ${start}-${end}/${size}` } : {}) });
+    createReadStream(path, { start, end }).pipe(res);
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const address = http.address() as { port: number };
+  httpUrl = `http://127.0.0.1:${address.port}`;
+  server = await startServer({ args: ['--workers', '1'], env: { KMS_NETWORK_INTERFACES: 'lo' } });
+  pages = await startPageServer();
+  browser = await TestBrowser.launch();
+  client = await RawClient.connect(server.url);
+});
+
+after(async () => {
+  client?.close();
+  await browser?.close();
+  await pages?.close();
+  await server?.stop();
+  await new Promise((resolve) => http?.close(resolve));
+  await rm(dir, { recursive: true, force: true });
+});
+
+function playToPage(uri: string): Promise<PlayingPage> {
+  return playIntoPage(client, browser, pages.url, uri);
+}
+
+async function expectPlayback(uri: string, videoCodec: string): Promise<void> {
+  const { pipeline, player, page, playedAt } = await playToPage(uri);
+  try {
+    const stats = await page.waitForPeerStats((s) => (inboundVideo(s)?.framesDecoded ?? 0) > 20 && (inboundAudio(s)?.packetsReceived ?? 0) > 20, 15_000, 'decoded video and audio');
+    assert.equal(inboundVideo(stats)?.codec, videoCodec);
+    assert.equal(inboundAudio(stats)?.codec, 'audio/opus');
+    assert.equal(inboundVideo(stats)?.frameWidth, 320);
+    await waitForEvent(client, player, 'EndOfStream', () => true, 15_000);
+    const elapsed = Date.now() - playedAt;
+    assert.ok(elapsed >= 3500 && elapsed < 7000, `a 4 s clip played in real time, took ${elapsed} ms`);
+    await waitForEvent(client, player, 'UriEndpointStateChanged', (d) => d.state === 'STOP');
+    assert.deepEqual(eventsOf(client, player, 'Error'), []);
+    assert.deepEqual(eventsOf(client, player, 'UriEndpointStateChanged').map((e) => e.state), ['START', 'STOP']);
+  } finally {
+    await page.close();
+    await client.call('release', { object: pipeline });
+  }
+}
+
+test('a VP8/Opus WebM file plays into Chromium in real time, then EndOfStream', async () => {
+  await expectPlayback(pathToFileURL(join(dir, 'clip.webm')).href, 'video/VP8');
+});
+
+test('an H.264/AAC MP4 file plays into Chromium: H.264 as is, AAC transcoded to Opus', async () => {
+  await expectPlayback(pathToFileURL(join(dir, 'clip.mp4')).href, 'video/H264');
+});
+
+test('a file served over HTTP plays', async () => {
+  await expectPlayback(`${httpUrl}/clip.webm`, 'video/VP8');
+});
+
+test('video info, seeking to the middle, position; seeking past the end fails with PLAYER_SEEK_FAIL', async () => {
+  const { pipeline, player, page } = await playToPage(pathToFileURL(join(dir, 'clip.webm')).href);
+  try {
+    const info = await invoke(client, player, 'getVideoInfo');
+    assert.equal(info.isSeekable, true);
+    assert.ok(Math.abs(info.duration - 4000) < 100, `duration ${info.duration}`);
+    assert.equal(info.seekableEnd, info.duration);
+    await page.waitForPeerStats((s) => (inboundVideo(s)?.framesDecoded ?? 0) > 5, 15_000, 'first frames');
+    await invoke(client, player, 'setPosition', { position: 2000 });
+    const position = await invoke(client, player, 'getPosition');
+    assert.ok(position >= 1900 && position < 2600, `position after seeking to 2000: ${position}`);
+    const before = inboundVideo(await page.peerStats())?.framesDecoded ?? 0;
+    await page.waitForPeerStats((s) => (inboundVideo(s)?.framesDecoded ?? 0) > before + 15, 10_000, 'frames after the seek');
+    const beyond = await tryInvoke(client, player, 'setPosition', { position: 60_000 });
+    assert.equal(beyond.error?.code, 40700);
+    assert.equal(beyond.error?.data?.type, 'PLAYER_SEEK_FAIL');
+    await waitForEvent(client, player, 'EndOfStream', () => true, 10_000);
+  } finally {
+    await page.close();
+    await client.call('release', { object: pipeline });
+  }
+});

@@ -1,0 +1,131 @@
+/**
+ * RecorderEndpoint with real media: Chromium's fake camera and microphone reach a WebRtcEndpoint,
+ * which feeds several RecorderEndpoints at once (one per profile). After stopAndWait, ffprobe
+ * (Debian's, not our muxer) must find the expected codecs, a duration within 10% of the time
+ * recorded, and audio and video starting within 100 ms of each other.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { setTimeout as delay } from 'node:timers/promises';
+import { inboundVideo, TestBrowser } from '../helpers/browser.js';
+import { startPageServer, type PageServer } from '../helpers/page-server.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { startServer, type RunningServer } from '../helpers/server-process.js';
+import { connectPage, create, playIntoPage, waitForPeerVideo, decodeErrors, eventsOf, ffprobe, invoke, streamOf, subscribe, waitForEvent } from '../helpers/uri-endpoints.js';
+
+let server: RunningServer;
+let pages: PageServer;
+let browser: TestBrowser;
+let client: RawClient;
+let dir: string;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kuroshio-rec-'));
+  server = await startServer({ args: ['--workers', '1'], env: { KMS_NETWORK_INTERFACES: 'lo' } });
+  pages = await startPageServer();
+  browser = await TestBrowser.launch();
+  client = await RawClient.connect(server.url);
+});
+
+after(async () => {
+  client?.close();
+  await browser?.close();
+  await pages?.close();
+  await server?.stop();
+  if (!process.env.KUROSHIO_KEEP_FILES) await rm(dir, { recursive: true, force: true });
+});
+
+interface Expectation {
+  profile: string;
+  file: string;
+  video?: string;
+  audio?: string;
+}
+
+const RECORD_MS = 6000;
+
+/** Publishes the page's camera, records every profile at once, and checks each file. */
+async function recordAll(codec: 'VP8' | 'H264', expectations: Expectation[]): Promise<void> {
+  const pipeline = await create(client, 'MediaPipeline', {});
+  try {
+    const { endpoint, page } = await connectPage(client, browser, pages.url, pipeline, { direction: 'sendonly', codec });
+    await waitForPeerVideo(client, endpoint);
+    const recorders: string[] = [];
+    for (const e of expectations) {
+      const recorder = await create(client, 'RecorderEndpoint', { mediaPipeline: pipeline, uri: pathToFileURL(join(dir, e.file)).href, mediaProfile: e.profile });
+      await subscribe(client, recorder, 'Recording', 'Stopped', 'UriEndpointStateChanged', 'Error', 'MediaFlowInStateChanged');
+      await invoke(client, endpoint, 'connect', { sink: recorder });
+      recorders.push(recorder);
+    }
+    for (const r of recorders) await waitForEvent(client, r, 'MediaFlowInStateChanged', (d) => d.state === 'FLOWING' && d.mediaType === 'VIDEO');
+    const started = Date.now();
+    for (const r of recorders) await invoke(client, r, 'record');
+    await delay(RECORD_MS); // the length of the recording itself, not a synchronisation
+    for (const r of recorders) await invoke(client, r, 'stopAndWait');
+    const recordedS = (Date.now() - started) / 1000;
+
+    for (const [k, e] of expectations.entries()) {
+      const r = recorders[k]!;
+      assert.deepEqual(eventsOf(client, r, 'Error'), [], `${e.profile}: no Error event`);
+      assert.deepEqual(eventsOf(client, r, 'UriEndpointStateChanged').map((x) => x.state), ['START', 'STOP'], e.profile);
+      assert.equal(eventsOf(client, r, 'Recording').length, 1);
+      assert.equal(eventsOf(client, r, 'Stopped').length, 1);
+      const path = join(dir, e.file);
+      const probe = await ffprobe(path);
+      const video = streamOf(probe, 'video');
+      const audio = streamOf(probe, 'audio');
+      assert.equal(video?.codec_name, e.video, `${e.profile}: video codec`);
+      assert.equal(audio?.codec_name, e.audio, `${e.profile}: audio codec`);
+      const duration = Number(probe.format.duration);
+      assert.ok(Math.abs(duration - recordedS) <= recordedS * 0.1, `${e.profile}: duration ${duration} s for ${recordedS} s recorded`);
+      if (video && audio) {
+        const skew = Math.abs(Number(video.start_time) - Number(audio.start_time));
+        assert.ok(skew <= 0.1, `${e.profile}: audio starts ${audio.start_time} s, video ${video.start_time} s`);
+      }
+      if (video) assert.equal(`${video.width}x${video.height}`, '640x480', `${e.profile}: picture size`);
+      assert.equal(await decodeErrors(path), '', `${e.profile}: the file decodes without errors`);
+    }
+    await page.close();
+  } finally {
+    await client.call('release', { object: pipeline });
+  }
+}
+
+test('VP8 + Opus from Chromium into WEBM, MKV, MP4 (transcoded) and the single-kind profiles', async () => {
+  await recordAll('VP8', [
+    { profile: 'WEBM', file: 'a.webm', video: 'vp8', audio: 'opus' },
+    { profile: 'MKV', file: 'a.mkv', video: 'vp8', audio: 'opus' },
+    { profile: 'MP4', file: 'a.mp4', video: 'h264', audio: 'aac' },
+    { profile: 'WEBM_VIDEO_ONLY', file: 'v.webm', video: 'vp8' },
+    { profile: 'WEBM_AUDIO_ONLY', file: 'o.webm', audio: 'opus' },
+    { profile: 'MP4_AUDIO_ONLY', file: 'o.mp4', audio: 'aac' },
+  ]);
+});
+
+test('H.264 + Opus from Chromium into MP4 and MKV without video transcoding', async () => {
+  await recordAll('H264', [
+    { profile: 'MP4', file: 'h.mp4', video: 'h264', audio: 'aac' },
+    { profile: 'MKV', file: 'h.mkv', video: 'h264', audio: 'opus' },
+    { profile: 'MP4_VIDEO_ONLY', file: 'hv.mp4', video: 'h264' },
+    { profile: 'MKV_AUDIO_ONLY', file: 'ho.mkv', audio: 'opus' },
+  ]);
+});
+
+test('the recorded WebM and MP4 files play back into Chromium, to their EndOfStream', async () => {
+  for (const [file, codec] of [['a.webm', 'video/VP8'], ['a.mp4', 'video/H264']] as const) {
+    const { pipeline, player, page } = await playIntoPage(client, browser, pages.url, pathToFileURL(join(dir, file)).href);
+    try {
+      const stats = await page.waitForPeerStats((s) => (inboundVideo(s)?.framesDecoded ?? 0) > 30, 15_000, `${file} decoded`);
+      assert.equal(inboundVideo(stats)?.codec, codec);
+      await waitForEvent(client, player, 'EndOfStream', () => true, 15_000);
+      assert.deepEqual(eventsOf(client, player, 'Error'), []);
+    } finally {
+      await page.close();
+      await client.call('release', { object: pipeline });
+    }
+  }
+});
