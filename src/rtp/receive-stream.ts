@@ -141,10 +141,18 @@ export class ReceiveStream {
     return this.missing.size > 0;
   }
 
-  /** Notes a sender report from this source (for LSR/DLSR in our receiver reports). */
-  onSenderReport(ntpSeconds: number, ntpFraction: number, arrivalMs: number): void {
+  /**
+   * The source's latest sender report: its wall clock (NTP, as Unix ms) at an RTP timestamp.
+   * Streams of one source share that clock, so recorders use it to keep audio and video in sync.
+   */
+  senderReport: { ntpMs: number; rtpTimestamp: number; arrivalMs: number } | undefined;
+
+  /** Notes a sender report from this source (for LSR/DLSR in our receiver reports, and sync). */
+  onSenderReport(ntpSeconds: number, ntpFraction: number, arrivalMs: number, rtpTimestamp = 0): void {
     this.lastSrMiddle = ((ntpSeconds & 0xffff) << 16 | ntpFraction >>> 16) >>> 0;
     this.lastSrArrivalMs = arrivalMs;
+    const ntpMs = (ntpSeconds - 2208988800) * 1000 + (ntpFraction / 0x100000000) * 1000;
+    this.senderReport = { ntpMs, rtpTimestamp, arrivalMs };
   }
 
   /** The report block for our next receiver report. */

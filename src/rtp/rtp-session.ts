@@ -283,7 +283,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     for (const r of records) {
       switch (r.type) {
         case 'sr':
-          this.incoming.get(r.ssrc)?.onSenderReport(r.ntpSeconds, r.ntpFraction, now);
+          this.incoming.get(r.ssrc)?.onSenderReport(r.ntpSeconds, r.ntpFraction, now, r.rtpTimestamp);
           this.emit('senderReport', r);
           this.updateRtt(r.reports, now);
           break;
