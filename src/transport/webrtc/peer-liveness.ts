@@ -3,26 +3,30 @@
  * crashed or killed process, lost network). werift only gives up on a peer when ICE consent
  * expires, 30 s after the last answer (RFC 7675); until then the endpoint would report a
  * connected peer that is gone. A live peer is never silent for long: it sends consent checks
- * every 4–6 s, answers ours just as often, and sends RTCP about once a second while media flows.
- * So a peer from which nothing at all arrived for `silenceMs` is reported gone, and reported back
- * when anything arrives again.
+ * every 4–6 s (browsers more often) and answers ours just as often. So a peer from which no
+ * authenticated STUN request or response arrived for `silenceMs` is reported gone, and reported
+ * back when one arrives again. Media is not counted: werift counts datagrams on the selected
+ * pair's socket whoever sent them, so a stale peer of an earlier session on the same port (or
+ * anyone spraying it) would keep a vanished peer looking alive.
  */
 import type { RTCPeerConnection } from 'werift';
 
-/** Three missed consent rounds in each direction, at their slowest cadence (6 s), would be 18 s. */
+/**
+ * With consent checks at most 6 s apart in each direction, a live peer is heard from at least
+ * twice (usually four times) in 10 s: going silent that long takes several lost packets in a row.
+ */
 export const PEER_SILENCE_MS = 10_000;
 const CHECK_EVERY_MS = 1_000;
 
 interface PairCounters {
-  packetsReceived: number;
   requestsReceived: number;
   responsesReceived: number;
 }
 
-/** Everything received on the selected candidate pair (media, STUN requests and responses), or undefined without one. */
+/** STUN requests and responses the peer sent on the selected candidate pair, or undefined without one. */
 export function receivedOnSelectedPair(pc: RTCPeerConnection): number | undefined {
   const pair = pc.iceTransports[0]?.connection.nominated as PairCounters | undefined;
-  return pair ? pair.packetsReceived + pair.requestsReceived + pair.responsesReceived : undefined;
+  return pair ? pair.requestsReceived + pair.responsesReceived : undefined;
 }
 
 export class PeerLiveness {

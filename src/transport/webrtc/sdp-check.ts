@@ -1,22 +1,46 @@
 /**
- * A structural check of an SDP before it reaches the WebRTC stack, so that garbage gets a clear
- * SDP_PARSE_ERROR instead of whatever the parser underneath would make of it.
+ * A check of an SDP before it reaches the WebRTC stack, so that bad input gets KMS's error codes
+ * with a message that says what is wrong, instead of whatever the parser underneath makes of it.
+ *
+ * KMS (SdpEndpointImpl) answers SDP_PARSE_ERROR only when the text is not SDP at all (empty, or
+ * no version line once GStreamer's lenient parser is done with it); an SDP that parses but cannot
+ * be negotiated (no ICE credentials, no DTLS fingerprint: a truncated offer, typically) fails in
+ * the session as SDP_END_POINT_PROCESS_OFFER_ERROR (or _ANSWER_ERROR). The same split here.
  */
+import { KurentoError } from '../../errors.js';
+
+export interface SdpProblem {
+  /** Not SDP at all (SDP_PARSE_ERROR), or SDP that WebRTC cannot negotiate. */
+  kind: 'parse' | 'negotiation';
+  reason: string;
+}
 
 /** Returns what is wrong with the SDP, or undefined when it is well-formed enough to negotiate. */
-export function checkSdp(sdp: string, what: 'offer' | 'answer'): string | undefined {
-  if (typeof sdp !== 'string' || sdp.trim() === '') return `empty ${what}`;
+export function checkSdp(sdp: string, what: 'offer' | 'answer'): SdpProblem | undefined {
+  const parse = (reason: string): SdpProblem => ({ kind: 'parse', reason });
+  const negotiation = (reason: string): SdpProblem => ({ kind: 'negotiation', reason });
+  if (typeof sdp !== 'string' || sdp.trim() === '') return parse(`empty ${what}`);
   const lines = sdp.split(/\r?\n/).filter((l) => l !== '');
-  if (lines[0] !== 'v=0') return 'it must start with v=0';
+  if (lines[0] !== 'v=0') return parse('it must start with v=0');
   const bad = lines.find((l) => !/^[a-z]=/.test(l));
-  if (bad !== undefined) return `malformed line '${bad.slice(0, 60)}'`;
-  if (!lines.some((l) => l.startsWith('o='))) return 'no origin (o=) line';
+  if (bad !== undefined) return parse(`malformed line '${bad.slice(0, 60)}'`);
+  if (!lines.some((l) => l.startsWith('o='))) return parse('no origin (o=) line');
   const media = lines.filter((l) => l.startsWith('m='));
-  if (media.length === 0) return 'no media (m=) section';
+  if (media.length === 0) return negotiation('no media (m=) section');
   for (const m of media) {
-    if (!/^m=(audio|video|application|text|message) \d+(\/\d+)? \S+( \S+)*$/.test(m)) return `malformed media line '${m.slice(0, 60)}'`;
+    if (!/^m=(audio|video|application|text|message) \d+(\/\d+)? \S+( \S+)*$/.test(m)) return negotiation(`malformed media line '${m.slice(0, 60)}'`);
   }
-  if (!lines.some((l) => l.startsWith('a=ice-ufrag:'))) return 'no ICE credentials (a=ice-ufrag)';
-  if (!lines.some((l) => l.startsWith('a=fingerprint:'))) return 'no DTLS fingerprint (a=fingerprint)';
+  if (!lines.some((l) => l.startsWith('a=ice-ufrag:'))) return negotiation('no ICE credentials (a=ice-ufrag)');
+  if (!lines.some((l) => l.startsWith('a=ice-pwd:'))) return negotiation('no ICE password (a=ice-pwd)');
+  if (!lines.some((l) => /^a=fingerprint:\S+ [0-9A-Fa-f:]+$/.test(l))) return negotiation('no DTLS fingerprint (a=fingerprint)');
   return undefined;
+}
+
+/** Throws KMS's error for an SDP that `checkSdp` finds wrong. */
+export function assertSdp(sdp: string, what: 'offer' | 'answer'): void {
+  const problem = checkSdp(sdp, what);
+  if (!problem) return;
+  if (problem.kind === 'parse') throw new KurentoError('SDP_PARSE_ERROR', `Error parsing SDP ${what}: ${problem.reason}`);
+  const type = what === 'offer' ? 'SDP_END_POINT_PROCESS_OFFER_ERROR' : 'SDP_END_POINT_PROCESS_ANSWER_ERROR';
+  throw new KurentoError(type, `Error processing ${what}: ${problem.reason}`);
 }

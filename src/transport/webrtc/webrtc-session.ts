@@ -29,7 +29,7 @@ import { TypedEmitter } from '../../typed-emitter.js';
 import { audioCodecs, headerExtensions, videoCodecs } from './codecs.js';
 import { interfaceAddresses, rewriteCandidate, rewriteSdpCandidates, toPeerConfig, type IceSettings } from './ice-settings.js';
 import { PeerLiveness, receivedOnSelectedPair } from './peer-liveness.js';
-import { checkSdp } from './sdp-check.js';
+import { assertSdp } from './sdp-check.js';
 
 export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly';
 export type RtpKind = 'AUDIO' | 'VIDEO';
@@ -118,7 +118,8 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
   private connected = false;
   private mediaConnected = false;
   private closed = false;
-  private offerState: 'none' | 'offer-generated' | 'negotiated' = 'none';
+  /** `answered`: we answered the peer's offer; `negotiated`: the peer answered ours. */
+  private offerState: 'none' | 'offer-generated' | 'answered' | 'negotiated' = 'none';
   private localSdp: string | undefined;
   private remoteSdp: string | undefined;
   /** setLocalDescription runs in the background (it gathers); later steps wait for it. */
@@ -153,8 +154,7 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
   /** Answers a remote offer. `preferred` codecs (the ones already flowing) go first. */
   async processOffer(offer: string, preferred: readonly CodecDescription[] = []): Promise<string> {
     if (this.offerState !== 'none') throw new KurentoError('SDP_END_POINT_ALREADY_NEGOTIATED', 'Endpoint already negotiated');
-    const problem = checkSdp(offer, 'offer');
-    if (problem) throw new KurentoError('SDP_PARSE_ERROR', `Invalid SDP offer: ${problem}`);
+    assertSdp(offer, 'offer');
     const pc = this.createPeerConnection();
     pc.onRemoteTransceiverAdded.subscribe((transceiver) => this.adoptRemoteTransceiver(transceiver, preferred));
     try {
@@ -171,7 +171,7 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
     } catch (err) {
       throw new KurentoError('SDP_END_POINT_PROCESS_OFFER_ERROR', `Error processing offer: ${(err as Error).message}`);
     }
-    this.offerState = 'negotiated';
+    this.offerState = 'answered';
     this.applyLocal(answer, 'answer');
     await this.flushRemoteCandidates();
     this.localSdp = this.finishLocalSdp(answer);
@@ -194,12 +194,12 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
   }
 
   async processAnswer(answer: string): Promise<string> {
-    if (this.offerState === 'none') {
+    // KMS: after processOffer no offer of ours awaits an answer, so that is NOT_OFFER_GENERATED too.
+    if (this.offerState === 'none' || this.offerState === 'answered') {
       throw new KurentoError('SDP_END_POINT_NOT_OFFER_GENERATED', 'Offer not generated. It is not possible to process an answer.');
     }
     if (this.offerState === 'negotiated') throw new KurentoError('SDP_END_POINT_ANSWER_ALREADY_PROCCESED', 'Sdp Answer already processed');
-    const problem = checkSdp(answer, 'answer');
-    if (problem) throw new KurentoError('SDP_PARSE_ERROR', `Invalid SDP answer: ${problem}`);
+    assertSdp(answer, 'answer');
     await this.applyingLocal;
     try {
       await this.pc!.setRemoteDescription({ type: 'answer', sdp: answer });
@@ -231,6 +231,19 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
     this.emit('iceState', { streamId: STREAM_ID, componentId: COMPONENT_ID, state: 'GATHERING' });
     for (const c of this.heldCandidates.splice(0)) this.announce(c);
     if (this.gatheringComplete) this.finishGathering();
+    for (const fire of this.beforeGathering.splice(0)) fire();
+  }
+
+  /**
+   * werift checks connectivity as soon as it has remote candidates (from a non-trickle offer),
+   * possibly before the application asked to gather; KMS's agent checks only once it gathers.
+   * Connection events are held until then, so applications see KMS's order: GATHERING first.
+   */
+  private readonly beforeGathering: (() => void)[] = [];
+
+  private afterGathering(fire: () => void): void {
+    if (this.gatherRequested) fire();
+    else this.beforeGathering.push(fire);
   }
 
   /** Adds a remote candidate; before negotiation it is queued, as browsers often send them early. */
@@ -696,10 +709,10 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
     if (state === 'completed' && !this.iceConnectedOnce) return;
     if (state === 'connected') this.iceConnectedOnce = true;
     const mapped = map[state];
-    if (mapped) this.emit('iceState', { streamId: STREAM_ID, componentId: COMPONENT_ID, state: mapped });
+    if (mapped) this.afterGathering(() => this.emit('iceState', { streamId: STREAM_ID, componentId: COMPONENT_ID, state: mapped }));
     if (state === 'connected' || state === 'completed') {
       const pair = this.selectedPair();
-      if (pair) this.emit('candidatePair', { streamId: STREAM_ID, componentId: COMPONENT_ID, localCandidate: pair.local, remoteCandidate: pair.remote });
+      if (pair) this.afterGathering(() => this.emit('candidatePair', { streamId: STREAM_ID, componentId: COMPONENT_ID, localCandidate: pair.local, remoteCandidate: pair.remote }));
     }
     const dtls = this.pc?.dtlsTransports[0];
     if (dtls && !this.watchedDtls.has(dtls)) {
@@ -707,7 +720,7 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
       const report = (s: string): void => {
         const states: Record<string, DtlsState> = { new: 'NEW', connecting: 'CONNECTING', connected: 'CONNECTED', failed: 'FAILED', closed: 'CLOSED' };
         if (s === 'connected') this.takeOverMedia();
-        this.emit('dtlsState', { streamId: STREAM_ID, componentId: String(COMPONENT_ID), connectionId: dtls.id, state: states[s] ?? 'FAILED' });
+        this.afterGathering(() => this.emit('dtlsState', { streamId: STREAM_ID, componentId: String(COMPONENT_ID), connectionId: dtls.id, state: states[s] ?? 'FAILED' }));
       };
       if (dtls.state !== 'new') report(dtls.state);
       dtls.onStateChange.subscribe(report);
@@ -737,17 +750,17 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
     if (this.connected === connected || this.closed) return;
     this.connected = connected;
     if (connected) this.liveness.start();
-    this.emit('connection', connected ? 'CONNECTED' : 'DISCONNECTED');
+    this.afterGathering(() => this.emit('connection', connected ? 'CONNECTED' : 'DISCONNECTED'));
     if (!connected && this.mediaConnected) {
       this.mediaConnected = false;
-      this.emit('media', 'DISCONNECTED');
+      this.afterGathering(() => this.emit('media', 'DISCONNECTED'));
     }
   }
 
   private setMediaConnected(): void {
     if (this.mediaConnected || this.closed || !this.connected) return;
     this.mediaConnected = true;
-    this.emit('media', 'CONNECTED');
+    this.afterGathering(() => this.emit('media', 'CONNECTED'));
   }
 }
 
