@@ -681,6 +681,9 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
     return sdp
       .split('\r\n')
       .filter((line) => !line.startsWith('a=candidate:') && line !== 'a=end-of-candidates')
+      // werift echoes the offer's transport-cc feedback; we do not send transport-wide feedback
+      // (bandwidth is REMB's job here, see codecs.ts), so do not claim it.
+      .filter((line) => !/^a=rtcp-fb:\d+ transport-cc$/.test(line))
       .join('\r\n');
   }
 
