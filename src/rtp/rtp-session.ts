@@ -70,8 +70,11 @@ export interface RtpSessionEvents {
 /** How often receiver/sender reports go out (RFC 3550 allows ~5 s; browsers like ~1 s). */
 const REPORT_INTERVAL_MS = 1000;
 const NACK_INTERVAL_MS = 20;
-/** Buffers in flight per outgoing stream: a slot is reused only after this many later sends. */
-const SLOTS = 64;
+/**
+ * Buffers per outgoing stream, used in turn: a slot is written again only after this many later
+ * sends to the same peer (over 100 ms of video), long after libuv has handed it to the kernel.
+ */
+const SLOTS = 32;
 const SLOT_SIZE = 1500 + SRTP_MAX_OVERHEAD;
 
 interface Outgoing {
