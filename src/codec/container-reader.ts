@@ -57,39 +57,56 @@ export interface SourceFrame {
 }
 
 export interface ReaderOptions {
-  /** RTSP/HTTP buffering, in milliseconds (PlayerEndpoint's networkCache). */
+  /** RTSP buffering, in milliseconds (PlayerEndpoint's networkCache): how long UDP reordering may wait. */
   networkCacheMs: number;
-  /** RTSP lower transport. */
-  rtspTransport?: 'tcp' | 'udp';
+  /** UDP ports an RTSP session may take for its media (the server's RTP port range). */
+  udpPortRange?: readonly [number, number];
 }
 
-function inputOptions(url: URL, options: ReaderOptions): Record<string, string> {
-  switch (url.protocol) {
-    case 'rtsp:':
-      return {
-        rtsp_transport: options.rtspTransport ?? 'tcp',
-        timeout: String(IO_TIMEOUT_US),
-        max_delay: String(Math.max(0, options.networkCacheMs) * 1000),
-      };
-    case 'http:':
-    case 'https:':
-      return { rw_timeout: String(IO_TIMEOUT_US) };
-    default:
-      return {};
-  }
+export type RtspTransport = 'tcp' | 'udp';
+
+/**
+ * RTSP schemes and the lower transports each tries, in order. `rtspt://` and `rtspu://` are the
+ * schemes GStreamer's rtspsrc (behind KMS's PlayerEndpoint) takes to force TCP or UDP; plain
+ * `rtsp://` tries interleaved TCP first — one connection that passes NAT and firewalls and loses
+ * no packets of large key frames — and UDP when the server refuses TCP (461 Unsupported Transport).
+ */
+const RTSP_SCHEMES: Readonly<Record<string, readonly RtspTransport[]>> = {
+  'rtsp:': ['tcp', 'udp'],
+  'rtspt:': ['tcp'],
+  'rtspu:': ['udp'],
+};
+
+/** AVERROR(EPROTONOSUPPORT): FFmpeg's answer when the server refused every transport it offered. */
+const TRANSPORT_REFUSED = -93;
+const AVERROR_INVALIDDATA = -1094995529;
+
+function rtspOptions(transport: RtspTransport, options: ReaderOptions): Record<string, string> {
+  return {
+    rtsp_transport: transport,
+    timeout: String(IO_TIMEOUT_US),
+    max_delay: String(Math.max(0, options.networkCacheMs) * 1000),
+    // Probing the frame rate holds the first frames back for about a second (measured: open
+    // takes ~1 s with it, ~0.3 s without); the player paces by timestamps and needs no rate.
+    fpsprobesize: '0',
+    ...(options.udpPortRange ? { min_port: String(options.udpPortRange[0]), max_port: String(options.udpPortRange[1]) } : {}),
+  };
 }
 
 export class ContainerReader {
   private readonly packet = new Packet();
   private closed = false;
   private startUs = 0;
+  /** Time of the last frame, for frames that carry none (the first ones of an RTSP session). */
+  private lastTimeUs = 0;
   /** The read in progress: the context must outlive it. */
   private reading: Promise<number> | undefined;
 
   private constructor(
     private readonly ctx: FormatContext,
     readonly tracks: readonly SourceTrack[],
-    readonly live: boolean,
+    /** The RTSP transport in use; undefined for files and HTTP. */
+    readonly rtspTransport: RtspTransport | undefined,
   ) {
     this.packet.alloc();
     const start = ctx.startTime;
@@ -97,21 +114,32 @@ export class ContainerReader {
     this.startUs = start > -(2n ** 62n) ? Number(start) : 0;
   }
 
+  /** Whether the URI names a live source (RTSP) rather than a file. */
+  static isLive(uri: string): boolean {
+    return URL.canParse(uri) && new URL(uri).protocol in RTSP_SCHEMES;
+  }
+
   /** Opens and probes a source; throws MediaIoError when it cannot be read. */
   static async open(uri: string, options: ReaderOptions): Promise<ContainerReader> {
     const url = new URL(uri);
-    if (!['file:', 'http:', 'https:', 'rtsp:'].includes(url.protocol)) throw new MediaIoError('INVALID_URI', `Invalid URI: ${url.protocol} is not supported`);
-    const target = url.protocol === 'file:' ? fileURLToPath(url) : uri;
-    const ctx = new FormatContext();
-    const dict = Dictionary.fromObject(inputOptions(url, options));
-    let ret = await ctx.openInput(target, null, dict);
-    dict.free();
-    if (ret < 0) {
-      // An unreadable format is the media's fault, not the resource's.
-      if (ret === -1094995529 /* AVERROR_INVALIDDATA */) throw new MediaIoError('INVALID_MEDIA', `Invalid media: ${uri} is not a format Kuroshio reads`);
-      throw ioErrorFromCode(ret, `cannot open ${uri}`, 'open-read');
+    const transports = RTSP_SCHEMES[url.protocol];
+    if (transports) {
+      // FFmpeg knows only rtsp://; the transport goes in its options.
+      const target = `rtsp:${uri.slice(url.protocol.length)}`;
+      for (const [k, transport] of transports.entries()) {
+        const ctx = await openInput(target, rtspOptions(transport, options), uri, k < transports.length - 1);
+        if (ctx) return ContainerReader.probe(ctx, uri, transport);
+      }
     }
-    ret = await ctx.findStreamInfo(null);
+    if (!['file:', 'http:', 'https:'].includes(url.protocol)) throw new MediaIoError('INVALID_URI', `Invalid URI: ${url.protocol} is not supported`);
+    const target = url.protocol === 'file:' ? fileURLToPath(url) : uri;
+    const ctx = await openInput(target, url.protocol === 'file:' ? {} : { rw_timeout: String(IO_TIMEOUT_US) }, uri, false);
+    if (!ctx) throw new MediaIoError('RESOURCE_ERROR_OPEN', `cannot open ${uri}`); // only RTSP retries
+    return ContainerReader.probe(ctx, uri, undefined);
+  }
+
+  private static async probe(ctx: FormatContext, uri: string, rtspTransport: RtspTransport | undefined): Promise<ContainerReader> {
+    const ret = await ctx.findStreamInfo(null);
     const tracks: SourceTrack[] = [];
     for (const stream of ctx.streams) {
       const par = stream.codecpar;
@@ -131,7 +159,11 @@ export class ContainerReader {
       await ctx.closeInput();
       throw new MediaIoError('INVALID_MEDIA', `Invalid media: no audio or video found in ${uri}`);
     }
-    return new ContainerReader(ctx, tracks, url.protocol === 'rtsp:');
+    return new ContainerReader(ctx, tracks, rtspTransport);
+  }
+
+  get live(): boolean {
+    return this.rtspTransport !== undefined;
   }
 
   /** Duration in ms, or 0 when unknown (live sources). */
@@ -164,7 +196,9 @@ export class ContainerReader {
       }
       const tb = this.ctx.streams[track.index]!.timeBase;
       const ts = this.packet.pts > -(2n ** 62n) ? this.packet.pts : this.packet.dts;
-      const timeUs = (Number(ts) * tb.num * 1_000_000) / tb.den - this.startUs;
+      // AV_NOPTS_VALUE on both: the frame takes the time of the one before it.
+      const timeUs = ts > -(2n ** 62n) ? (Number(ts) * tb.num * 1_000_000) / tb.den - this.startUs : this.lastTimeUs;
+      this.lastTimeUs = timeUs;
       const frame: SourceFrame = { track, data: Buffer.from(data), timeUs, keyframe: this.packet.isKeyframe };
       this.packet.unref();
       return frame;
@@ -187,4 +221,20 @@ export class ContainerReader {
     await this.ctx.closeInput();
     this.packet.free();
   }
+}
+
+/**
+ * Opens an input. Returns undefined when the server refused the RTSP transport and `mayRefuse`
+ * says another one will be tried; throws MediaIoError for every other failure.
+ */
+async function openInput(target: string, options: Record<string, string>, uri: string, mayRefuse: boolean): Promise<FormatContext | undefined> {
+  const ctx = new FormatContext();
+  const dict = Dictionary.fromObject(options);
+  const ret = await ctx.openInput(target, null, dict);
+  dict.free();
+  if (ret >= 0) return ctx;
+  if (ret === TRANSPORT_REFUSED && mayRefuse) return undefined;
+  // An unreadable format is the media's fault, not the resource's.
+  if (ret === AVERROR_INVALIDDATA) throw new MediaIoError('INVALID_MEDIA', `Invalid media: ${uri} is not a format Kuroshio reads`);
+  throw ioErrorFromCode(ret, `cannot open ${uri}`, 'open-read');
 }

@@ -1,6 +1,8 @@
 /**
  * Writes encoded frames into a container file (WebM, MKV, MP4, FLV, a JPEG image) with FFmpeg's
- * muxers through node-av, or streams it to an HTTP server as it is written.
+ * muxers through node-av, or streams it to an HTTP server as it is written. A JPEG snapshot is
+ * the raw MJPEG muxer given one picture: that is a JPEG file, written to any output (the image2
+ * muxer opens files by name itself, so it could not upload one).
  *
  * Crash safety comes from how each container is written: MP4 as fragments (an empty `moov`,
  * then a `moof`+`mdat` pair at least every second), Matroska/WebM in clusters of at most a
@@ -12,6 +14,8 @@
  * writes are queued and run one at a time, in order.
  */
 import {
+  AV_CHANNEL_LAYOUT_MONO,
+  AV_CHANNEL_LAYOUT_STEREO,
   AV_CODEC_ID_AAC,
   AV_CODEC_ID_H264,
   AV_CODEC_ID_MJPEG,
@@ -22,7 +26,6 @@ import {
   AV_CODEC_ID_VP9,
   AV_PIX_FMT_YUVJ420P,
   AV_PKT_FLAG_KEY,
-  AVFMT_FLAG_CUSTOM_IO,
   AVFMT_FLAG_FLUSH_PACKETS,
   AVIO_FLAG_WRITE,
   AVMEDIA_TYPE_AUDIO,
@@ -76,8 +79,6 @@ function muxerOptions(format: string): Record<string, string> {
     case 'webm':
     case 'matroska':
       return { cluster_time_limit: String(CHUNK_MS) };
-    case 'image2':
-      return { update: '1' };
     default:
       return {};
   }
@@ -113,19 +114,23 @@ export class ContainerWriter {
     let ret = ctx.allocOutputContext2(null, spec.format, path ?? null);
     if (ret < 0) throw ioErrorFromCode(ret, `no muxer for ${spec.format}`, 'open');
     for (const track of tracks) addStream(ctx, track);
-    let io: IOContext;
     let upload: HttpUpload | undefined;
-    if (path !== undefined) {
-      io = new IOContext();
-      ret = await io.open2(path, AVIO_FLAG_WRITE);
-      if (ret < 0) {
+    if (path === undefined) {
+      try {
+        upload = await HttpUpload.start(url);
+      } catch (err) {
         ctx.freeContext();
-        throw ioErrorFromCode(ret, `cannot create ${path}`, 'open');
+        throw err;
       }
-    } else {
-      upload = await HttpUpload.start(url);
-      io = upload.ioContext();
-      ctx.setFlags(AVFMT_FLAG_CUSTOM_IO);
+    }
+    // A file, or the socket whose bytes the upload sends: either way an output FFmpeg opens, and
+    // frees entirely when it closes it.
+    const io = new IOContext();
+    ret = await io.open2(upload ? upload.ffmpegUrl : path!, AVIO_FLAG_WRITE);
+    if (ret < 0) {
+      ctx.freeContext();
+      await upload?.finish(false);
+      throw ioErrorFromCode(ret, `cannot create ${path ?? uri}`, 'open');
     }
     ctx.pb = io;
     ctx.setFlags(AVFMT_FLAG_FLUSH_PACKETS);
@@ -228,7 +233,11 @@ function addStream(ctx: FormatContext, track: TrackInfo): void {
   } else {
     par.codecType = AVMEDIA_TYPE_AUDIO;
     par.sampleRate = track.sampleRate ?? 48000;
-    par.channels = track.channels ?? 2;
+    // A native mono or stereo layout, not just a count: with an unordered one FLV writes an
+    // Enhanced FLV channel-config tag that common FLV readers take for a second audio stream.
+    const channels = track.channels ?? 2;
+    if (channels <= 2) par.channelLayout = channels === 1 ? AV_CHANNEL_LAYOUT_MONO : AV_CHANNEL_LAYOUT_STEREO;
+    else par.channels = channels;
     stream.timeBase = new Rational(1, par.sampleRate);
     if (track.codec === 'OPUS') par.initialPadding = 312; // RFC 7845 pre-skip, as in our OpusHead
   }
@@ -236,15 +245,10 @@ function addStream(ctx: FormatContext, track: TrackInfo): void {
 }
 
 /**
- * Closes the output before the context is freed. A file opened by FFmpeg is closed through the
- * context (closing the IOContext itself and then freeing the context frees it twice); a custom
- * output is detached first, since it belongs to the upload.
+ * Closes the output before the context is freed, through the context (closing the IOContext
+ * itself and then freeing the context frees it twice); an upload then ends its request.
  */
 async function closeOutput(ctx: FormatContext, upload: HttpUpload | undefined): Promise<void> {
-  if (upload) {
-    ctx.pb = null;
-    await upload.finish();
-  } else {
-    await ctx.closeOutput();
-  }
+  await ctx.closeOutput();
+  await upload?.finish(true);
 }

@@ -41,7 +41,7 @@ export const PROFILES: Record<Exclude<MediaProfile, 'KURENTO_SPLIT_RECORDER'>, P
   MP4: { ...MP4, video: true, audio: true },
   MP4_VIDEO_ONLY: { ...MP4, video: true, audio: false },
   MP4_AUDIO_ONLY: { ...MP4, video: false, audio: true },
-  JPEG_VIDEO_ONLY: { format: 'image2', video: true, audio: false, videoCodecs: ['MJPEG'], audioCodecs: [], snapshot: true },
+  JPEG_VIDEO_ONLY: { format: 'mjpeg', video: true, audio: false, videoCodecs: ['MJPEG'], audioCodecs: [], snapshot: true },
   FLV: { format: 'flv', video: true, audio: true, videoCodecs: ['H264'], audioCodecs: ['AAC'] },
 };
 

@@ -17,7 +17,6 @@ import {
   AV_CODEC_ID_VP8,
   AV_CODEC_ID_VP9,
   AV_PICTURE_TYPE_I,
-  AV_PICTURE_TYPE_NONE,
   Codec,
   CodecContext,
   Encoder,
@@ -30,6 +29,7 @@ import {
   Frame,
   Packet,
   Rational,
+  avRescaleQ,
   type AVCodecID,
 } from 'node-av';
 import { MediaIoError } from './media-io-error.js';
@@ -65,7 +65,15 @@ export interface TranscoderInput {
   readonly extradata?: Buffer;
 }
 
-async function createEncoder(target: FileCodec): Promise<Encoder> {
+export interface TranscoderOptions {
+  /**
+   * H.264 parameter sets in front of every key frame rather than once in the codec private data:
+   * what RTP needs (a file keeps them in its header).
+   */
+  readonly inBandParameterSets?: boolean;
+}
+
+async function createEncoder(target: FileCodec, options: TranscoderOptions): Promise<Encoder> {
   // Codec options go through `configure` (node-av's `options` corrupts the heap, DESIGN.md §5).
   switch (target) {
     case 'H264':
@@ -78,7 +86,8 @@ async function createEncoder(target: FileCodec): Promise<Encoder> {
           c.setOption('tune', 'zerolatency');
           c.setOption('crf', '23');
           c.setOption('profile', 'baseline');
-          c.setFlags(AV_CODEC_FLAG_GLOBAL_HEADER);
+          // Without a global header, x264 repeats SPS and PPS before each key frame.
+          if (!options.inBandParameterSets) c.setFlags(AV_CODEC_FLAG_GLOBAL_HEADER);
           c.timeBase = VIDEO_CLOCK;
           c.framerate = new Rational(30, 1);
         },
@@ -128,12 +137,14 @@ export class Transcoder {
     private readonly kind: 'AUDIO' | 'VIDEO',
     private readonly decoder: CodecContext,
     private readonly encoder: Encoder,
+    /** Pixel format the encoder takes: JPEG is full-range 4:2:0, the others limited-range. */
+    private readonly pixelFormat: 'yuv420p' | 'yuvj420p' = 'yuv420p',
   ) {
     this.packet.alloc();
     this.frame.alloc();
   }
 
-  static async create(kind: 'AUDIO' | 'VIDEO', input: TranscoderInput, target: FileCodec): Promise<Transcoder> {
+  static async create(kind: 'AUDIO' | 'VIDEO', input: TranscoderInput, target: FileCodec, options: TranscoderOptions = {}): Promise<Transcoder> {
     const id = DECODERS[input.codec];
     const codec = id === undefined ? null : Codec.findDecoder(id);
     if (!codec) throw new MediaIoError('STREAM_ERROR_DECODE', `Kuroshio does not decode ${input.codec}`);
@@ -151,7 +162,14 @@ export class Transcoder {
       decoder.freeContext();
       throw new MediaIoError('STREAM_ERROR_DECODE', `cannot open the ${input.codec} decoder (${ret})`);
     }
-    return new Transcoder(kind, decoder, await createEncoder(target));
+    let encoder: Encoder;
+    try {
+      encoder = await createEncoder(target, options);
+    } catch (err) {
+      decoder.freeContext();
+      throw err;
+    }
+    return new Transcoder(kind, decoder, encoder, target === 'MJPEG' ? 'yuvj420p' : 'yuv420p');
   }
 
   /** Codec private data of the output (parameter sets, AudioSpecificConfig), once known. */
@@ -172,25 +190,29 @@ export class Transcoder {
     return this.encoder.getCodecContext()?.channels;
   }
 
-  /** Decodes one frame and encodes whatever it yields. A frame that does not decode is skipped. */
-  async push(input: TimedFrame): Promise<TimedFrame[]> {
-    if (this.closed) return [];
-    this.packet.data = input.data;
-    this.packet.pts = BigInt(Math.round(input.timeUs));
-    this.packet.dts = this.packet.pts;
-    this.packet.timeBase = MICROSECONDS;
-    const sent = await this.decoder.sendPacket(this.packet);
-    this.packet.unref();
-    if (sent < 0) return []; // corrupt input: the decoder resynchronises on what follows
+  /**
+   * Decodes one frame without encoding it: brings the decoder's reference pictures up to date
+   * (to encode a later frame of the same group of pictures).
+   */
+  async decodeOnly(input: TimedFrame): Promise<void> {
+    if (this.closed || !(await this.send(input))) return;
+    while (!this.closed && (await this.decoder.receiveFrame(this.frame)) >= 0) this.frame.unref();
+  }
+
+  /**
+   * Decodes one frame and encodes whatever it yields. A frame that does not decode is skipped.
+   * `forceKeyframe` makes the output a key frame even when the input is not one.
+   */
+  async push(input: TimedFrame, forceKeyframe = false): Promise<TimedFrame[]> {
+    if (this.closed || !(await this.send(input))) return [];
     const out: TimedFrame[] = [];
     while (!this.closed && (await this.decoder.receiveFrame(this.frame)) >= 0) {
       this.frame.timeBase = MICROSECONDS;
       if (this.kind === 'VIDEO') {
         for (const scaled of await this.scale(this.frame)) {
-          scaled.pictType = input.keyframe ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
           scaled.pts = (scaled.pts * 9n) / 100n; // µs → 90 kHz, the encoder's clock
           scaled.timeBase = VIDEO_CLOCK;
-          out.push(...(await this.encode(scaled, VIDEO_CLOCK)));
+          out.push(...(input.keyframe || forceKeyframe ? await this.encodeKeyframe(scaled) : await this.encode(scaled, VIDEO_CLOCK)));
           scaled.free();
         }
       } else {
@@ -200,6 +222,17 @@ export class Transcoder {
       this.frame.unref();
     }
     return out;
+  }
+
+  /** Hands one frame to the decoder; false when it does not take it. */
+  private async send(input: TimedFrame): Promise<boolean> {
+    this.packet.data = input.data;
+    this.packet.pts = BigInt(Math.round(input.timeUs));
+    this.packet.dts = this.packet.pts;
+    this.packet.timeBase = MICROSECONDS;
+    const sent = await this.decoder.sendPacket(this.packet);
+    this.packet.unref();
+    return sent >= 0; // corrupt input: the decoder resynchronises on what follows
   }
 
   close(): void {
@@ -220,17 +253,40 @@ export class Transcoder {
     this.samplesIn += samples;
   }
 
-  /** Every picture at the size of the first one, in 4:2:0. */
+  /** Every picture at the size of the first one, in the encoder's 4:2:0. */
   private async scale(frame: Frame): Promise<Frame[]> {
     if (!this.size) {
       this.size = { width: frame.width & ~1, height: frame.height & ~1 };
-      this.scaler = FilterAPI.create(`scale=${this.size.width}:${this.size.height},format=yuv420p`);
+      this.scaler = FilterAPI.create(`scale=${this.size.width}:${this.size.height},format=${this.pixelFormat}`);
     }
     return this.scaler!.processAll(frame);
   }
 
   private async encode(frame: Frame, timeBase: Rational): Promise<TimedFrame[]> {
-    const packets = await this.encoder.encodeAll(frame);
+    return this.timed(await this.encoder.encodeAll(frame), timeBase);
+  }
+
+  /**
+   * Encodes a picture as a key frame. node-av's Encoder clears the picture type of every frame it
+   * is given (FFmpeg's CLI does the same when re-encoding), so once it is open the frame goes to
+   * the codec directly, with the time base conversion the Encoder would have made.
+   */
+  private async encodeKeyframe(frame: Frame): Promise<TimedFrame[]> {
+    const ctx = this.encoder.getCodecContext();
+    if (!ctx) return this.encode(frame, VIDEO_CLOCK); // an encoder's first picture is a key frame anyway
+    frame.pts = avRescaleQ(frame.pts, VIDEO_CLOCK, ctx.timeBase);
+    frame.timeBase = ctx.timeBase;
+    frame.duration = 1n;
+    frame.pictType = AV_PICTURE_TYPE_I;
+    const ret = await ctx.sendFrame(frame);
+    if (ret < 0) throw new MediaIoError('STREAM_ERROR_FAILED', `the encoder refused a picture (${ret})`);
+    const packets: Packet[] = [];
+    for (let p = await this.encoder.receive(); p instanceof Packet; p = await this.encoder.receive()) packets.push(p);
+    return this.timed(packets, VIDEO_CLOCK);
+  }
+
+  /** Encoded packets as timed frames (the packets are freed). */
+  private timed(packets: Packet[], timeBase: Rational): TimedFrame[] {
     const out: TimedFrame[] = [];
     const ctx = this.encoder.getCodecContext();
     for (const p of packets) {

@@ -8,11 +8,14 @@
  * demuxer is never used by two calls at once. The RTP timeline stays continuous across seeks
  * and reconnections: receivers see one stream.
  *
- * A live source (RTSP) that fails or ends is reopened every RECONNECT_MS until stop(); a file
- * that ends raises EndOfStream. Failures to open or read raise Kurento's Error event; the
- * element never hangs (network I/O has timeouts, close() interrupts a blocked read).
+ * A live source (RTSP) that fails or ends is reopened every RECONNECT_MS until stop(), and its
+ * frames are sent `networkCache` ms after they are read, which absorbs the network's jitter (KMS
+ * gives the same value to rtspsrc as its jitter buffer latency). A file that ends raises
+ * EndOfStream. Failures to open or read raise Kurento's Error event — for a live source once per
+ * outage, not at every retry; the element never hangs (network I/O has timeouts, close()
+ * interrupts a blocked read).
  */
-import { ContainerReader, type SourceFrame } from '../codec/container-reader.js';
+import { ContainerReader, type ReaderOptions, type SourceFrame } from '../codec/container-reader.js';
 import { MediaIoError } from '../codec/media-io-error.js';
 import { KurentoError } from '../errors.js';
 import { RtpMedia, type CodecDescription } from '../media/rtp-media.js';
@@ -29,6 +32,9 @@ const JUMP_GAP_US = 40_000;
 export class PlayerEndpointImpl extends UriEndpointImpl {
   private readonly useEncodedMedia: boolean;
   private readonly networkCacheMs: number;
+  private readonly udpPortRange: readonly [number, number];
+  /** A live source is down and its failure was reported: retries stay quiet until it plays again. */
+  private outageReported = false;
   private reader: ContainerReader | undefined;
   private readonly tracks = new Map<number, PlayerTrack>();
   /** Bumped by stop(): a loop of an older generation ends at its next step. */
@@ -47,7 +53,9 @@ export class PlayerEndpointImpl extends UriEndpointImpl {
   constructor(init: ObjectInit) {
     super(init);
     this.useEncodedMedia = init.params.useEncodedMedia === true;
-    this.networkCacheMs = (init.params.networkCache as number | undefined) ?? 2000;
+    this.networkCacheMs = Math.max(0, (init.params.networkCache as number | undefined) ?? 2000);
+    // RTSP over UDP takes its media ports from the server's RTP range, so one firewall rule covers both.
+    this.udpPortRange = [init.host.config.minPort, init.host.config.maxPort];
     if (this.target.startsWith('file:')) void this.probe();
   }
 
@@ -92,7 +100,7 @@ export class PlayerEndpointImpl extends UriEndpointImpl {
   }
 
   async getVideoInfo(): Promise<Record<string, unknown>> {
-    if (!this.reader && this.info.duration === 0 && !this.target.startsWith('rtsp:')) await this.probe();
+    if (!this.reader && this.info.duration === 0 && !ContainerReader.isLive(this.target)) await this.probe();
     return { ...this.info };
   }
 
@@ -105,6 +113,11 @@ export class PlayerEndpointImpl extends UriEndpointImpl {
     return probed ? [probed] : [];
   }
 
+  /** A receiver wants a key frame: the tracks of that kind make one if they can (a file has none to give). */
+  override onKeyframeRequest(pad: ElementPadSource): void {
+    for (const track of this.tracks.values()) if (track.source.kind === pad.kind) track.requestKeyframe();
+  }
+
   override async release(): Promise<void> {
     await this.halt();
     super.release();
@@ -113,7 +126,8 @@ export class PlayerEndpointImpl extends UriEndpointImpl {
   // ---- the play loop --------------------------------------------------------------------------
 
   private async run(generation: number): Promise<void> {
-    const live = this.target.startsWith('rtsp:');
+    const live = ContainerReader.isLive(this.target);
+    this.outageReported = false;
     while (generation === this.generation) {
       const opened = await this.openSource(generation, live);
       if (!opened) return;
@@ -139,7 +153,7 @@ export class PlayerEndpointImpl extends UriEndpointImpl {
   private async openSource(generation: number, live: boolean): Promise<boolean> {
     while (generation === this.generation) {
       try {
-        const reader = await ContainerReader.open(this.target, { networkCacheMs: this.networkCacheMs });
+        const reader = await ContainerReader.open(this.target, this.readerOptions());
         if (generation !== this.generation) {
           await reader.close();
           return false;
@@ -154,7 +168,8 @@ export class PlayerEndpointImpl extends UriEndpointImpl {
         return true;
       } catch (err) {
         const error = err instanceof MediaIoError ? err : new MediaIoError('STREAM_ERROR_FAILED', String(err));
-        this.reportError(error);
+        if (!live || !this.outageReported) this.reportError(error);
+        this.outageReported = live;
         await this.closeSource();
         if (!live || error.type === 'INVALID_URI' || generation !== this.generation) {
           if (generation === this.generation) {
@@ -195,13 +210,16 @@ export class PlayerEndpointImpl extends UriEndpointImpl {
       try {
         frame = await reader.read();
       } catch (err) {
-        if (generation === this.generation) this.reportError(err instanceof MediaIoError ? err : new MediaIoError('RESOURCE_ERROR_READ', String(err)));
+        if (generation === this.generation && !this.outageReported) this.reportError(err instanceof MediaIoError ? err : new MediaIoError('RESOURCE_ERROR_READ', String(err)));
+        this.outageReported = reader.live;
         return 'failed';
       }
       if (frame === 'eof') return generation === this.generation ? 'eof' : 'stopped';
       if (!base) {
-        base = { wallMs: Date.now(), mediaUs: frame.timeUs };
+        // A live source's frames wait networkCache ms: late ones then still leave on time.
+        base = { wallMs: Date.now() + (reader.live ? this.networkCacheMs : 0), mediaUs: frame.timeUs };
         this.offsetUs = this.lastOutUs + JUMP_GAP_US - frame.timeUs;
+        this.outageReported = false;
       }
       const due = base.wallMs + (frame.timeUs - base.mediaUs) / 1000;
       if (due > Date.now()) await this.sleep(due - Date.now(), generation);
@@ -267,6 +285,10 @@ export class PlayerEndpointImpl extends UriEndpointImpl {
     });
   }
 
+  private readerOptions(): ReaderOptions {
+    return { networkCacheMs: this.networkCacheMs, udpPortRange: this.udpPortRange };
+  }
+
   private wake(): void {
     const wake = this.wakeLoop;
     this.wakeLoop = undefined;
@@ -287,7 +309,7 @@ export class PlayerEndpointImpl extends UriEndpointImpl {
   private async probe(): Promise<void> {
     let reader: ContainerReader | undefined;
     try {
-      reader = await ContainerReader.open(this.target, { networkCacheMs: this.networkCacheMs });
+      reader = await ContainerReader.open(this.target, this.readerOptions());
       this.info = { isSeekable: reader.seekable, seekableInit: 0, seekableEnd: reader.seekable ? reader.durationMs : 0, duration: reader.durationMs };
       for (const source of reader.tracks) this.probedCodecs.set(source.kind, PlayerTrack.outputCodec(source));
     } catch (err) {

@@ -16,6 +16,7 @@ import { ContainerWriter, type TrackInfo } from '../codec/container-writer.js';
 import { MediaIoError } from '../codec/media-io-error.js';
 import { PROFILES, type MediaProfile, type ProfileSpec } from '../codec/media-profile.js';
 import type { TimedFrame } from '../codec/transcoder.js';
+import { SenderTimeline } from '../media/rtp-clock.js';
 import type { MediaUnit } from '../media/rtp-media.js';
 import { DEFAULT_DESCRIPTION } from '../media/types.js';
 import { KurentoError } from '../errors.js';
@@ -39,6 +40,8 @@ interface Session {
   opening: Promise<void> | undefined;
   /** Index of each track in the container. */
   readonly indexes: Map<Kind, number>;
+  /** The sender's clock, placed on the local one, shared by the tracks. */
+  readonly timeline: SenderTimeline;
   /** File time zero, in µs on the local clock. */
   baseUs: number | undefined;
   firstFrameAt: number | undefined;
@@ -115,6 +118,8 @@ export class RecorderEndpointImpl extends UriEndpointImpl {
     this.markFlowIn(unit.kind, pad.description);
     const session = this.session;
     if (!session || session.failed || this.state === 'STOP' || !session.expected.has(unit.kind)) return;
+    // A snapshot holds one picture: once it is written there is nothing more to decode.
+    if (session.snapshotTaken) return;
     let track = session.tracks.get(unit.kind);
     if (!track) {
       track = this.newTrack(session, unit.kind);
@@ -145,6 +150,7 @@ export class RecorderEndpointImpl extends UriEndpointImpl {
       expected,
       held: new Map(),
       indexes: new Map(),
+      timeline: new SenderTimeline(),
       writer: undefined,
       opening: undefined,
       baseUs: undefined,
@@ -160,7 +166,7 @@ export class RecorderEndpointImpl extends UriEndpointImpl {
       frames: (frames) => this.onFrames(session, kind, frames),
       keyframeNeeded: () => this.requestKeyframe(),
       failed: (error) => this.fail(session, error),
-    });
+    }, session.timeline);
   }
 
   private onFrames(session: Session, kind: Kind, frames: TimedFrame[]): void {

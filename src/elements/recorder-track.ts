@@ -3,6 +3,9 @@
  *
  *   depacketize → place on the shared clock → drop while paused → (transcode) → frames in file time
  *
+ * The shared clock is the sender's, through the RTCP sender reports its packets carry
+ * (`RtpMedia.source`), and the arrival time of the first packet before any report came.
+ *
  * The track says when it is ready to be declared in the container (it knows its codec
  * parameters: picture size, parameter sets, sample rate), and asks for a key frame whenever the
  * file would otherwise continue with pictures that cannot be decoded.
@@ -14,7 +17,7 @@ import { MediaIoError } from '../codec/media-io-error.js';
 import { fileCodecFor, type FileCodec, type ProfileSpec } from '../codec/media-profile.js';
 import { opusHead } from '../codec/opus.js';
 import { Transcoder, type TimedFrame } from '../codec/transcoder.js';
-import { RtpClock } from '../media/rtp-clock.js';
+import { RtpClock, type SenderClock, type SenderTimeline } from '../media/rtp-clock.js';
 import { codecName, type CodecDescription, type RtpMedia } from '../media/rtp-media.js';
 
 export interface TrackEvents {
@@ -28,6 +31,10 @@ export class RecorderTrack {
   readonly kind: 'AUDIO' | 'VIDEO';
   private depacketizer: Depacketizer | undefined;
   private clock: RtpClock | undefined;
+  /** The incoming stream's SSRC: a new one starts a new clock (its timestamps start anywhere). */
+  private ssrc: number | undefined;
+  /** The sender report last applied to the clock. */
+  private report: SenderClock | undefined;
   private source: CodecDescription | undefined;
   private transcoder: Transcoder | undefined;
   private transcoderReady: Promise<Transcoder | undefined> | undefined;
@@ -44,6 +51,8 @@ export class RecorderTrack {
     kind: 'AUDIO' | 'VIDEO',
     private readonly profile: ProfileSpec,
     private readonly events: TrackEvents,
+    /** The sender's clock, shared with the recording's other track. */
+    private readonly timeline: SenderTimeline,
   ) {
     this.kind = kind;
   }
@@ -59,7 +68,13 @@ export class RecorderTrack {
   push(unit: RtpMedia, nowMs: number, paused: boolean, pausedMs: number): void {
     if (this.closed) return;
     if (!this.source || this.source.mimeType !== unit.codec.mimeType || this.source.clockRate !== unit.codec.clockRate) this.startSource(unit.codec);
-    const result = this.depacketizer!.push(unit.packet, nowMs);
+    if (!this.depacketizer) return; // a codec that cannot be recorded (already reported)
+    if (unit.packet.header.ssrc !== this.ssrc) {
+      this.ssrc = unit.packet.header.ssrc;
+      this.clock = new RtpClock(unit.codec.clockRate);
+      this.report = undefined;
+    }
+    const result = this.depacketizer.push(unit.packet, nowMs);
     if (result.lost) this.events.keyframeNeeded();
     for (const frame of result.frames) {
       const localMs = this.clock!.onPacket(frame.rtpTimestamp, nowMs);
@@ -76,6 +91,10 @@ export class RecorderTrack {
       if (!this.info && !this.transcoding) this.describe(frame.data, frame.width, frame.height);
       this.deliver(timed);
     }
+    // A new sender report moves the stream onto the sender's clock (after the packet's frames, so
+    // the clock has seen one); the objects are replaced, never changed, at each report.
+    const report = unit.source?.senderReport;
+    if (report && report !== this.report && this.timeline.apply(this.clock!, report)) this.report = report;
   }
 
   /** Waits for the frames being transcoded. */
@@ -98,6 +117,7 @@ export class RecorderTrack {
     this.source = codec;
     this.depacketizer = depacketizer;
     this.clock = new RtpClock(codec.clockRate);
+    this.report = undefined;
     this.needKeyframe = this.kind === 'VIDEO';
     const { codec: fileCodec, transcode } = fileCodecFor(this.profile, this.kind, codec);
     if (this.fileCodec && this.fileCodec !== fileCodec && this.info) {

@@ -2,14 +2,18 @@
  * Puts the RTP timestamps of several streams from one sender on a common clock, so their frames
  * can be written side by side in a file.
  *
- * Each stream's timestamps are unwrapped (32-bit) and anchored to the local clock. The anchor is
- * the sender's own clock when an RTCP sender report pairs an RTP timestamp with NTP time (every
- * stream of a sender shares that clock: exact lip sync); until then, and for senders that send
- * none, it
- * is the arrival time of the stream's first packet. That anchor is never moved afterwards: moving
- * it to remove jitter would bunch the frames up where it moves, and players then misjudge the
- * frame rate. On a good network the first packets of a sender's streams arrive within a few
- * milliseconds of their capture, which keeps its streams within a frame of each other.
+ * Each stream's timestamps are unwrapped (32-bit) and anchored to the local clock. Until the
+ * sender's first RTCP sender report, the anchor is the arrival time of the stream's first packet:
+ * on a good network the first packets of a sender's streams arrive within a few milliseconds of
+ * their capture, which keeps them within a frame of each other, but a slow first key frame or a
+ * congested path can put them 100 ms or more apart. A sender report pairs an RTP timestamp with
+ * the sender's own wall clock (NTP), which all its streams share: from then on a stream's frames
+ * are placed by that clock (`SenderTimeline`), so audio and video line up exactly whatever their
+ * clock rates, RTP bases, packet loss and arrival jitter.
+ *
+ * Anchors are never moved to follow jitter: moving one would bunch the frames up where it moves,
+ * and players then misjudge the frame rate. Only a sender report moves it, once a second, by the
+ * sender's own correction.
  */
 
 /** Where a sender report places an RTP timestamp on the sender's wall clock. */
@@ -24,20 +28,14 @@ export class RtpClock {
   private extended = 0;
   /** Local time (ms) at which extended timestamp 0 would have arrived, from the first packet. */
   private arrivalAnchor: number | undefined;
-  /** Sender's NTP time (ms) at extended timestamp 0, from the latest sender report. */
+  /** Local time (ms) of extended timestamp 0 by the sender's clock, from the latest sender report. */
   private senderAnchor: number | undefined;
 
   constructor(readonly clockRate: number) {}
 
-  /** Unwraps one timestamp and returns it in milliseconds on the stream's own scale. */
-  private unwrap(rtpTimestamp: number): number {
-    if (this.lastRtp === undefined) this.extended = rtpTimestamp;
-    else {
-      const delta = ((rtpTimestamp - this.lastRtp + 0x80000000) >>> 0) - 0x80000000;
-      this.extended += delta;
-    }
-    this.lastRtp = rtpTimestamp;
-    return (this.extended / this.clockRate) * 1000;
+  /** Whether a sender report places this stream (rather than its first packet's arrival). */
+  get senderSynced(): boolean {
+    return this.senderAnchor !== undefined;
   }
 
   /** Records a packet's arrival; returns its time on the local clock (ms). */
@@ -47,15 +45,70 @@ export class RtpClock {
     return this.toLocal(mediaMs);
   }
 
+  /**
+   * Where an RTP timestamp near the latest packet lands on the local clock now, without moving
+   * anything; undefined before the first packet.
+   */
+  localTimeOf(rtpTimestamp: number): number | undefined {
+    if (this.lastRtp === undefined) return undefined;
+    return this.toLocal(this.mediaMsNear(rtpTimestamp));
+  }
+
   /** A sender report for this stream: from now on the sender's clock places its frames. */
   onSenderReport(report: SenderClock, senderToLocalMs: number): void {
     if (this.lastRtp === undefined) return;
-    const delta = ((report.rtpTimestamp - this.lastRtp + 0x80000000) >>> 0) - 0x80000000;
-    const mediaMs = ((this.extended + delta) / this.clockRate) * 1000;
-    this.senderAnchor = report.ntpMs + senderToLocalMs - mediaMs;
+    this.senderAnchor = report.ntpMs + senderToLocalMs - this.mediaMsNear(report.rtpTimestamp);
+  }
+
+  /** Unwraps one timestamp and returns it in milliseconds on the stream's own scale. */
+  private unwrap(rtpTimestamp: number): number {
+    if (this.lastRtp === undefined) this.extended = rtpTimestamp;
+    else this.extended += wrapDelta(rtpTimestamp, this.lastRtp);
+    this.lastRtp = rtpTimestamp;
+    return (this.extended / this.clockRate) * 1000;
+  }
+
+  /** A timestamp within 2^31 of the latest one, on the unwrapped scale (ms). */
+  private mediaMsNear(rtpTimestamp: number): number {
+    return ((this.extended + wrapDelta(rtpTimestamp, this.lastRtp!)) / this.clockRate) * 1000;
   }
 
   private toLocal(mediaMs: number): number {
     return (this.senderAnchor ?? this.arrivalAnchor ?? 0) + mediaMs;
+  }
+}
+
+/** Signed distance from `from` to `to` in 32-bit RTP timestamp arithmetic. */
+function wrapDelta(to: number, from: number): number {
+  return ((to - from + 0x80000000) >>> 0) - 0x80000000;
+}
+
+/**
+ * A report that disagrees with a stream's current placement by more than this comes from a
+ * different clock (a new sender behind the same pad): the timeline starts again from it.
+ */
+const NEW_SENDER_MS = 1000;
+
+/**
+ * The sender's wall clock on the local clock: one offset shared by every stream of a recording.
+ * It is taken from the first report applied, chosen so that stream does not move at all; the
+ * other streams then move onto the sender's clock by their arrival skew, which is exactly the
+ * error the arrival anchors made.
+ */
+export class SenderTimeline {
+  private offsetMs: number | undefined;
+
+  /**
+   * Places a stream by a sender report it carries. Returns false when the clock has seen no packet
+   * yet (the report is then to be applied again later).
+   */
+  apply(clock: RtpClock, report: SenderClock): boolean {
+    const current = clock.localTimeOf(report.rtpTimestamp);
+    if (current === undefined) return false;
+    if (this.offsetMs === undefined || Math.abs(report.ntpMs + this.offsetMs - current) > NEW_SENDER_MS) {
+      this.offsetMs = current - report.ntpMs;
+    }
+    clock.onSenderReport(report, this.offsetMs);
+    return true;
   }
 }

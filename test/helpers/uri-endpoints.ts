@@ -98,11 +98,12 @@ export interface PlayingPage {
 
 /**
  * A PlayerEndpoint of `uri` feeding a receiving Chromium page through a WebRtcEndpoint; play()
- * is called once the page is connected, so the first key frame reaches it.
+ * is called once the page is connected, so the first key frame reaches it. `playerParams` adds
+ * constructor parameters (networkCache, useEncodedMedia).
  */
-export async function playIntoPage(client: RawClient, browser: TestBrowser, pageServerUrl: string, uri: string): Promise<PlayingPage> {
+export async function playIntoPage(client: RawClient, browser: TestBrowser, pageServerUrl: string, uri: string, playerParams: Record<string, unknown> = {}): Promise<PlayingPage> {
   const pipeline = await create(client, 'MediaPipeline', {});
-  const player = await create(client, 'PlayerEndpoint', { mediaPipeline: pipeline, uri });
+  const player = await create(client, 'PlayerEndpoint', { mediaPipeline: pipeline, uri, ...playerParams });
   await subscribe(client, player, 'EndOfStream', 'Error', 'UriEndpointStateChanged', 'MediaFlowOutStateChanged');
   const { endpoint, page } = await connectPage(client, browser, pageServerUrl, pipeline, { direction: 'recvonly' });
   await invoke(client, player, 'connect', { sink: endpoint });
@@ -140,6 +141,12 @@ export async function lastPacketTime(path: string, type: 'a' | 'v'): Promise<num
   const { stdout } = await execFileAsync('ffprobe', ['-v', 'error', '-select_streams', type, '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', path], { maxBuffer: 1 << 26 });
   const times = stdout.split('\n').map(Number).filter((n) => Number.isFinite(n) && n > 0);
   return times.length ? Math.max(...times) : 0;
+}
+
+/** How many video frames ffprobe decodes from a file. */
+export async function videoFrameCount(path: string): Promise<number> {
+  const { stdout } = await execFileAsync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', path]);
+  return Number(stdout.trim());
 }
 
 /**

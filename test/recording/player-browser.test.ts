@@ -1,7 +1,9 @@
 /**
  * PlayerEndpoint into a WebRtcEndpoint, decoded by Chromium: files made by ffmpeg (VP8/Opus WebM,
  * H.264/AAC MP4 — the AAC transcoded to Opus on the way), the same served over HTTP, EndOfStream
- * at the end, real-time pacing, seeking and the video info of a seekable file.
+ * at the end, real-time pacing, seeking and the video info of a seekable file. A viewer joining a
+ * file sent as it is, with a key frame only every 12 s, gets its first picture at once: the player
+ * makes a key frame on demand (the time is printed).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,11 +14,11 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { inboundAudio, inboundVideo, TestBrowser } from '../helpers/browser.js';
+import { inboundAudio, inboundVideo, pollUntil, TestBrowser } from '../helpers/browser.js';
 import { startPageServer, type PageServer } from '../helpers/page-server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { eventsOf, invoke, playIntoPage, tryInvoke, waitForEvent, type PlayingPage } from '../helpers/uri-endpoints.js';
+import { connectPage, eventsOf, invoke, playIntoPage, tryInvoke, waitForEvent, type PlayingPage } from '../helpers/uri-endpoints.js';
 
 let server: RunningServer;
 let pages: PageServer;
@@ -26,18 +28,23 @@ let dir: string;
 let http: Server;
 let httpUrl: string;
 
-/** A 4-second clip with a key frame every second, made by Debian's ffmpeg. */
-function makeClip(name: string, codecArgs: string[]): string {
+/** A clip (4 s by default) with a key frame every second (`gop` frames), made by Debian's ffmpeg. */
+function makeClip(name: string, codecArgs: string[], seconds = 4, gop = 30): string {
   const path = join(dir, name);
-  const source = ['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '4'];
-  execFileSync('ffmpeg', ['-v', 'error', '-y', ...source, '-g', '30', ...codecArgs, path]);
+  const source = ['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', String(seconds)];
+  execFileSync('ffmpeg', ['-v', 'error', '-y', ...source, '-g', String(gop), '-keyint_min', String(gop), ...codecArgs, path]);
   return path;
 }
+
+/** Key frames of the long-GOP clips: one at the start, the next 12 s in. */
+const LONG_GOP_S = 12;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kuroshio-play-'));
   makeClip('clip.webm', ['-c:v', 'libvpx', '-deadline', 'realtime', '-c:a', 'libopus']);
   makeClip('clip.mp4', ['-c:v', 'libx264', '-preset', 'ultrafast', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-movflags', '+faststart']);
+  makeClip('long-gop.webm', ['-c:v', 'libvpx', '-deadline', 'realtime', '-c:a', 'libopus'], LONG_GOP_S + 1, 30 * LONG_GOP_S);
+  makeClip('long-gop.mp4', ['-c:v', 'libx264', '-preset', 'ultrafast', '-x264-params', 'scenecut=0', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-c:a', 'aac'], LONG_GOP_S + 1, 30 * LONG_GOP_S);
   // A minimal file server with byte ranges, as FFmpeg's HTTP client seeks with them.
   http = createServer((req, res) => {
     const path = join(dir, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
@@ -129,3 +136,33 @@ test('video info, seeking to the middle, position; seeking past the end fails wi
     await client.call('release', { object: pipeline });
   }
 });
+
+for (const [file, codec] of [['long-gop.webm', 'video/VP8'], ['long-gop.mp4', 'video/H264']] as const) {
+  test(`a late viewer of ${codec} sent as it is gets a key frame made on demand, not the file's next one ${LONG_GOP_S} s later`, async () => {
+    const { pipeline, player, page } = await playToPage(pathToFileURL(join(dir, file)).href);
+    let late: Awaited<ReturnType<typeof connectPage>>['page'] | undefined;
+    try {
+      await page.waitForPeerStats((s) => (inboundVideo(s)?.framesDecoded ?? 0) > 30, 15_000, 'the first viewer decoding');
+      const joined = await connectPage(client, browser, pages.url, pipeline, { direction: 'recvonly' });
+      late = joined.page;
+      const linkedAt = Date.now();
+      await invoke(client, player, 'connect', { sink: joined.endpoint });
+      await pollUntil(() => joined.page.call('state'), (s) => s.connectionState === 'connected', 15_000, 'the late viewer connected', 10);
+      const connectedAt = Date.now();
+      const firstViewerFrames = inboundVideo(await page.peerStats())?.framesDecoded ?? 0;
+      const stats = await pollUntil(() => joined.page.peerStats(), (s) => (inboundVideo(s)?.framesDecoded ?? 0) > 0, LONG_GOP_S * 1000, "the late viewer's first frame", 10);
+      const decodedAt = Date.now();
+      console.log(`late viewer of a ${codec} file (key frames ${LONG_GOP_S} s apart): first frame decoded ${decodedAt - linkedAt} ms after connect(), ${decodedAt - connectedAt} ms after its peer connection was up`);
+      assert.equal(inboundVideo(stats)?.codec, codec);
+      assert.ok(decodedAt - linkedAt < 3000, `first frame ${decodedAt - linkedAt} ms after connect()`);
+      // Both viewers go on decoding: the re-encoded frames, then the file's own again.
+      await joined.page.waitForPeerStats((s) => (inboundVideo(s)?.framesDecoded ?? 0) > 30, 10_000, 'the late viewer decoding on');
+      await page.waitForPeerStats((s) => (inboundVideo(s)?.framesDecoded ?? 0) > firstViewerFrames + 30, 10_000, 'the first viewer decoding on');
+      assert.deepEqual(eventsOf(client, player, 'Error'), []);
+    } finally {
+      await late?.close();
+      await page.close();
+      await client.call('release', { object: pipeline });
+    }
+  });
+}

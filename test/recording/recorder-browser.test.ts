@@ -2,7 +2,10 @@
  * RecorderEndpoint with real media: Chromium's fake camera and microphone reach a WebRtcEndpoint,
  * which feeds several RecorderEndpoints at once (one per profile). After stopAndWait, ffprobe
  * (Debian's, not our muxer) must find the expected codecs, a duration within 10% of the time
- * recorded, and audio and video starting within 100 ms of each other.
+ * recorded (less up to half a second of waiting for the first key frame when there is video), and
+ * audio and video starting within 100 ms of each other (the recorder places them by
+ * the RTCP sender reports Chromium sends). FLV holds H.264 and AAC; JPEG_VIDEO_ONLY is a single
+ * decodable picture.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +18,7 @@ import { inboundVideo, TestBrowser } from '../helpers/browser.js';
 import { startPageServer, type PageServer } from '../helpers/page-server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { connectPage, create, playIntoPage, waitForPeerVideo, decodeErrors, eventsOf, ffprobe, invoke, streamOf, subscribe, waitForEvent } from '../helpers/uri-endpoints.js';
+import { connectPage, create, playIntoPage, waitForPeerVideo, decodeErrors, eventsOf, ffprobe, invoke, streamOf, subscribe, videoFrameCount, waitForEvent } from '../helpers/uri-endpoints.js';
 
 let server: RunningServer;
 let pages: PageServer;
@@ -44,9 +47,13 @@ interface Expectation {
   file: string;
   video?: string;
   audio?: string;
+  /** One picture rather than a stream. */
+  snapshot?: boolean;
 }
 
 const RECORD_MS = 6000;
+/** How much later than record() a file with video may start (see below). */
+const KEYFRAME_WAIT_S = 0.5;
 
 /** Publishes the page's camera, records every profile at once, and checks each file. */
 async function recordAll(codec: 'VP8' | 'H264', expectations: Expectation[]): Promise<void> {
@@ -62,11 +69,17 @@ async function recordAll(codec: 'VP8' | 'H264', expectations: Expectation[]): Pr
       recorders.push(recorder);
     }
     for (const r of recorders) await waitForEvent(client, r, 'MediaFlowInStateChanged', (d) => d.state === 'FLOWING' && d.mediaType === 'VIDEO');
-    const started = Date.now();
-    for (const r of recorders) await invoke(client, r, 'record');
+    // Each file spans its own record() to its own stop: the calls go one after the other.
+    const window = new Map<string, { from: number; to: number }>();
+    for (const r of recorders) {
+      window.set(r, { from: Date.now(), to: 0 });
+      await invoke(client, r, 'record');
+    }
     await delay(RECORD_MS); // the length of the recording itself, not a synchronisation
-    for (const r of recorders) await invoke(client, r, 'stopAndWait');
-    const recordedS = (Date.now() - started) / 1000;
+    for (const r of recorders) {
+      window.get(r)!.to = Date.now();
+      await invoke(client, r, 'stopAndWait');
+    }
 
     for (const [k, e] of expectations.entries()) {
       const r = recorders[k]!;
@@ -80,8 +93,18 @@ async function recordAll(codec: 'VP8' | 'H264', expectations: Expectation[]): Pr
       const audio = streamOf(probe, 'audio');
       assert.equal(video?.codec_name, e.video, `${e.profile}: video codec`);
       assert.equal(audio?.codec_name, e.audio, `${e.profile}: audio codec`);
+      if (e.snapshot) {
+        assert.equal(`${video?.width}x${video?.height}`, '640x480', `${e.profile}: picture size`);
+        assert.equal(await videoFrameCount(path), 1, `${e.profile}: a single picture`);
+        assert.equal(await decodeErrors(path), '', `${e.profile}: the picture decodes without errors`);
+        continue;
+      }
       const duration = Number(probe.format.duration);
-      assert.ok(Math.abs(duration - recordedS) <= recordedS * 0.1, `${e.profile}: duration ${duration} s for ${recordedS} s recorded`);
+      const recordedS = (window.get(r)!.to - window.get(r)!.from) / 1000;
+      // A file with video starts at the first key frame after record(): the publisher's answer
+      // to the request takes up to a PLI spacing (300 ms) plus an encode and its transmission.
+      const keyframeWaitS = e.video ? KEYFRAME_WAIT_S : 0;
+      assert.ok(duration >= recordedS * 0.9 - keyframeWaitS && duration <= recordedS * 1.1, `${e.profile}: duration ${duration} s for ${recordedS} s recorded`);
       if (video && audio) {
         const skew = Math.abs(Number(video.start_time) - Number(audio.start_time));
         assert.ok(skew <= 0.1, `${e.profile}: audio starts ${audio.start_time} s, video ${video.start_time} s`);
@@ -103,12 +126,14 @@ test('VP8 + Opus from Chromium into WEBM, MKV, MP4 (transcoded) and the single-k
     { profile: 'WEBM_VIDEO_ONLY', file: 'v.webm', video: 'vp8' },
     { profile: 'WEBM_AUDIO_ONLY', file: 'o.webm', audio: 'opus' },
     { profile: 'MP4_AUDIO_ONLY', file: 'o.mp4', audio: 'aac' },
+    { profile: 'JPEG_VIDEO_ONLY', file: 'snapshot.jpg', video: 'mjpeg', snapshot: true },
   ]);
 });
 
-test('H.264 + Opus from Chromium into MP4 and MKV without video transcoding', async () => {
+test('H.264 + Opus from Chromium into MP4, MKV and FLV without video transcoding', async () => {
   await recordAll('H264', [
     { profile: 'MP4', file: 'h.mp4', video: 'h264', audio: 'aac' },
+    { profile: 'FLV', file: 'h.flv', video: 'h264', audio: 'aac' },
     { profile: 'MKV', file: 'h.mkv', video: 'h264', audio: 'opus' },
     { profile: 'MP4_VIDEO_ONLY', file: 'hv.mp4', video: 'h264' },
     { profile: 'MKV_AUDIO_ONLY', file: 'ho.mkv', audio: 'opus' },

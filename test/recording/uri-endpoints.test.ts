@@ -3,7 +3,7 @@
  * Bad inputs (missing, unreadable and garbage files, ftp://, a refused and a silent server, a
  * missing or read-only directory) must each raise KMS's Error event and leave the element
  * stopped, never hanging; afterwards the same worker still records, pauses and resumes, and
- * streams a recording to an HTTP server by PUT.
+ * streams recordings to an HTTP server by POST (KMS's method) and by PUT.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -159,41 +159,47 @@ test('recorder: stopOnEndOfStream, and pause/resume leaves the paused time out o
   }
 });
 
-test('recorder: an http:// target receives the recording by PUT as it is written', async () => {
-  const received: Buffer[] = [];
-  let method = '';
-  let chunksBeforeEnd = 0;
-  let done!: () => void;
-  const ended = new Promise<void>((resolve) => (done = resolve));
+test('recorder: an http:// target receives the recording as it is written, by POST (as KMS) or by PUT when the URI asks', async () => {
+  const uploads = new Map<string, { method: string; chunks: Buffer[] }>();
+  let ended = 0;
+  let allEnded!: () => void;
+  const bothEnded = new Promise<void>((resolve) => (allEnded = resolve));
   const http: Server = createHttpServer((req, res) => {
-    method = req.method ?? '';
-    req.on('data', (chunk: Buffer) => {
-      received.push(chunk);
-      chunksBeforeEnd++;
-    });
+    const upload = { method: req.method ?? '', chunks: [] as Buffer[] };
+    uploads.set(req.url ?? '', upload);
+    assert.equal(req.headers['transfer-encoding'], 'chunked');
+    req.on('data', (chunk: Buffer) => upload.chunks.push(chunk));
     req.on('end', () => {
       res.writeHead(201).end();
-      done();
+      if (++ended === 2) allEnded();
     });
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   try {
-    const url = `http://127.0.0.1:${(http.address() as { port: number }).port}/upload.webm`;
-    const { p, recorder } = await playerToRecorder(url);
+    const base = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
+    // Two recorders of one player: the default method, and PUT asked for in the fragment.
+    const { p, player, recorder } = await playerToRecorder(`${base}/post.webm?token=a%3Db`);
     try {
-      await waitForEvent(client, recorder, 'Stopped', () => true, 10_000);
-      await ended;
+      const put = await create(client, 'RecorderEndpoint', { mediaPipeline: p, uri: `${base}/put.webm#method=PUT`, mediaProfile: 'WEBM', stopOnEndOfStream: true });
+      await subscribe(client, put, 'Error', 'Stopped');
+      await invoke(client, player, 'connect', { sink: put });
+      await invoke(client, put, 'record');
+      for (const r of [recorder, put]) await waitForEvent(client, r, 'Stopped', () => true, 10_000);
+      await bothEnded;
       assert.deepEqual(eventsOf(client, recorder, 'Error'), []);
+      assert.deepEqual(eventsOf(client, put, 'Error'), []);
     } finally {
       await client.call('release', { object: p });
     }
-    assert.equal(method, 'PUT');
-    assert.ok(chunksBeforeEnd > 2, 'the body arrived in pieces while recording');
-    const file = join(dir, 'uploaded.webm');
-    await writeFile(file, Buffer.concat(received));
-    const probe = await ffprobe(file);
-    assert.equal(streamOf(probe, 'video')?.codec_name, 'vp8');
-    assert.equal(streamOf(probe, 'audio')?.codec_name, 'opus');
+    assert.deepEqual([...uploads.entries()].map(([url, u]) => [url, u.method]).sort(), [['/post.webm?token=a%3Db', 'POST'], ['/put.webm', 'PUT']]);
+    for (const [name, upload] of uploads) {
+      assert.ok(upload.chunks.length > 2, `${name}: the body arrived in pieces while recording`);
+      const file = join(dir, `uploaded-${upload.method}.webm`);
+      await writeFile(file, Buffer.concat(upload.chunks));
+      const probe = await ffprobe(file);
+      assert.equal(streamOf(probe, 'video')?.codec_name, 'vp8', name);
+      assert.equal(streamOf(probe, 'audio')?.codec_name, 'opus', name);
+    }
   } finally {
     await new Promise((resolve) => http.close(resolve));
   }
