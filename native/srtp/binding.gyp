@@ -1,4 +1,5 @@
-# Kuroshio's SRTP addon (docs/ARCHITECTURE.md, "SRTP"). Built by scripts/build-native.mjs, which
+# Kuroshio's native addon: SRTP/SRTCP and direct UDP sends for the forwarding path
+# (docs/ARCHITECTURE.md, "SRTP" and "The fast RTP path"). Built by scripts/build-native.mjs, which
 # `npm install` / `npm ci` run through the root package's install script.
 #
 # OpenSSL: node-gyp puts <nodedir>/include/node first on the include path, and that directory
@@ -18,6 +19,7 @@
         'src/ks_context.c',
         'src/ks_streams.c',
         'src/ks_transform.c',
+        'src/ks_udp.c',
       ],
       'defines': [
         'NAPI_VERSION=8',

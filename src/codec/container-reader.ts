@@ -4,13 +4,6 @@
  * stalled network source is bounded by I/O timeouts and can be interrupted by `close()`.
  */
 import {
-  AV_CODEC_ID_AAC,
-  AV_CODEC_ID_H264,
-  AV_CODEC_ID_OPUS,
-  AV_CODEC_ID_PCM_ALAW,
-  AV_CODEC_ID_PCM_MULAW,
-  AV_CODEC_ID_VP8,
-  AV_CODEC_ID_VP9,
   AVERROR_EOF,
   AVMEDIA_TYPE_AUDIO,
   AVMEDIA_TYPE_VIDEO,
@@ -18,20 +11,10 @@ import {
   Dictionary,
   FormatContext,
   Packet,
-  type AVCodecID,
 } from 'node-av';
 import { fileURLToPath } from 'node:url';
+import { sourceCodecName } from './ffmpeg-codecs.js';
 import { ioErrorFromCode, MediaIoError } from './media-io-error.js';
-
-const NAMES = new Map<AVCodecID, string>([
-  [AV_CODEC_ID_VP8, 'VP8'],
-  [AV_CODEC_ID_VP9, 'VP9'],
-  [AV_CODEC_ID_H264, 'H264'],
-  [AV_CODEC_ID_OPUS, 'OPUS'],
-  [AV_CODEC_ID_AAC, 'AAC'],
-  [AV_CODEC_ID_PCM_MULAW, 'PCMU'],
-  [AV_CODEC_ID_PCM_ALAW, 'PCMA'],
-]);
 
 /** Network I/O that stalls longer than this fails (µs, FFmpeg's unit). */
 const IO_TIMEOUT_US = 5_000_000;
@@ -147,7 +130,7 @@ export class ContainerReader {
       tracks.push({
         index: stream.index,
         kind: par.codecType === AVMEDIA_TYPE_AUDIO ? 'AUDIO' : 'VIDEO',
-        codec: NAMES.get(par.codecId) ?? Codec.findDecoder(par.codecId)?.name ?? `codec ${par.codecId}`,
+        codec: sourceCodecName(par.codecId) ?? Codec.findDecoder(par.codecId)?.name ?? `codec ${par.codecId}`,
         extradata: par.extradata ?? undefined,
         sampleRate: par.sampleRate,
         channels: par.channels,

@@ -16,14 +16,6 @@
 import {
   AV_CHANNEL_LAYOUT_MONO,
   AV_CHANNEL_LAYOUT_STEREO,
-  AV_CODEC_ID_AAC,
-  AV_CODEC_ID_H264,
-  AV_CODEC_ID_MJPEG,
-  AV_CODEC_ID_OPUS,
-  AV_CODEC_ID_PCM_ALAW,
-  AV_CODEC_ID_PCM_MULAW,
-  AV_CODEC_ID_VP8,
-  AV_CODEC_ID_VP9,
   AV_PIX_FMT_YUVJ420P,
   AV_PKT_FLAG_KEY,
   AVFMT_FLAG_FLUSH_PACKETS,
@@ -35,24 +27,13 @@ import {
   IOContext,
   Packet,
   Rational,
-  type AVCodecID,
 } from 'node-av';
 import { fileURLToPath } from 'node:url';
+import { FILE_CODEC_IDS } from './ffmpeg-codecs.js';
 import { MatroskaDurationKeeper } from './matroska-duration.js';
 import type { FileCodec, ProfileSpec } from './media-profile.js';
 import { HttpUpload } from './http-upload.js';
 import { MediaIoError, ioErrorFromCode } from './media-io-error.js';
-
-const CODEC_IDS: Record<FileCodec, AVCodecID> = {
-  VP8: AV_CODEC_ID_VP8,
-  VP9: AV_CODEC_ID_VP9,
-  H264: AV_CODEC_ID_H264,
-  OPUS: AV_CODEC_ID_OPUS,
-  AAC: AV_CODEC_ID_AAC,
-  MJPEG: AV_CODEC_ID_MJPEG,
-  PCMU: AV_CODEC_ID_PCM_MULAW,
-  PCMA: AV_CODEC_ID_PCM_ALAW,
-};
 
 export interface TrackInfo {
   readonly kind: 'AUDIO' | 'VIDEO';
@@ -223,7 +204,7 @@ export class ContainerWriter {
 function addStream(ctx: FormatContext, track: TrackInfo): void {
   const stream = ctx.newStream(null);
   const par = stream.codecpar;
-  par.codecId = CODEC_IDS[track.codec];
+  par.codecId = FILE_CODEC_IDS[track.codec];
   if (track.kind === 'VIDEO') {
     par.codecType = AVMEDIA_TYPE_VIDEO;
     par.width = track.width ?? 640;

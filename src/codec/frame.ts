@@ -34,6 +34,31 @@ export interface PayloadFormat {
   dimensions?(frame: Buffer): { width: number; height: number } | undefined;
 }
 
+/** What a codec whose packets start with a payload descriptor (VP8, VP9) tells about it. */
+export interface DescriptorRules {
+  /** Length of the payload descriptor, or undefined when the payload is too short to hold one. */
+  descriptorLength(payload: Buffer): number | undefined;
+  /** Whether a frame whose first packet has this payload decodes on its own. */
+  startsKeyframe(first: Buffer): boolean;
+  dimensions(frame: Buffer): { width: number; height: number } | undefined;
+}
+
+/** The payload format of such a codec: the bitstream follows the descriptor in every packet. */
+export function descriptorFormat(rules: DescriptorRules): PayloadFormat {
+  return {
+    unwrap(payload) {
+      const offset = rules.descriptorLength(payload);
+      return offset === undefined ? undefined : payload.subarray(offset);
+    },
+    isKeyframe(payloads) {
+      const first = payloads[0];
+      return first !== undefined && rules.startsKeyframe(first);
+    },
+    join: (parts) => Buffer.concat(parts),
+    dimensions: rules.dimensions,
+  };
+}
+
 /** Serial number arithmetic of RFC 1982 for 16-bit sequence numbers: a - b in [-32768, 32767]. */
 export function seqDiff(a: number, b: number): number {
   return ((a - b + 0x18000) & 0xffff) - 0x8000;

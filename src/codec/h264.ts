@@ -2,6 +2,7 @@
  * H.264 over RTP (RFC 6184, packetization mode 1): single NAL unit packets, STAP-A and FU-A into
  * Annex B access units and back; parameter sets and the picture size from the SPS (H.264 §7.3.2.1).
  */
+import { BitReader } from './bit-reader.js';
 import type { PayloadFormat } from './frame.js';
 
 const START_CODE = Buffer.from([0, 0, 0, 1]);
@@ -138,31 +139,19 @@ export function packetizeH264(nals: readonly Buffer[], maxPayload: number): Buff
 }
 
 /** Reads Exp-Golomb coded fields from a NAL unit's RBSP (emulation prevention bytes removed). */
-class RbspReader {
-  private bit = 0;
-  private readonly data: Buffer;
+class RbspReader extends BitReader {
   constructor(nal: Buffer) {
     const bytes: number[] = [];
     for (let i = 0; i < nal.length; i++) {
       if (i >= 2 && nal[i] === 3 && nal[i - 1] === 0 && nal[i - 2] === 0) continue;
       bytes.push(nal[i]!);
     }
-    this.data = Buffer.from(bytes);
-  }
-  u(n: number): number {
-    let v = 0;
-    for (let k = 0; k < n; k++) {
-      const byte = this.data[this.bit >> 3];
-      if (byte === undefined) throw new RangeError('end of SPS');
-      v = v * 2 + ((byte >> (7 - (this.bit & 7))) & 1);
-      this.bit++;
-    }
-    return v;
+    super(Buffer.from(bytes));
   }
   ue(): number {
     let zeros = 0;
-    while (this.u(1) === 0) if (++zeros > 31) throw new RangeError('bad Exp-Golomb code');
-    return 2 ** zeros - 1 + this.u(zeros);
+    while (this.read(1) === 0) if (++zeros > 31) throw new RangeError('bad Exp-Golomb code');
+    return 2 ** zeros - 1 + this.read(zeros);
   }
   se(): number {
     const k = this.ue();
@@ -176,20 +165,20 @@ const HIGH_PROFILES = new Set([100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 13
 export function spsDimensions(sps: Buffer): { width: number; height: number } | undefined {
   try {
     const r = new RbspReader(sps);
-    r.u(8); // NAL header
-    const profile = r.u(8);
-    r.u(16); // constraint flags, level
+    r.read(8); // NAL header
+    const profile = r.read(8);
+    r.read(16); // constraint flags, level
     r.ue(); // seq_parameter_set_id
     let chromaFormat = 1;
     if (HIGH_PROFILES.has(profile)) {
       chromaFormat = r.ue();
-      if (chromaFormat === 3) r.u(1);
+      if (chromaFormat === 3) r.read(1);
       r.ue(); // bit_depth_luma
       r.ue(); // bit_depth_chroma
-      r.u(1);
-      if (r.u(1)) {
+      r.read(1);
+      if (r.read(1)) {
         for (let i = 0; i < (chromaFormat !== 3 ? 8 : 12); i++) {
-          if (!r.u(1)) continue;
+          if (!r.read(1)) continue;
           let last = 8;
           let next = 8;
           for (let j = 0; j < (i < 6 ? 16 : 64) && next !== 0; j++) {
@@ -203,21 +192,21 @@ export function spsDimensions(sps: Buffer): { width: number; height: number } | 
     const pocType = r.ue();
     if (pocType === 0) r.ue();
     else if (pocType === 1) {
-      r.u(1);
+      r.read(1);
       r.se();
       r.se();
       const cycle = r.ue();
       for (let i = 0; i < cycle; i++) r.se();
     }
     r.ue(); // max_num_ref_frames
-    r.u(1);
+    r.read(1);
     const widthMbs = r.ue() + 1;
     const heightMapUnits = r.ue() + 1;
-    const frameMbsOnly = r.u(1);
-    if (!frameMbsOnly) r.u(1);
-    r.u(1);
+    const frameMbsOnly = r.read(1);
+    if (!frameMbsOnly) r.read(1);
+    r.read(1);
     let [left, right, top, bottom] = [0, 0, 0, 0];
-    if (r.u(1)) [left, right, top, bottom] = [r.ue(), r.ue(), r.ue(), r.ue()];
+    if (r.read(1)) [left, right, top, bottom] = [r.ue(), r.ue(), r.ue(), r.ue()];
     const cropX = chromaFormat === 0 || chromaFormat === 3 ? 1 : 2;
     const cropY = (chromaFormat === 1 ? 2 : 1) * (2 - frameMbsOnly);
     return {

@@ -9,13 +9,6 @@
  */
 import {
   AV_CODEC_FLAG_GLOBAL_HEADER,
-  AV_CODEC_ID_AAC,
-  AV_CODEC_ID_H264,
-  AV_CODEC_ID_OPUS,
-  AV_CODEC_ID_PCM_ALAW,
-  AV_CODEC_ID_PCM_MULAW,
-  AV_CODEC_ID_VP8,
-  AV_CODEC_ID_VP9,
   AV_PICTURE_TYPE_I,
   Codec,
   CodecContext,
@@ -30,8 +23,8 @@ import {
   Packet,
   Rational,
   avRescaleQ,
-  type AVCodecID,
 } from 'node-av';
+import { sourceCodecId } from './ffmpeg-codecs.js';
 import { MediaIoError } from './media-io-error.js';
 import type { FileCodec } from './media-profile.js';
 
@@ -41,16 +34,6 @@ export interface TimedFrame {
   readonly timeUs: number;
   readonly keyframe: boolean;
 }
-
-const DECODERS: Record<string, AVCodecID> = {
-  VP8: AV_CODEC_ID_VP8,
-  VP9: AV_CODEC_ID_VP9,
-  H264: AV_CODEC_ID_H264,
-  OPUS: AV_CODEC_ID_OPUS,
-  AAC: AV_CODEC_ID_AAC,
-  PCMU: AV_CODEC_ID_PCM_MULAW,
-  PCMA: AV_CODEC_ID_PCM_ALAW,
-};
 
 const MICROSECONDS = new Rational(1, 1_000_000);
 const VIDEO_CLOCK = new Rational(1, 90_000);
@@ -73,38 +56,36 @@ export interface TranscoderOptions {
   readonly inBandParameterSets?: boolean;
 }
 
+/** Our video encoders: one thread, a key frame at least every 600 pictures, on the 90 kHz clock. */
+function createVideoEncoder(
+  name: typeof FF_ENCODER_LIBX264 | typeof FF_ENCODER_LIBVPX_VP8,
+  settings: { bitrate?: number; maxBFrames?: number },
+  codecOptions: Record<string, string>,
+  configure: (c: CodecContext) => void = () => undefined,
+): Promise<Encoder> {
+  return Encoder.create(name, {
+    threadCount: 1,
+    gopSize: 600,
+    ...settings,
+    configure: (c) => {
+      for (const [key, value] of Object.entries(codecOptions)) c.setOption(key, value);
+      configure(c);
+      c.timeBase = VIDEO_CLOCK;
+      c.framerate = new Rational(30, 1);
+    },
+  });
+}
+
 async function createEncoder(target: FileCodec, options: TranscoderOptions): Promise<Encoder> {
   // Codec options go through `configure` (node-av's `options` corrupts the heap, DESIGN.md §5).
   switch (target) {
     case 'H264':
-      return Encoder.create(FF_ENCODER_LIBX264, {
-        threadCount: 1,
-        maxBFrames: 0,
-        gopSize: 600,
-        configure: (c) => {
-          c.setOption('preset', 'ultrafast');
-          c.setOption('tune', 'zerolatency');
-          c.setOption('crf', '23');
-          c.setOption('profile', 'baseline');
-          // Without a global header, x264 repeats SPS and PPS before each key frame.
-          if (!options.inBandParameterSets) c.setFlags(AV_CODEC_FLAG_GLOBAL_HEADER);
-          c.timeBase = VIDEO_CLOCK;
-          c.framerate = new Rational(30, 1);
-        },
+      return createVideoEncoder(FF_ENCODER_LIBX264, { maxBFrames: 0 }, { preset: 'ultrafast', tune: 'zerolatency', crf: '23', profile: 'baseline' }, (c) => {
+        // Without a global header, x264 repeats SPS and PPS before each key frame.
+        if (!options.inBandParameterSets) c.setFlags(AV_CODEC_FLAG_GLOBAL_HEADER);
       });
     case 'VP8':
-      return Encoder.create(FF_ENCODER_LIBVPX_VP8, {
-        threadCount: 1,
-        bitrate: 1_000_000,
-        gopSize: 600,
-        configure: (c) => {
-          c.setOption('deadline', 'realtime');
-          c.setOption('cpu-used', '8');
-          c.setOption('lag-in-frames', '0');
-          c.timeBase = VIDEO_CLOCK;
-          c.framerate = new Rational(30, 1);
-        },
-      });
+      return createVideoEncoder(FF_ENCODER_LIBVPX_VP8, { bitrate: 1_000_000 }, { deadline: 'realtime', 'cpu-used': '8', 'lag-in-frames': '0' });
     case 'MJPEG':
       return Encoder.create(FF_ENCODER_MJPEG, { configure: (c) => (c.timeBase = VIDEO_CLOCK) });
     case 'AAC':
@@ -145,7 +126,7 @@ export class Transcoder {
   }
 
   static async create(kind: 'AUDIO' | 'VIDEO', input: TranscoderInput, target: FileCodec, options: TranscoderOptions = {}): Promise<Transcoder> {
-    const id = DECODERS[input.codec];
+    const id = sourceCodecId(input.codec);
     const codec = id === undefined ? null : Codec.findDecoder(id);
     if (!codec) throw new MediaIoError('STREAM_ERROR_DECODE', `Kuroshio does not decode ${input.codec}`);
     const decoder = new CodecContext();

@@ -12,7 +12,7 @@
  * L:  |   TL0PICIDX   | (OPTIONAL)
  * T/K:|TID|Y| KEYIDX  | (OPTIONAL)
  */
-import type { PayloadFormat } from './frame.js';
+import { descriptorFormat, type PayloadFormat } from './frame.js';
 
 /** Length of the payload descriptor, or undefined when the payload is too short. */
 function descriptorLength(p: Buffer): number | undefined {
@@ -32,22 +32,16 @@ function descriptorLength(p: Buffer): number | undefined {
   return offset < p.length ? offset : undefined;
 }
 
-export const vp8Format: PayloadFormat = {
-  unwrap(payload) {
-    const offset = descriptorLength(payload);
-    return offset === undefined ? undefined : payload.subarray(offset);
-  },
-  isKeyframe(payloads) {
-    const first = payloads[0];
-    if (!first) return false;
+export const vp8Format: PayloadFormat = descriptorFormat({
+  descriptorLength,
+  startsKeyframe(first) {
     const startOfPartition0 = (first[0]! & 0x10) !== 0 && (first[0]! & 0x07) === 0;
     const offset = descriptorLength(first);
     // The frame tag's lowest bit is 0 for key frames.
     return startOfPartition0 && offset !== undefined && (first[offset]! & 0x01) === 0;
   },
-  join: (parts) => Buffer.concat(parts),
   dimensions: vp8Dimensions,
-};
+});
 
 /** Width and height of a VP8 key frame (start code 9d 01 2a after the 3-byte frame tag). */
 export function vp8Dimensions(frame: Buffer): { width: number; height: number } | undefined {

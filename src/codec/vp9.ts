@@ -11,7 +11,8 @@
  * P,F: | P_DIFF      |N| (up to 3 times)
  * V:   | SS            | scalability structure
  */
-import type { PayloadFormat } from './frame.js';
+import { BitReader } from './bit-reader.js';
+import { descriptorFormat, type PayloadFormat } from './frame.js';
 
 function descriptorLength(p: Buffer): number | undefined {
   if (p.length < 1) return undefined;
@@ -57,35 +58,14 @@ function descriptorLength(p: Buffer): number | undefined {
   return offset < p.length ? offset : undefined;
 }
 
-export const vp9Format: PayloadFormat = {
-  unwrap(payload) {
-    const offset = descriptorLength(payload);
-    return offset === undefined ? undefined : payload.subarray(offset);
-  },
-  isKeyframe(payloads) {
-    const first = payloads[0];
-    if (!first) return false;
+export const vp9Format: PayloadFormat = descriptorFormat({
+  descriptorLength,
+  startsKeyframe(first) {
     const b = first[0]!;
     return (b & 0x40) === 0 && (b & 0x08) !== 0; // not inter-picture predicted, start of a frame
   },
-  join: (parts) => Buffer.concat(parts),
   dimensions: vp9Dimensions,
-};
-
-class BitReader {
-  private bit = 0;
-  constructor(private readonly data: Buffer) {}
-  read(n: number): number {
-    let value = 0;
-    for (let k = 0; k < n; k++) {
-      const byte = this.data[this.bit >> 3];
-      if (byte === undefined) throw new RangeError('end of data');
-      value = value * 2 + ((byte >> (7 - (this.bit & 7))) & 1);
-      this.bit++;
-    }
-    return value;
-  }
-}
+});
 
 /** Width and height from the uncompressed header of a VP9 key frame. */
 export function vp9Dimensions(frame: Buffer): { width: number; height: number } | undefined {

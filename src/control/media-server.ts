@@ -109,7 +109,9 @@ export class MediaServer {
       ...(parent ? { parentId: parent.id } : {}),
     });
     if (parent?.released) {
-      // The parent died while the worker was creating the child: undo it.
+      // The parent died while the worker was creating the child: undo it. A failure is ignored on
+      // purpose: it means the worker already lost the object (it died, or released the parent
+      // and its children with it), and the client gets MEDIA_OBJECT_NOT_FOUND either way.
       void worker.request('release', { objectId: id }).catch(() => undefined);
       throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', `Object '${parent.id}' not found`);
     }

@@ -11,6 +11,7 @@ async function processTicks(pid: number): Promise<number> {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return Number(fields[11]) + Number(fields[12]); // utime + stime
   } catch {
+    // The process exited between listing and reading it: it uses no CPU any more.
     return 0;
   }
 }
@@ -42,6 +43,7 @@ export async function usedMemoryKiB(pids: readonly number[]): Promise<number> {
         const statm = await readFile(`/proc/${pid}/statm`, 'utf8');
         return Number(statm.split(' ')[1]) * pageKiB;
       } catch {
+        // The process exited between listing and reading it: it holds no memory any more.
         return 0;
       }
     }),

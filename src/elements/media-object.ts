@@ -57,6 +57,8 @@ export abstract class MediaObjectImpl {
 
   /** Calls the handler of an operation, or the generic property accessor. */
   async invoke(kind: 'method' | 'get' | 'set', operation: string, member: string, params: Params): Promise<unknown> {
+    // Operations are methods named after them (`setOverlayedImage(params)`), found by name: the
+    // API description, not the class's type, says which exist.
     const handler = (this as unknown as Record<string, unknown>)[operation];
     if (typeof handler === 'function') {
       return (handler as (p: Params) => unknown).call(this, params);

@@ -55,6 +55,8 @@ export function sessionOrNew(params: RequestParams, newId: () => string): string
   try {
     return getString(params, 'sessionId');
   } catch {
+    // getString's error (missing, or not a scalar) is the answer here: such a request is not
+    // refused, it starts a new session.
     return newId();
   }
 }

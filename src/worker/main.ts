@@ -7,6 +7,7 @@ import { DEFAULT_CONFIG, type ServerConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { ObjectHost } from './object-host.js';
 import { routeFfmpegLogs } from '../codec/ffmpeg-log.js';
+import { startCpuProfile, type CpuProfiler } from './cpu-profile.js';
 
 const log = createLogger('worker', process.env.KUROSHIO_LOG_LEVEL);
 routeFfmpegLogs(log.child('ffmpeg'));
@@ -17,6 +18,14 @@ function send(message: FromWorkerMessage): void {
 
 const config: ServerConfig = process.env.KUROSHIO_CONFIG ? { ...DEFAULT_CONFIG, ...(JSON.parse(process.env.KUROSHIO_CONFIG) as Partial<ServerConfig>) } : DEFAULT_CONFIG;
 const host = new ObjectHost(send, config);
+let profiler: CpuProfiler | undefined;
+const profileDirectory = process.env.KUROSHIO_CPU_PROFILE;
+if (profileDirectory) {
+  startCpuProfile(profileDirectory).then(
+    (p) => (profiler = p),
+    (err: Error) => log.error('cannot start CPU profiling', { error: err.message }),
+  );
+}
 
 process.on('message', (message: ToWorkerMessage) => {
   void host.handle(message);
@@ -35,8 +44,9 @@ function shutdown(): void {
     process.exit(1);
   }, RELEASE_ALL_TIMEOUT_MS).unref();
   host.releaseAll().then(
-    (failures) => {
+    async (failures) => {
       for (const { objectId, error } of failures) log.error('releasing an object at shutdown failed', { objectId, error: error.message });
+      await profiler?.stop().catch((err: Error) => log.error('cannot write the CPU profile', { error: err.message }));
       process.exit(failures.length === 0 ? 0 : 1);
     },
     (err: Error) => {

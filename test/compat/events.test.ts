@@ -2,38 +2,26 @@
  * kurento-client@7.3.0 against Kuroshio: event subscriptions as the client manages them (lazily,
  * on the first listener, dropped with the last), across sessions and inside transactions.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { Kurento, type EventData, type Remote } from '../helpers/kurento-client.js';
+import { Kurento, useKurento, type EventData, type Remote } from '../helpers/kurento-client.js';
 
-let server: RunningServer;
-let kurento: Kurento;
-
-before(async () => {
-  server = await startServer({ args: ['--workers', '1'] });
-  kurento = await Kurento.connect(server.url);
-});
-
-after(async () => {
-  await kurento?.close();
-  await server?.stop();
-});
+const fixture = useKurento();
 
 test('two listeners make one subscription, and each event arrives once', async () => {
-  const pipeline = await kurento.create('MediaPipeline');
+  const pipeline = await fixture.kurento.create('MediaPipeline');
   try {
     const source = await pipeline.create('PassThrough');
     const sink = await pipeline.create('PassThrough');
-    const subscribesBefore = kurento.sentWith('subscribe').length;
+    const subscribesBefore = fixture.kurento.sentWith('subscribe').length;
     const first = source.events('ElementConnected');
     const second = source.events('ElementConnected');
     await source.call('connect', sink, 'AUDIO');
     assert.equal((await first.next()).mediaType, 'AUDIO');
     assert.equal((await second.next()).mediaType, 'AUDIO');
-    assert.equal(kurento.sentWith('subscribe').length, subscribesBefore + 1);
-    assert.deepEqual(kurento.sentWith('subscribe').at(-1)?.params, { object: source.id, type: 'ElementConnected', sessionId: kurento.sessionId });
-    assert.equal(kurento.receivedEvents('ElementConnected').filter((e) => e.object === source.id).length, 1);
+    assert.equal(fixture.kurento.sentWith('subscribe').length, subscribesBefore + 1);
+    assert.deepEqual(fixture.kurento.sentWith('subscribe').at(-1)?.params, { object: source.id, type: 'ElementConnected', sessionId: fixture.kurento.sessionId });
+    assert.equal(fixture.kurento.receivedEvents('ElementConnected').filter((e) => e.object === source.id).length, 1);
     first.stop();
     second.stop();
   } finally {
@@ -42,15 +30,15 @@ test('two listeners make one subscription, and each event arrives once', async (
 });
 
 test('removing the last listener unsubscribes: the server stops sending the event', async () => {
-  const pipeline = await kurento.create('MediaPipeline');
+  const pipeline = await fixture.kurento.create('MediaPipeline');
   try {
     const source = await pipeline.create('PassThrough');
     const sink = await pipeline.create('PassThrough');
     const connected = source.events('ElementConnected');
     await source.call('connect', sink, 'AUDIO');
     await connected.next();
-    const subscription = kurento.received.find((m) => {
-      const sent = kurento.sentWith('subscribe').find((s) => s.params?.object === source.id);
+    const subscription = fixture.kurento.received.find((m) => {
+      const sent = fixture.kurento.sentWith('subscribe').find((s) => s.params?.object === source.id);
       return sent !== undefined && m.id === sent.id;
     });
     const token = (subscription?.result as { value: string } | undefined)?.value;
@@ -59,8 +47,8 @@ test('removing the last listener unsubscribes: the server stops sending the even
     connected.stop();
     // The client sends unsubscribe before the next request; the server has handled it by then.
     await source.call('connect', sink, 'VIDEO');
-    assert.deepEqual(kurento.sentWith('unsubscribe').at(-1)?.params, { object: source.id, subscription: token, sessionId: kurento.sessionId });
-    const delivered = kurento.receivedEvents('ElementConnected').filter((e) => e.object === source.id);
+    assert.deepEqual(fixture.kurento.sentWith('unsubscribe').at(-1)?.params, { object: source.id, subscription: token, sessionId: fixture.kurento.sessionId });
+    const delivered = fixture.kurento.receivedEvents('ElementConnected').filter((e) => e.object === source.id);
     assert.deepEqual(delivered.map((e) => e.data.mediaType), ['AUDIO']);
   } finally {
     await pipeline.release();
@@ -68,8 +56,8 @@ test('removing the last listener unsubscribes: the server stops sending the even
 });
 
 test('each subscribed session gets its own copy of an event', async () => {
-  const other = await Kurento.connect(server.url);
-  const pipeline = await kurento.create('MediaPipeline');
+  const other = await Kurento.connect(fixture.server.url);
+  const pipeline = await fixture.kurento.create('MediaPipeline');
   try {
     const source = await pipeline.create('PassThrough');
     const sink = await pipeline.create('PassThrough');
@@ -92,7 +80,7 @@ test('each subscribed session gets its own copy of an event', async () => {
 });
 
 test('a subscription made inside a transaction delivers events after the commit', async () => {
-  const pipeline = await kurento.create('MediaPipeline');
+  const pipeline = await fixture.kurento.create('MediaPipeline');
   try {
     let source: ReturnType<Remote['createPending']> | undefined;
     let sink: ReturnType<Remote['createPending']> | undefined;
@@ -104,7 +92,7 @@ test('a subscription made inside a transaction delivers events after the commit'
     });
     const a = await source!.created;
     const b = await sink!.created;
-    const ops = (kurento.sentWith('transaction').at(-1)?.params as { operations: Array<{ method: string; params: Record<string, unknown> }> }).operations;
+    const ops = (fixture.kurento.sentWith('transaction').at(-1)?.params as { operations: Array<{ method: string; params: Record<string, unknown> }> }).operations;
     assert.deepEqual(ops.map((o) => o.method), ['create', 'create', 'subscribe']);
     assert.equal(ops[2]!.params.object, 'newref:0');
 
@@ -118,17 +106,17 @@ test('a subscription made inside a transaction delivers events after the commit'
 });
 
 test('Error can be listened to on every object, as applications do', async () => {
-  const pipeline = await kurento.create('MediaPipeline');
+  const pipeline = await fixture.kurento.create('MediaPipeline');
   try {
     const element = await pipeline.create('PassThrough');
-    const manager = await kurento.serverManager();
+    const manager = await fixture.kurento.serverManager();
     const queues = [pipeline, element, manager].map((o) => o.events('Error'));
     // A round trip: the subscriptions went out before it, and were answered.
     await element.call('getName');
-    const granted = kurento.sentWith('subscribe').filter((m) => m.params?.type === 'Error');
+    const granted = fixture.kurento.sentWith('subscribe').filter((m) => m.params?.type === 'Error');
     assert.deepEqual(granted.map((m) => m.params?.object), [pipeline.id, element.id, manager.id]);
     for (const request of granted) {
-      const answer = kurento.received.find((m) => m.id === request.id);
+      const answer = fixture.kurento.received.find((m) => m.id === request.id);
       assert.match(String((answer?.result as { value?: unknown } | undefined)?.value), /^[0-9a-f-]{36}$/, JSON.stringify(answer));
     }
     for (const q of queues) q.stop();

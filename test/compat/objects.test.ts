@@ -2,10 +2,9 @@
  * kurento-client@7.3.0 against Kuroshio: creating and releasing objects, the family of an
  * object as the client rebuilds it through `describe`, names and tags.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { Kurento, errorSummary, type Remote } from '../helpers/kurento-client.js';
+import { Kurento, failureOf, useKurento, type Remote } from '../helpers/kurento-client.js';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const PIPELINE_ID = new RegExp(`^${UUID}_kurento\\.MediaPipeline$`);
@@ -14,40 +13,22 @@ function childId(pipeline: Remote, type: string): RegExp {
   return new RegExp(`^${pipeline.id.replace(/[.]/g, '\\.')}/${UUID}_kurento\\.${type}$`);
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ReturnType<typeof errorSummary>> {
-  return promise.then(
-    () => assert.fail('the call succeeded'),
-    (err: unknown) => errorSummary(err),
-  );
-}
-
-let server: RunningServer;
-let kurento: Kurento;
-
-before(async () => {
-  server = await startServer({ args: ['--workers', '1'] });
-  kurento = await Kurento.connect(server.url);
-});
-
-after(async () => {
-  await kurento?.close();
-  await server?.stop();
-});
+const fixture = useKurento();
 
 test('pipelines and PassThroughs are created and released', async () => {
-  const pipeline = await kurento.create('MediaPipeline');
+  const pipeline = await fixture.kurento.create('MediaPipeline');
   assert.match(pipeline.id, PIPELINE_ID);
   assert.equal(pipeline.type, 'MediaPipeline');
   const element = await pipeline.create('PassThrough');
   assert.match(element.id, childId(pipeline, 'PassThrough'));
   assert.equal(element.type, 'PassThrough');
   // The client sends the pipeline as a constructor parameter, by id.
-  const create = kurento.sentWith('create').at(-1)!;
-  assert.deepEqual(create.params, { type: 'PassThrough', constructorParams: { mediaPipeline: pipeline.id }, properties: {}, sessionId: kurento.sessionId });
+  const create = fixture.kurento.sentWith('create').at(-1)!;
+  assert.deepEqual(create.params, { type: 'PassThrough', constructorParams: { mediaPipeline: pipeline.id }, properties: {}, sessionId: fixture.kurento.sessionId });
 
   await element.release();
   assert.deepEqual(
-    await rejection(element.call('getName')),
+    await failureOf(element.call('getName')),
     { name: 'ReferenceError', code: 40101, type: 'MEDIA_OBJECT_NOT_FOUND', message: `Object '${element.id}' not found` },
   );
   assert.deepEqual(await pipeline.call('getChildren'), []);
@@ -55,23 +36,23 @@ test('pipelines and PassThroughs are created and released', async () => {
   const survivor = await pipeline.create('PassThrough');
   await pipeline.release();
   for (const gone of [pipeline, survivor]) {
-    const err = await rejection(gone.call('getName'));
+    const err = await failureOf(gone.call('getName'));
     assert.deepEqual([err.name, err.code], ['ReferenceError', 40101]);
   }
 });
 
 test('module-qualified type names are accepted from the pipeline and the client', async () => {
-  const pipeline = await kurento.create('kurento.MediaPipeline');
+  const pipeline = await fixture.kurento.create('kurento.MediaPipeline');
   try {
     assert.match(pipeline.id, PIPELINE_ID);
     assert.equal(pipeline.type, 'MediaPipeline');
     const fromPipeline = await pipeline.create('kurento.PassThrough');
     assert.match(fromPipeline.id, childId(pipeline, 'PassThrough'));
     assert.equal(fromPipeline.type, 'PassThrough');
-    const fromClient = await kurento.create('kurento.PassThrough', { mediaPipeline: pipeline });
+    const fromClient = await fixture.kurento.create('kurento.PassThrough', { mediaPipeline: pipeline });
     assert.match(fromClient.id, childId(pipeline, 'PassThrough'));
     // The qualified names went to the server as written.
-    const types = kurento.sentWith('create').slice(-3).map((m) => m.params?.type);
+    const types = fixture.kurento.sentWith('create').slice(-3).map((m) => m.params?.type);
     assert.deepEqual(types, ['kurento.MediaPipeline', 'kurento.PassThrough', 'kurento.PassThrough']);
     const children = await pipeline.call<Remote[]>('getChildren');
     assert.deepEqual(children.map((c) => c.id).sort(), [fromPipeline.id, fromClient.id].sort());
@@ -81,7 +62,7 @@ test('module-qualified type names are accepted from the pipeline and the client'
 });
 
 test('getChildren, getMediaPipeline and getParent give proxies of the right objects and classes', async () => {
-  const pipeline = await kurento.create('MediaPipeline');
+  const pipeline = await fixture.kurento.create('MediaPipeline');
   try {
     const a = await pipeline.create('PassThrough');
     const b = await pipeline.create('PassThrough');
@@ -107,9 +88,9 @@ test('getChildren, getMediaPipeline and getParent give proxies of the right obje
 });
 
 test('getMediaobjectById builds proxies for ids another client created', async () => {
-  const pipeline = await kurento.create('MediaPipeline');
+  const pipeline = await fixture.kurento.create('MediaPipeline');
   const element = await pipeline.create('PassThrough');
-  const other = await Kurento.connect(server.url);
+  const other = await Kurento.connect(fixture.server.url);
   try {
     const found = await other.getById(element.id);
     assert.equal(found.id, element.id);
@@ -129,7 +110,7 @@ test('getMediaobjectById builds proxies for ids another client created', async (
 });
 
 test('names: the default name is the id; setName changes it', async () => {
-  const pipeline = await kurento.create('MediaPipeline');
+  const pipeline = await fixture.kurento.create('MediaPipeline');
   try {
     const element = await pipeline.create('PassThrough');
     assert.equal(await element.call('getName'), element.id);
@@ -149,7 +130,7 @@ test('names: the default name is the id; setName changes it', async () => {
 });
 
 test('tags: addTag, getTag, getTags, removeTag', async () => {
-  const pipeline = await kurento.create('MediaPipeline');
+  const pipeline = await fixture.kurento.create('MediaPipeline');
   try {
     const element = await pipeline.create('PassThrough');
     assert.deepEqual(await element.call('getTags'), []);
@@ -169,7 +150,7 @@ test('tags: addTag, getTag, getTags, removeTag', async () => {
     // Removing a missing tag is no error.
     await element.call('removeTag', 'room');
     assert.deepEqual(await element.call('getTags'), [{ __module__: 'kurento', __type__: 'Tag', key: 'user', value: 'ana' }]);
-    const missing = await rejection(element.call('getTag', 'room'));
+    const missing = await failureOf(element.call('getTag', 'room'));
     assert.deepEqual([missing.name, missing.code, missing.type], ['Error', 40110, 'MEDIA_OBJECT_TAG_KEY_NOT_FOUND']);
     // Tags belong to the object: the pipeline has none.
     assert.deepEqual(await pipeline.call('getTags'), []);
@@ -179,7 +160,7 @@ test('tags: addTag, getTag, getTags, removeTag', async () => {
 });
 
 test('sendTagsInEvents puts the tags in the events the object raises', async () => {
-  const pipeline = await kurento.create('MediaPipeline');
+  const pipeline = await fixture.kurento.create('MediaPipeline');
   try {
     const source = await pipeline.create('PassThrough');
     const sink = await pipeline.create('PassThrough');
@@ -207,7 +188,7 @@ test('sendTagsInEvents puts the tags in the events the object raises', async () 
 });
 
 test('create([...]) builds a pipeline and its elements in one go, and connects them when asked', async () => {
-  const [pipeline, first, second] = await kurento.createMany([
+  const [pipeline, first, second] = await fixture.kurento.createMany([
     { type: 'MediaPipeline' },
     { type: 'PassThrough', params: { mediaPipeline: 0 } },
     { type: 'PassThrough', params: { mediaPipeline: 0 } },
@@ -215,7 +196,7 @@ test('create([...]) builds a pipeline and its elements in one go, and connects t
   try {
     assert.deepEqual([pipeline!.type, first!.type, second!.type], ['MediaPipeline', 'PassThrough', 'PassThrough']);
     // The pipeline is referred to by its index: the client sends a transaction.
-    const ops = (kurento.sentWith('transaction').at(-1)?.params as { operations: Array<{ params: { constructorParams?: unknown } }> }).operations;
+    const ops = (fixture.kurento.sentWith('transaction').at(-1)?.params as { operations: Array<{ params: { constructorParams?: unknown } }> }).operations;
     assert.deepEqual(ops.map((o) => o.params.constructorParams), [undefined, { mediaPipeline: 'newref:0' }, { mediaPipeline: 'newref:0' }]);
     assert.deepEqual((await pipeline!.call<Remote[]>('getChildren')).map((c) => c.id).sort(), [first!.id, second!.id].sort());
 
@@ -229,13 +210,13 @@ test('create([...]) builds a pipeline and its elements in one go, and connects t
 });
 
 test('objects outlive the connection of the client that made them', async () => {
-  const maker = await Kurento.connect(server.url);
+  const maker = await Kurento.connect(fixture.server.url);
   const pipeline = await maker.create('MediaPipeline');
   const element = await pipeline.create('PassThrough');
   await element.call('setName', 'left behind');
   await maker.close();
 
-  const found = await kurento.getById(element.id);
+  const found = await fixture.kurento.getById(element.id);
   assert.equal(await found.call('getName'), 'left behind');
   const parent = await found.call<Remote>('getMediaPipeline');
   assert.equal(parent.id, pipeline.id);

@@ -1,10 +1,9 @@
 /**
  * kurento-client@7.3.0 against Kuroshio: the strict-mode handshake and the ServerManager.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { Kurento, clientModule, errorSummary, type Remote } from '../helpers/kurento-client.js';
+import { Kurento, clientModule, failureOf, useKurento, type Remote } from '../helpers/kurento-client.js';
 
 const PIPELINE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}_kurento\.MediaPipeline$/;
 
@@ -26,25 +25,16 @@ interface ServerInfo {
   modules: ModuleInfo[];
 }
 
-let server: RunningServer;
-let kurento: Kurento;
 let manager: Remote;
 
-before(async () => {
-  server = await startServer({ args: ['--workers', '1'] });
-  kurento = await Kurento.connect(server.url);
+const fixture = useKurento(async ({ kurento }) => {
   manager = await kurento.serverManager();
-});
-
-after(async () => {
-  await kurento?.close();
-  await server?.stop();
 });
 
 // This client is the first of the process: the client keeps its ping counter in module state,
 // and only the first ping it ever sends carries `interval`.
 test('strict mode connects: ping, describe of the ServerManager, then getInfo', () => {
-  const [ping, describe, getInfo] = kurento.sent;
+  const [ping, describe, getInfo] = fixture.kurento.sent;
   assert.deepEqual(ping, { jsonrpc: '2.0', method: 'ping', params: { interval: 5000 }, id: 0 });
   assert.equal(describe?.method, 'describe');
   assert.deepEqual(describe?.params, { object: 'manager_ServerManager' });
@@ -52,8 +42,8 @@ test('strict mode connects: ping, describe of the ServerManager, then getInfo', 
   assert.equal(getInfo?.params?.object, 'manager_ServerManager');
   assert.equal(getInfo?.params?.operation, 'getInfo');
   // The session the server chose is the one the client uses from then on.
-  assert.equal(getInfo?.params?.sessionId, kurento.sessionId);
-  assert.match(kurento.sessionId, /^[0-9a-f-]{36}$/);
+  assert.equal(getInfo?.params?.sessionId, fixture.kurento.sessionId);
+  assert.match(fixture.kurento.sessionId, /^[0-9a-f-]{36}$/);
 });
 
 test('getServerManager gives the ServerManager proxy', () => {
@@ -87,7 +77,7 @@ test('getInfo lists every module the client registered by default, with their fa
 });
 
 test('ObjectCreated and ObjectDestroyed reach every session subscribed on the ServerManager', async () => {
-  const other = await Kurento.connect(server.url);
+  const other = await Kurento.connect(fixture.server.url);
   try {
     const otherManager = await other.serverManager();
     const created = manager.events('ObjectCreated');
@@ -97,7 +87,7 @@ test('ObjectCreated and ObjectDestroyed reach every session subscribed on the Se
     await manager.call('getName');
     await otherManager.call('getName');
 
-    const pipeline = await kurento.create('MediaPipeline');
+    const pipeline = await fixture.kurento.create('MediaPipeline');
     const element = await pipeline.create('PassThrough');
     for (const expected of [pipeline.id, element.id]) {
       const event = await created.next();
@@ -123,8 +113,8 @@ test('ObjectCreated and ObjectDestroyed reach every session subscribed on the Se
 });
 
 test('getPipelines gives proxies of every pipeline, getSessions includes ours', async () => {
-  const first = await kurento.create('MediaPipeline');
-  const second = await kurento.create('MediaPipeline');
+  const first = await fixture.kurento.create('MediaPipeline');
+  const second = await fixture.kurento.create('MediaPipeline');
   try {
     const pipelines = await manager.call<Remote[]>('getPipelines');
     const ids = pipelines.map((p) => p.id);
@@ -137,7 +127,7 @@ test('getPipelines gives proxies of every pipeline, getSessions includes ours', 
     assert.equal(pipelines.find((p) => p.id === first.id)!.proxy, first.proxy);
 
     const sessions = await manager.call<string[]>('getSessions');
-    assert.ok(Array.isArray(sessions) && sessions.includes(kurento.sessionId), `getSessions: ${JSON.stringify(sessions)}`);
+    assert.ok(Array.isArray(sessions) && sessions.includes(fixture.kurento.sessionId), `getSessions: ${JSON.stringify(sessions)}`);
   } finally {
     await first.release();
     await second.release();
@@ -168,9 +158,6 @@ test('getKmd answers each module as kmd JSON; an unknown module is error 40500',
   const classes = core.remoteClasses.map((c) => c.name);
   for (const c of ['MediaObject', 'ServerManager', 'MediaPipeline', 'MediaElement', 'PassThrough']) assert.ok(classes.includes(c), `core kmd lacks ${c}`);
 
-  const err = await manager.call('getKmd', 'nosuchmodule').then(
-    () => assert.fail('getKmd of an unknown module succeeded'),
-    (e: unknown) => errorSummary(e),
-  );
+  const err = await failureOf(manager.call('getKmd', 'nosuchmodule'));
   assert.deepEqual({ code: err.code, type: err.type }, { code: 40500, type: 'SERVER_MANAGER_ERROR_KMD_NOT_FOUND' });
 });

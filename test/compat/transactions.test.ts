@@ -3,28 +3,16 @@
  * `client.transaction(fn)`, `pipeline.transaction(fn)`) and implicit ones
  * (`useImplicitTransactions`). Each check ends by asking the server whether the objects exist.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { Kurento, errorSummary, type Remote, type WireMessage } from '../helpers/kurento-client.js';
+import { Kurento, errorSummary, useKurento, type Remote, type WireMessage } from '../helpers/kurento-client.js';
 
 interface TransactionResult {
   value: Array<{ jsonrpc: string; id: number; result?: { value: unknown; sessionId: string }; error?: { code: number } }>;
   sessionId: string;
 }
 
-let server: RunningServer;
-let kurento: Kurento;
-
-before(async () => {
-  server = await startServer({ args: ['--workers', '1'] });
-  kurento = await Kurento.connect(server.url);
-});
-
-after(async () => {
-  await kurento?.close();
-  await server?.stop();
-});
+const fixture = useKurento();
 
 function operationsOf(message: WireMessage | undefined): WireMessage[] {
   assert.ok(message, 'no transaction was sent');
@@ -38,23 +26,23 @@ async function childIds(pipeline: Remote): Promise<string[]> {
 }
 
 test('beginTransaction/commit: nothing is sent before commit, then one transaction creates everything', async () => {
-  const pipeline = await kurento.create('MediaPipeline');
+  const pipeline = await fixture.kurento.create('MediaPipeline');
   try {
-    const sentBefore = kurento.sent.length;
+    const sentBefore = fixture.kurento.sent.length;
     const tx = pipeline.beginTransaction();
     const a = pipeline.createPending('PassThrough', undefined, tx);
     const b = pipeline.createPending('PassThrough', undefined, tx);
     const named = a.object.call('setName', tx, 'first');
     assert.equal(a.object.proxy.id, undefined);
-    assert.equal(kurento.sent.length, sentBefore);
+    assert.equal(fixture.kurento.sent.length, sentBefore);
 
-    const result = await kurento.commit(tx);
+    const result = await fixture.kurento.commit(tx);
     assert.equal(tx.commited, true);
     const [created1, created2] = await Promise.all([a.created, b.created, named]);
     assert.equal(created1!.proxy, a.object.proxy);
     assert.equal(created2!.proxy, b.object.proxy);
 
-    const ops = operationsOf(kurento.sentWith('transaction').at(-1));
+    const ops = operationsOf(fixture.kurento.sentWith('transaction').at(-1));
     assert.deepEqual(
       ops.map((o) => [o.id, o.method]),
       [[0, 'create'], [1, 'create'], [2, 'invoke']],
@@ -80,19 +68,19 @@ test('beginTransaction/commit: nothing is sent before commit, then one transacti
 test('client.transaction(fn) creates a pipeline and its element in one request', async () => {
   let pipeline: ReturnType<Kurento['createPending']> | undefined;
   let element: ReturnType<Remote['createPending']> | undefined;
-  await kurento.transaction(() => {
-    pipeline = kurento.createPending('MediaPipeline');
+  await fixture.kurento.transaction(() => {
+    pipeline = fixture.kurento.createPending('MediaPipeline');
     element = pipeline.object.createPending('PassThrough');
   });
   const p = await pipeline!.created;
   const e = await element!.created;
   try {
-    const ops = operationsOf(kurento.sentWith('transaction').at(-1));
+    const ops = operationsOf(fixture.kurento.sentWith('transaction').at(-1));
     assert.deepEqual(ops.map((o) => o.params?.type), ['MediaPipeline', 'PassThrough']);
     assert.deepEqual(ops[1]!.params?.constructorParams, { mediaPipeline: 'newref:0' });
     assert.match(e.id, new RegExp(`^${p.id.replace(/\./g, '\\.')}/`));
 
-    const manager = await kurento.serverManager();
+    const manager = await fixture.kurento.serverManager();
     const pipelines = await manager.call<Remote[]>('getPipelines');
     assert.ok(pipelines.some((x) => x.id === p.id), 'the pipeline is not on the server');
     assert.deepEqual(await childIds(p), [e.id]);
@@ -103,7 +91,7 @@ test('client.transaction(fn) creates a pipeline and its element in one request',
 });
 
 test('pipeline.transaction(fn) creates and connects elements in one request', async () => {
-  const pipeline = await kurento.create('MediaPipeline');
+  const pipeline = await fixture.kurento.create('MediaPipeline');
   try {
     let a: ReturnType<Remote['createPending']> | undefined;
     let b: ReturnType<Remote['createPending']> | undefined;
@@ -117,7 +105,7 @@ test('pipeline.transaction(fn) creates and connects elements in one request', as
     const sink = await b!.created;
     assert.equal(await linked, null);
 
-    const ops = operationsOf(kurento.sentWith('transaction').at(-1));
+    const ops = operationsOf(fixture.kurento.sentWith('transaction').at(-1));
     assert.deepEqual(ops.map((o) => o.method), ['create', 'create', 'invoke']);
     assert.deepEqual(
       { object: ops[2]!.params?.object, operation: ops[2]!.params?.operation, operationParams: ops[2]!.params?.operationParams },
@@ -131,7 +119,7 @@ test('pipeline.transaction(fn) creates and connects elements in one request', as
 });
 
 test('a failing operation stops the transaction: earlier ones stay done, later ones are not run', async () => {
-  const pipeline = await kurento.create('MediaPipeline');
+  const pipeline = await fixture.kurento.create('MediaPipeline');
   try {
     const tx = pipeline.beginTransaction();
     const first = pipeline.createPending('PassThrough', undefined, tx);
@@ -139,7 +127,7 @@ test('a failing operation stops the transaction: earlier ones stay done, later o
     const failing = pipeline.call('getTag', tx, 'no-such-tag').catch((e: unknown) => e);
     const never = pipeline.createPending('PassThrough', undefined, tx);
     const notRun = never.created.catch((e: unknown) => e);
-    await kurento.commit(tx);
+    await fixture.kurento.commit(tx);
 
     const created = await first.created;
     // Inside a transaction the client hands over the JSON-RPC error object as received.
@@ -155,7 +143,7 @@ test('a failing operation stops the transaction: earlier ones stay done, later o
 });
 
 test('useImplicitTransactions batches the requests of one tick into a transaction', async () => {
-  const implicit = await Kurento.connect(server.url, { useImplicitTransactions: true });
+  const implicit = await Kurento.connect(fixture.server.url, { useImplicitTransactions: true });
   try {
     const pipeline = await implicit.create('MediaPipeline');
     const before = implicit.sentWith('transaction').length;

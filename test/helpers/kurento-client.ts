@@ -11,7 +11,10 @@
  *   never be resolved from a promise: helpers hand out `Remote` wrappers (not thenable) and keep
  *   the client's own object in `Remote.proxy`, and all calls go through the callback API.
  */
+import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { after, before } from 'node:test';
+import { setUp, startServer, type RunningServer } from './server-process.js';
 
 const require = createRequire(import.meta.url);
 
@@ -494,9 +497,62 @@ export class Kurento {
   }
 }
 
+/** A server and a connected official client, shared by the tests of one file. */
+export interface KurentoFixture {
+  readonly server: RunningServer;
+  readonly kurento: Kurento;
+}
+
+/**
+ * Registers node:test hooks that start a server with one media worker before the file's first
+ * test and connect the official client to it, then close both after its last test. Call it at the
+ * top level of a test file; `server` and `kurento` are there once the tests run.
+ *
+ * What else the file's tests need goes in `setup`, which runs once both are up: a top-level
+ * `before` of the file would not wait for them (Node 20 starts top-level `before` hooks at once).
+ */
+export function useKurento(setup?: (fixture: KurentoFixture) => Promise<void>): KurentoFixture {
+  let server: RunningServer | undefined;
+  let kurento: Kurento | undefined;
+  const fixture: KurentoFixture = {
+    get server() {
+      return setUp(server, 'the server');
+    },
+    get kurento() {
+      return setUp(kurento, 'the kurento-client');
+    },
+  };
+  before(async () => {
+    server = await startServer({ args: ['--workers', '1'] });
+    kurento = await Kurento.connect(server.url);
+    await setup?.(fixture);
+  });
+  after(async () => {
+    await kurento?.close();
+    await server?.stop();
+  });
+  return fixture;
+}
+
+/** What a user can see of a client error. */
+export interface ErrorSummary {
+  name: string;
+  code: number | undefined;
+  type: string | undefined;
+  message: string;
+}
+
 /** Asserts-friendly view of a client error: what a user can see of it. */
-export function errorSummary(err: unknown): { name: string; code: number | undefined; type: string | undefined; message: string } {
+export function errorSummary(err: unknown): ErrorSummary {
   if (typeof err !== 'object' || err === null) throw new Error(`expected an error object, got ${String(err)}`);
   const e = err as ClientError;
   return { name: e.constructor.name, code: e.code, type: e.data?.type, message: e.message };
+}
+
+/** The summary of the error a call that must fail failed with; the test fails if it succeeds. */
+export function failureOf(call: Promise<unknown>): Promise<ErrorSummary> {
+  return call.then(
+    (value) => assert.fail(`expected an error, got ${JSON.stringify(value)}`),
+    (err: unknown) => errorSummary(err),
+  );
 }

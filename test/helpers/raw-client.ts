@@ -2,7 +2,9 @@
  * A bare JSON-RPC client over WebSocket, for tests that check the protocol byte by byte: it sends
  * exactly what it is given and records everything the server sends back.
  */
+import { after, before } from 'node:test';
 import WebSocket from 'ws';
+import { setUp, startServer, type RunningServer } from './server-process.js';
 
 export type Message = Record<string, any>;
 
@@ -146,4 +148,42 @@ export class RawClient {
     this.socket.close();
     await this.closed;
   }
+}
+
+/** A server shared by the tests of one file, and raw clients on it. */
+export interface RawClientFixture {
+  readonly server: RunningServer;
+  /** Connects a new client (to the server, or to another `url` of it); all are closed after the file's last test. */
+  client(url?: string): Promise<RawClient>;
+}
+
+/**
+ * Registers node:test hooks that start a server with `args` before the file's first test and,
+ * after its last, close the clients made with `client()` and stop the server.
+ *
+ * What else the file's tests need goes in `setup`, which runs once the server is up: a top-level
+ * `before` of the file would not wait for it (Node 20 starts top-level `before` hooks at once).
+ */
+export function useRawClients(args: string[] = ['--workers', '1'], setup?: (fixture: RawClientFixture) => Promise<void>): RawClientFixture {
+  let server: RunningServer | undefined;
+  const clients: RawClient[] = [];
+  const fixture: RawClientFixture = {
+    get server() {
+      return setUp(server, 'the server');
+    },
+    async client(url = setUp(server, 'the server').url) {
+      const c = await RawClient.connect(url);
+      clients.push(c);
+      return c;
+    },
+  };
+  before(async () => {
+    server = await startServer({ args });
+    await setup?.(fixture);
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    await server?.stop();
+  });
+  return fixture;
 }

@@ -110,3 +110,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     },
   };
 }
+
+/**
+ * What a `before` hook set up, read by a test: undefined only when a test runs without its hook
+ * having run (a helper used outside node:test, or a hook that failed, which node:test reports).
+ */
+export function setUp<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`${what} is not set up: it is made by a before hook`);
+  return value;
+}

@@ -3,11 +3,65 @@
  * connected to a WebRtcEndpoint (as publisher or viewer), and ffprobe's view of a file.
  */
 import { execFile } from 'node:child_process';
+import { after, before } from 'node:test';
 import { promisify } from 'node:util';
-import { pollUntil, type PeerOptions, type PeerPage, type TestBrowser } from './browser.js';
-import type { Message, RawClient } from './raw-client.js';
+import { pollUntil, TestBrowser, type PeerOptions, type PeerPage } from './browser.js';
+import { startPageServer, type PageServer } from './page-server.js';
+import { RawClient, type Message } from './raw-client.js';
+import { setUp, startServer, type RunningServer } from './server-process.js';
 
 const execFileAsync = promisify(execFile);
+
+/** What the tests with Chromium pages run against, shared by the tests of one file. */
+export interface BrowserStage {
+  /** The server, with one media worker, announcing loopback candidates only. */
+  readonly server: RunningServer;
+  /** Serves the test pages. */
+  readonly pages: PageServer;
+  readonly browser: TestBrowser;
+  readonly client: RawClient;
+}
+
+/**
+ * Registers node:test hooks that set up a `BrowserStage` before the file's first test and take
+ * it down after its last. What else the file's tests need goes in `setup`, which runs once the
+ * stage is up: a top-level `before` of the file would not wait for it (Node 20 starts top-level
+ * `before` hooks at once).
+ */
+export function useBrowserStage(setup?: (stage: BrowserStage) => Promise<void>): BrowserStage {
+  let server: RunningServer | undefined;
+  let pages: PageServer | undefined;
+  let browser: TestBrowser | undefined;
+  let client: RawClient | undefined;
+  const stage: BrowserStage = {
+    get server() {
+      return setUp(server, 'the server');
+    },
+    get pages() {
+      return setUp(pages, 'the page server');
+    },
+    get browser() {
+      return setUp(browser, 'the browser');
+    },
+    get client() {
+      return setUp(client, 'the client');
+    },
+  };
+  before(async () => {
+    server = await startServer({ args: ['--workers', '1'], env: { KMS_NETWORK_INTERFACES: 'lo' } });
+    pages = await startPageServer();
+    browser = await TestBrowser.launch();
+    client = await RawClient.connect(server.url);
+    await setup?.(stage);
+  });
+  after(async () => {
+    client?.close();
+    await browser?.close();
+    await pages?.close();
+    await server?.stop();
+  });
+  return stage;
+}
 
 export async function create(client: RawClient, type: string, constructorParams: Record<string, unknown>): Promise<string> {
   return String((await client.call('create', { type, constructorParams, properties: {} })).value);

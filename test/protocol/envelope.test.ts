@@ -2,29 +2,13 @@
  * The JSON-RPC envelope as KMS checks it (JsonRpcHandler.cpp, JsonRpcUtils.cpp, ServerMethods.cpp):
  * malformed messages, parameter checks, ids and notifications.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { RawClient, useRawClients } from '../helpers/raw-client.js';
 import { assertResult, assertRpcError, resultOf, UUID } from '../helpers/rpc-assert.js';
 
-let server: RunningServer;
-const clients: RawClient[] = [];
-
-async function client(): Promise<RawClient> {
-  const c = await RawClient.connect(server.url);
-  clients.push(c);
-  return c;
-}
-
-before(async () => {
-  server = await startServer({ args: ['--workers', '1'] });
-});
-
-after(async () => {
-  for (const c of clients) c.close();
-  await server.stop();
-});
+const fixture = useRawClients();
+const { client } = fixture;
 
 const INVALID_REQUEST = { id: null, code: -32600, message: 'Invalid JSON-RPC request.' };
 
@@ -243,13 +227,12 @@ test('a notification whose method returns nothing gets no response; a failing on
 });
 
 test('the WebSocket path is checked, ignoring a query string', async () => {
-  const base = new URL(server.url);
+  const base = new URL(fixture.server.url);
   const wrong = new RawClient(`ws://${base.host}/other`);
   assert.deepEqual(await wrong.closed, { code: 1002, reason: 'Invalid path' });
   // The JS client appends ?access_token=... when configured; a leading double slash is tolerated too.
-  for (const url of [`${server.url}?access_token=secret`, `ws://${base.host}//kurento`]) {
-    const c = await RawClient.connect(url);
-    clients.push(c);
+  for (const url of [`${fixture.server.url}?access_token=secret`, `ws://${base.host}//kurento`]) {
+    const c = await client(url);
     assertResult(await c.request('ping', undefined, 'path-ping'), 'path-ping', { value: 'pong' });
   }
 });

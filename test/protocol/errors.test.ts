@@ -3,30 +3,22 @@
  * deliberately does not treat as errors (releasing or unsubscribing something unknown), and
  * `describe` of existing objects.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { useRawClients, type RawClient } from '../helpers/raw-client.js';
 import { assertResult, assertRpcError, resultOf } from '../helpers/rpc-assert.js';
 
-let server: RunningServer;
 let c: RawClient;
 let sessionId: string;
 let pipeline: string;
 let passThrough: string;
 
-before(async () => {
-  server = await startServer({ args: ['--workers', '1'] });
-  c = await RawClient.connect(server.url);
+useRawClients(['--workers', '1'], async ({ client }) => {
+  c = await client();
   const created = resultOf(await c.request('create', { type: 'MediaPipeline' }));
   sessionId = created.sessionId;
   pipeline = created.value;
   passThrough = resultOf(await c.request('create', { type: 'PassThrough', constructorParams: { mediaPipeline: pipeline } })).value;
-});
-
-after(async () => {
-  c.close();
-  await server.stop();
 });
 
 const notFound = (object: string) => ({ code: 40101, message: `Object '${object}' not found`, type: 'MEDIA_OBJECT_NOT_FOUND' });

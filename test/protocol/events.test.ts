@@ -2,20 +2,12 @@
  * `onEvent` notifications exactly as KMS sends them (PROTOCOL.md (c)), tags in events, and the
  * one-handler-per-(session, object, event) rule.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { RawClient, type Message } from '../helpers/raw-client.js';
+import { useRawClients, type Message, type RawClient } from '../helpers/raw-client.js';
 import { assertResult, resultOf, UUID } from '../helpers/rpc-assert.js';
 
-let server: RunningServer;
-const clients: RawClient[] = [];
-
-async function client(): Promise<RawClient> {
-  const c = await RawClient.connect(server.url);
-  clients.push(c);
-  return c;
-}
+const { client } = useRawClients();
 
 async function create(c: RawClient, type: string, constructorParams?: Record<string, unknown>): Promise<string> {
   return resultOf(await c.request('create', { type, ...(constructorParams ? { constructorParams } : {}) })).value as string;
@@ -39,15 +31,6 @@ function withoutTimestamp(message: Message): Message {
   copy.params.value.data.timestampMillis = '<now>';
   return copy;
 }
-
-before(async () => {
-  server = await startServer({ args: ['--workers', '1'] });
-});
-
-after(async () => {
-  for (const c of clients) c.close();
-  await server.stop();
-});
 
 test('ElementConnected is sent exactly in KMS onEvent shape', async () => {
   const c = await client();

@@ -2,24 +2,16 @@
  * Session garbage collection (MediaSet::doGarbageCollection with a 1 s period instead of 240 s)
  * and the duplicate-request cache (ServerMethods::preProcess/postProcess).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { useRawClients, type RawClient } from '../helpers/raw-client.js';
 import { assertRpcError, resultOf } from '../helpers/rpc-assert.js';
 
 const GC_PERIOD_S = 1;
 /** An idle session is collected on the second pass after its last use: allow a few more. */
 const COLLECTION_TIMEOUT_MS = 5 * GC_PERIOD_S * 1000;
 
-let server: RunningServer;
-const clients: RawClient[] = [];
-
-async function client(): Promise<RawClient> {
-  const c = await RawClient.connect(server.url);
-  clients.push(c);
-  return c;
-}
+const { client } = useRawClients(['--workers', '1', '--gc-period', String(GC_PERIOD_S)]);
 
 async function create(c: RawClient, type: string, constructorParams?: Record<string, unknown>): Promise<{ value: string; sessionId: string }> {
   return resultOf(await c.request('create', { type, ...(constructorParams ? { constructorParams } : {}) }));
@@ -33,15 +25,6 @@ function destroyedIds(o: RawClient): string[] {
 async function waitDestroyed(observer: RawClient, objectId: string): Promise<void> {
   await observer.waitFor(() => destroyedIds(observer).includes(objectId), COLLECTION_TIMEOUT_MS, true);
 }
-
-before(async () => {
-  server = await startServer({ args: ['--workers', '1', '--gc-period', String(GC_PERIOD_S)] });
-});
-
-after(async () => {
-  for (const c of clients) c.close();
-  await server.stop();
-});
 
 test('the objects of a session whose socket closed are collected; an open socket keeps its session alive', async () => {
   const observer = await client();

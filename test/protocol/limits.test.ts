@@ -2,22 +2,14 @@
  * The message size limit (`--max-message`): an oversized request is refused with a JSON-RPC
  * error and nothing else changes — the socket, its session and other clients keep working.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { useRawClients } from '../helpers/raw-client.js';
 import { assertResult, resultOf } from '../helpers/rpc-assert.js';
 
 const LIMIT = 2048;
 
-let server: RunningServer;
-const clients: RawClient[] = [];
-
-async function client(): Promise<RawClient> {
-  const c = await RawClient.connect(server.url);
-  clients.push(c);
-  return c;
-}
+const { client } = useRawClients(['--workers', '1', '--max-message', String(LIMIT)]);
 
 /** A create request padded (with an ignored `properties` member) to exactly `bytes` bytes. */
 function paddedCreate(id: string, bytes: number): string {
@@ -26,15 +18,6 @@ function paddedCreate(id: string, bytes: number): string {
   assert.equal(Buffer.byteLength(text), bytes);
   return text;
 }
-
-before(async () => {
-  server = await startServer({ args: ['--workers', '1', '--max-message', String(LIMIT)] });
-});
-
-after(async () => {
-  for (const c of clients) c.close();
-  await server.stop();
-});
 
 test('a message over the limit is refused with -32600 naming the limit; the socket keeps working', async () => {
   const observer = await client();

@@ -3,20 +3,12 @@
  * server hands out and injects, `connect`/`keepAlive` validation, adoption of unknown ids, the
  * connection that receives a session's events, closeSession, ref and unref.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { useRawClients, type RawClient } from '../helpers/raw-client.js';
 import { assertResult, assertRpcError, resultOf, UUID } from '../helpers/rpc-assert.js';
 
-let server: RunningServer;
-const clients: RawClient[] = [];
-
-async function client(): Promise<RawClient> {
-  const c = await RawClient.connect(server.url);
-  clients.push(c);
-  return c;
-}
+const { client } = useRawClients();
 
 /** A client whose socket is bound to a fresh session, obtained the way the JS client does. */
 async function sessionClient(): Promise<{ c: RawClient; sessionId: string }> {
@@ -40,15 +32,6 @@ async function destructionObserver(): Promise<RawClient> {
 function destroyedIds(o: RawClient): string[] {
   return o.events('ObjectDestroyed').map((e) => e.data.objectId as string);
 }
-
-before(async () => {
-  server = await startServer({ args: ['--workers', '1'] });
-});
-
-after(async () => {
-  for (const c of clients) c.close();
-  await server.stop();
-});
 
 const INVALID_SESSION = { code: 40007, message: 'Invalid session', type: 'INVALID_SESSION' };
 

@@ -3,33 +3,16 @@
  * the transaction's session, `newref:<i>` replaced by the value of operation i, responses with
  * ids 0..n-1, a stop at the first failure, and malformed transactions rejected as a whole.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { RawClient, type Message } from '../helpers/raw-client.js';
+import { useRawClients, type Message } from '../helpers/raw-client.js';
 import { assertRpcError, resultOf, UUID } from '../helpers/rpc-assert.js';
 
-let server: RunningServer;
-const clients: RawClient[] = [];
-
-async function client(): Promise<RawClient> {
-  const c = await RawClient.connect(server.url);
-  clients.push(c);
-  return c;
-}
+const { client } = useRawClients();
 
 function op(id: unknown, method: string, params?: Message): Message {
   return { jsonrpc: '2.0', id, method, ...(params ? { params } : {}) };
 }
-
-before(async () => {
-  server = await startServer({ args: ['--workers', '1'] });
-});
-
-after(async () => {
-  for (const c of clients) c.close();
-  await server.stop();
-});
 
 test('newref:<i> is replaced by the value of operation i and every operation gets a response', async () => {
   const c = await client();

@@ -5,7 +5,7 @@
  * file sent as it is, with a key frame only every 12 s, gets its first picture at once: the player
  * makes a key frame on demand (the time is printed).
  */
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createReadStream, statSync } from 'node:fs';
@@ -14,16 +14,9 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { inboundAudio, inboundVideo, pollUntil, TestBrowser } from '../helpers/browser.js';
-import { startPageServer, type PageServer } from '../helpers/page-server.js';
-import { RawClient } from '../helpers/raw-client.js';
-import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { connectPage, eventsOf, invoke, playIntoPage, tryInvoke, waitForEvent, type PlayingPage } from '../helpers/uri-endpoints.js';
+import { inboundAudio, inboundVideo, pollUntil } from '../helpers/browser.js';
+import { connectPage, eventsOf, invoke, type PlayingPage, playIntoPage, tryInvoke, useBrowserStage, waitForEvent } from '../helpers/uri-endpoints.js';
 
-let server: RunningServer;
-let pages: PageServer;
-let browser: TestBrowser;
-let client: RawClient;
 let dir: string;
 let http: Server;
 let httpUrl: string;
@@ -39,7 +32,7 @@ function makeClip(name: string, codecArgs: string[], seconds = 4, gop = 30): str
 /** Key frames of the long-GOP clips: one at the start, the next 12 s in. */
 const LONG_GOP_S = 12;
 
-before(async () => {
+const stage = useBrowserStage(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kuroshio-play-'));
   makeClip('clip.webm', ['-c:v', 'libvpx', '-deadline', 'realtime', '-c:a', 'libopus']);
   makeClip('clip.mp4', ['-c:v', 'libx264', '-preset', 'ultrafast', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-movflags', '+faststart']);
@@ -64,23 +57,15 @@ before(async () => {
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const address = http.address() as { port: number };
   httpUrl = `http://127.0.0.1:${address.port}`;
-  server = await startServer({ args: ['--workers', '1'], env: { KMS_NETWORK_INTERFACES: 'lo' } });
-  pages = await startPageServer();
-  browser = await TestBrowser.launch();
-  client = await RawClient.connect(server.url);
 });
 
 after(async () => {
-  client?.close();
-  await browser?.close();
-  await pages?.close();
-  await server?.stop();
   await new Promise((resolve) => http?.close(resolve));
   await rm(dir, { recursive: true, force: true });
 });
 
 function playToPage(uri: string): Promise<PlayingPage> {
-  return playIntoPage(client, browser, pages.url, uri);
+  return playIntoPage(stage.client, stage.browser, stage.pages.url, uri);
 }
 
 async function expectPlayback(uri: string, videoCodec: string): Promise<void> {
@@ -90,15 +75,15 @@ async function expectPlayback(uri: string, videoCodec: string): Promise<void> {
     assert.equal(inboundVideo(stats)?.codec, videoCodec);
     assert.equal(inboundAudio(stats)?.codec, 'audio/opus');
     assert.equal(inboundVideo(stats)?.frameWidth, 320);
-    await waitForEvent(client, player, 'EndOfStream', () => true, 15_000);
+    await waitForEvent(stage.client, player, 'EndOfStream', () => true, 15_000);
     const elapsed = Date.now() - playedAt;
     assert.ok(elapsed >= 3500 && elapsed < 7000, `a 4 s clip played in real time, took ${elapsed} ms`);
-    await waitForEvent(client, player, 'UriEndpointStateChanged', (d) => d.state === 'STOP');
-    assert.deepEqual(eventsOf(client, player, 'Error'), []);
-    assert.deepEqual(eventsOf(client, player, 'UriEndpointStateChanged').map((e) => e.state), ['START', 'STOP']);
+    await waitForEvent(stage.client, player, 'UriEndpointStateChanged', (d) => d.state === 'STOP');
+    assert.deepEqual(eventsOf(stage.client, player, 'Error'), []);
+    assert.deepEqual(eventsOf(stage.client, player, 'UriEndpointStateChanged').map((e) => e.state), ['START', 'STOP']);
   } finally {
     await page.close();
-    await client.call('release', { object: pipeline });
+    await stage.client.call('release', { object: pipeline });
   }
 }
 
@@ -117,23 +102,23 @@ test('a file served over HTTP plays', async () => {
 test('video info, seeking to the middle, position; seeking past the end fails with PLAYER_SEEK_FAIL', async () => {
   const { pipeline, player, page } = await playToPage(pathToFileURL(join(dir, 'clip.webm')).href);
   try {
-    const info = await invoke(client, player, 'getVideoInfo');
+    const info = await invoke(stage.client, player, 'getVideoInfo');
     assert.equal(info.isSeekable, true);
     assert.ok(Math.abs(info.duration - 4000) < 100, `duration ${info.duration}`);
     assert.equal(info.seekableEnd, info.duration);
     await page.waitForPeerStats((s) => (inboundVideo(s)?.framesDecoded ?? 0) > 5, 15_000, 'first frames');
-    await invoke(client, player, 'setPosition', { position: 2000 });
-    const position = await invoke(client, player, 'getPosition');
+    await invoke(stage.client, player, 'setPosition', { position: 2000 });
+    const position = await invoke(stage.client, player, 'getPosition');
     assert.ok(position >= 1900 && position < 2600, `position after seeking to 2000: ${position}`);
     const before = inboundVideo(await page.peerStats())?.framesDecoded ?? 0;
     await page.waitForPeerStats((s) => (inboundVideo(s)?.framesDecoded ?? 0) > before + 15, 10_000, 'frames after the seek');
-    const beyond = await tryInvoke(client, player, 'setPosition', { position: 60_000 });
+    const beyond = await tryInvoke(stage.client, player, 'setPosition', { position: 60_000 });
     assert.equal(beyond.error?.code, 40700);
     assert.equal(beyond.error?.data?.type, 'PLAYER_SEEK_FAIL');
-    await waitForEvent(client, player, 'EndOfStream', () => true, 10_000);
+    await waitForEvent(stage.client, player, 'EndOfStream', () => true, 10_000);
   } finally {
     await page.close();
-    await client.call('release', { object: pipeline });
+    await stage.client.call('release', { object: pipeline });
   }
 });
 
@@ -143,10 +128,10 @@ for (const [file, codec] of [['long-gop.webm', 'video/VP8'], ['long-gop.mp4', 'v
     let late: Awaited<ReturnType<typeof connectPage>>['page'] | undefined;
     try {
       await page.waitForPeerStats((s) => (inboundVideo(s)?.framesDecoded ?? 0) > 30, 15_000, 'the first viewer decoding');
-      const joined = await connectPage(client, browser, pages.url, pipeline, { direction: 'recvonly' });
+      const joined = await connectPage(stage.client, stage.browser, stage.pages.url, pipeline, { direction: 'recvonly' });
       late = joined.page;
       const linkedAt = Date.now();
-      await invoke(client, player, 'connect', { sink: joined.endpoint });
+      await invoke(stage.client, player, 'connect', { sink: joined.endpoint });
       await pollUntil(() => joined.page.call('state'), (s) => s.connectionState === 'connected', 15_000, 'the late viewer connected', 10);
       const connectedAt = Date.now();
       const firstViewerFrames = inboundVideo(await page.peerStats())?.framesDecoded ?? 0;
@@ -158,11 +143,11 @@ for (const [file, codec] of [['long-gop.webm', 'video/VP8'], ['long-gop.mp4', 'v
       // Both viewers go on decoding: the re-encoded frames, then the file's own again.
       await joined.page.waitForPeerStats((s) => (inboundVideo(s)?.framesDecoded ?? 0) > 30, 10_000, 'the late viewer decoding on');
       await page.waitForPeerStats((s) => (inboundVideo(s)?.framesDecoded ?? 0) > firstViewerFrames + 30, 10_000, 'the first viewer decoding on');
-      assert.deepEqual(eventsOf(client, player, 'Error'), []);
+      assert.deepEqual(eventsOf(stage.client, player, 'Error'), []);
     } finally {
       await late?.close();
       await page.close();
-      await client.call('release', { object: pipeline });
+      await stage.client.call('release', { object: pipeline });
     }
   });
 }

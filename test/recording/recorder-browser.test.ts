@@ -7,38 +7,23 @@
  * the RTCP sender reports Chromium sends). FLV holds H.264 and AAC; JPEG_VIDEO_ONLY is a single
  * decodable picture.
  */
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
-import { inboundVideo, TestBrowser } from '../helpers/browser.js';
-import { startPageServer, type PageServer } from '../helpers/page-server.js';
-import { RawClient } from '../helpers/raw-client.js';
-import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { connectPage, create, playIntoPage, waitForPeerVideo, decodeErrors, eventsOf, ffprobe, invoke, streamOf, subscribe, videoFrameCount, waitForEvent } from '../helpers/uri-endpoints.js';
+import { inboundVideo } from '../helpers/browser.js';
+import { connectPage, create, decodeErrors, eventsOf, ffprobe, invoke, playIntoPage, streamOf, subscribe, useBrowserStage, videoFrameCount, waitForEvent, waitForPeerVideo } from '../helpers/uri-endpoints.js';
 
-let server: RunningServer;
-let pages: PageServer;
-let browser: TestBrowser;
-let client: RawClient;
 let dir: string;
 
-before(async () => {
+const stage = useBrowserStage(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kuroshio-rec-'));
-  server = await startServer({ args: ['--workers', '1'], env: { KMS_NETWORK_INTERFACES: 'lo' } });
-  pages = await startPageServer();
-  browser = await TestBrowser.launch();
-  client = await RawClient.connect(server.url);
 });
 
 after(async () => {
-  client?.close();
-  await browser?.close();
-  await pages?.close();
-  await server?.stop();
   if (!process.env.KUROSHIO_KEEP_FILES) await rm(dir, { recursive: true, force: true });
 });
 
@@ -57,36 +42,36 @@ const KEYFRAME_WAIT_S = 0.5;
 
 /** Publishes the page's camera, records every profile at once, and checks each file. */
 async function recordAll(codec: 'VP8' | 'H264', expectations: Expectation[]): Promise<void> {
-  const pipeline = await create(client, 'MediaPipeline', {});
+  const pipeline = await create(stage.client, 'MediaPipeline', {});
   try {
-    const { endpoint, page } = await connectPage(client, browser, pages.url, pipeline, { direction: 'sendonly', codec });
-    await waitForPeerVideo(client, endpoint);
+    const { endpoint, page } = await connectPage(stage.client, stage.browser, stage.pages.url, pipeline, { direction: 'sendonly', codec });
+    await waitForPeerVideo(stage.client, endpoint);
     const recorders: string[] = [];
     for (const e of expectations) {
-      const recorder = await create(client, 'RecorderEndpoint', { mediaPipeline: pipeline, uri: pathToFileURL(join(dir, e.file)).href, mediaProfile: e.profile });
-      await subscribe(client, recorder, 'Recording', 'Stopped', 'UriEndpointStateChanged', 'Error', 'MediaFlowInStateChanged');
-      await invoke(client, endpoint, 'connect', { sink: recorder });
+      const recorder = await create(stage.client, 'RecorderEndpoint', { mediaPipeline: pipeline, uri: pathToFileURL(join(dir, e.file)).href, mediaProfile: e.profile });
+      await subscribe(stage.client, recorder, 'Recording', 'Stopped', 'UriEndpointStateChanged', 'Error', 'MediaFlowInStateChanged');
+      await invoke(stage.client, endpoint, 'connect', { sink: recorder });
       recorders.push(recorder);
     }
-    for (const r of recorders) await waitForEvent(client, r, 'MediaFlowInStateChanged', (d) => d.state === 'FLOWING' && d.mediaType === 'VIDEO');
+    for (const r of recorders) await waitForEvent(stage.client, r, 'MediaFlowInStateChanged', (d) => d.state === 'FLOWING' && d.mediaType === 'VIDEO');
     // Each file spans its own record() to its own stop: the calls go one after the other.
     const window = new Map<string, { from: number; to: number }>();
     for (const r of recorders) {
       window.set(r, { from: Date.now(), to: 0 });
-      await invoke(client, r, 'record');
+      await invoke(stage.client, r, 'record');
     }
     await delay(RECORD_MS); // the length of the recording itself, not a synchronisation
     for (const r of recorders) {
       window.get(r)!.to = Date.now();
-      await invoke(client, r, 'stopAndWait');
+      await invoke(stage.client, r, 'stopAndWait');
     }
 
     for (const [k, e] of expectations.entries()) {
       const r = recorders[k]!;
-      assert.deepEqual(eventsOf(client, r, 'Error'), [], `${e.profile}: no Error event`);
-      assert.deepEqual(eventsOf(client, r, 'UriEndpointStateChanged').map((x) => x.state), ['START', 'STOP'], e.profile);
-      assert.equal(eventsOf(client, r, 'Recording').length, 1);
-      assert.equal(eventsOf(client, r, 'Stopped').length, 1);
+      assert.deepEqual(eventsOf(stage.client, r, 'Error'), [], `${e.profile}: no Error event`);
+      assert.deepEqual(eventsOf(stage.client, r, 'UriEndpointStateChanged').map((x) => x.state), ['START', 'STOP'], e.profile);
+      assert.equal(eventsOf(stage.client, r, 'Recording').length, 1);
+      assert.equal(eventsOf(stage.client, r, 'Stopped').length, 1);
       const path = join(dir, e.file);
       const probe = await ffprobe(path);
       const video = streamOf(probe, 'video');
@@ -114,7 +99,7 @@ async function recordAll(codec: 'VP8' | 'H264', expectations: Expectation[]): Pr
     }
     await page.close();
   } finally {
-    await client.call('release', { object: pipeline });
+    await stage.client.call('release', { object: pipeline });
   }
 }
 
@@ -142,15 +127,15 @@ test('H.264 + Opus from Chromium into MP4, MKV and FLV without video transcoding
 
 test('the recorded WebM and MP4 files play back into Chromium, to their EndOfStream', async () => {
   for (const [file, codec] of [['a.webm', 'video/VP8'], ['a.mp4', 'video/H264']] as const) {
-    const { pipeline, player, page } = await playIntoPage(client, browser, pages.url, pathToFileURL(join(dir, file)).href);
+    const { pipeline, player, page } = await playIntoPage(stage.client, stage.browser, stage.pages.url, pathToFileURL(join(dir, file)).href);
     try {
       const stats = await page.waitForPeerStats((s) => (inboundVideo(s)?.framesDecoded ?? 0) > 30, 15_000, `${file} decoded`);
       assert.equal(inboundVideo(stats)?.codec, codec);
-      await waitForEvent(client, player, 'EndOfStream', () => true, 15_000);
-      assert.deepEqual(eventsOf(client, player, 'Error'), []);
+      await waitForEvent(stage.client, player, 'EndOfStream', () => true, 15_000);
+      assert.deepEqual(eventsOf(stage.client, player, 'Error'), []);
     } finally {
       await page.close();
-      await client.call('release', { object: pipeline });
+      await stage.client.call('release', { object: pipeline });
     }
   }
 });

@@ -3,62 +3,46 @@
  * recording of Chromium's camera. Both files must still be read by ffprobe, report a duration
  * of at least the time recorded up to two seconds before the kill, and decode without errors.
  */
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
-import { TestBrowser } from '../helpers/browser.js';
-import { startPageServer, type PageServer } from '../helpers/page-server.js';
-import { RawClient } from '../helpers/raw-client.js';
-import { startServer, type RunningServer } from '../helpers/server-process.js';
-import { connectPage, create, decodeErrors, ffprobe, invoke, streamOf, subscribe, waitForEvent, waitForPeerVideo } from '../helpers/uri-endpoints.js';
+import { connectPage, create, decodeErrors, ffprobe, invoke, streamOf, subscribe, useBrowserStage, waitForEvent, waitForPeerVideo } from '../helpers/uri-endpoints.js';
 
-let server: RunningServer;
-let pages: PageServer;
-let browser: TestBrowser;
-let client: RawClient;
 let dir: string;
 
-before(async () => {
+const stage = useBrowserStage(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kuroshio-crash-'));
-  server = await startServer({ args: ['--workers', '1'], env: { KMS_NETWORK_INTERFACES: 'lo' } });
-  pages = await startPageServer();
-  browser = await TestBrowser.launch();
-  client = await RawClient.connect(server.url);
 });
 
 after(async () => {
-  client?.close();
-  await browser?.close();
-  await pages?.close();
-  await server?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
 test('MP4 and WebM recordings cut off by a killed worker still play up to shortly before the kill', async () => {
-  const pipeline = await create(client, 'MediaPipeline', {});
-  const { endpoint, page } = await connectPage(client, browser, pages.url, pipeline, { direction: 'sendonly', codec: 'VP8' });
-  await waitForPeerVideo(client, endpoint);
+  const pipeline = await create(stage.client, 'MediaPipeline', {});
+  const { endpoint, page } = await connectPage(stage.client, stage.browser, stage.pages.url, pipeline, { direction: 'sendonly', codec: 'VP8' });
+  await waitForPeerVideo(stage.client, endpoint);
   const files = { MP4: join(dir, 'cut.mp4'), WEBM: join(dir, 'cut.webm') };
   const recorders: string[] = [];
   for (const [profile, file] of Object.entries(files)) {
-    const recorder = await create(client, 'RecorderEndpoint', { mediaPipeline: pipeline, uri: pathToFileURL(file).href, mediaProfile: profile });
-    await subscribe(client, recorder, 'Error', 'MediaFlowInStateChanged');
-    await invoke(client, endpoint, 'connect', { sink: recorder });
-    await waitForEvent(client, recorder, 'MediaFlowInStateChanged', (d) => d.state === 'FLOWING' && d.mediaType === 'VIDEO');
+    const recorder = await create(stage.client, 'RecorderEndpoint', { mediaPipeline: pipeline, uri: pathToFileURL(file).href, mediaProfile: profile });
+    await subscribe(stage.client, recorder, 'Error', 'MediaFlowInStateChanged');
+    await invoke(stage.client, endpoint, 'connect', { sink: recorder });
+    await waitForEvent(stage.client, recorder, 'MediaFlowInStateChanged', (d) => d.state === 'FLOWING' && d.mediaType === 'VIDEO');
     recorders.push(recorder);
   }
   const started = Date.now();
-  for (const r of recorders) await invoke(client, r, 'record');
+  for (const r of recorders) await invoke(stage.client, r, 'record');
   await delay(7000); // what is recorded before the kill
-  const [pid] = server.workerPids();
+  const [pid] = stage.server.workerPids();
   assert.ok(pid !== undefined);
   const killedAt = Date.now();
   process.kill(pid, 'SIGKILL');
-  for (const r of recorders) await waitForEvent(client, r, 'Error', (d) => d.type === 'MEDIA_WORKER_DIED');
+  for (const r of recorders) await waitForEvent(stage.client, r, 'Error', (d) => d.type === 'MEDIA_WORKER_DIED');
   await page.close();
   const minimum = (killedAt - started) / 1000 - 2;
 

@@ -49,6 +49,10 @@ export interface SrtpAddon {
   overhead(profile: number): [number, number];
   /** The OpenSSL the addon runs on (Node's own, when Node bundles it). */
   opensslVersion(): string;
+  /** A parsed socket address for udpSend, or null when `ip` is not an IP literal. */
+  udpAddress(ip: string, port: number): Buffer | null;
+  /** One non-blocking sendto on a UDP descriptor: bytes sent, or -errno. */
+  udpSend(fd: number, buffer: Uint8Array, length: number, address: Buffer): number;
 }
 
 const RELATIVE_PATHS = ['native/srtp/build/Release/kuroshio_srtp.node', 'native/srtp/build/Debug/kuroshio_srtp.node'];
@@ -98,6 +102,8 @@ export function srtpAddonAvailable(): boolean {
     loadSrtpAddon();
     return true;
   } catch {
+    // Not an error here: the caller falls back to werift's SRTP. Why it failed is kept, and
+    // thrown again, by loadSrtpAddon.
     return false;
   }
 }

@@ -2,16 +2,22 @@
  * The fast media path of a WebRTC session: once werift has done ICE and the DTLS handshake, RTP
  * and RTCP no longer go through werift. Media datagrams are taken off the ICE connection before
  * werift sees them and handed to our RTP session (SRTP, streams, RTCP); what we send goes
- * straight to the selected candidate pair's UDP socket. DTLS (and SCTP data channels on it) and
+ * straight to the selected candidate pair's UDP socket, with one sendto per datagram from native
+ * code (transport/udp/direct-sender.ts). DTLS (and SCTP data channels on it) and
  * STUN stay with werift.
  *
  * `KUROSHIO_RTP_PATH=werift` keeps werift's own RTP stack instead (the baseline in benchmarks).
  */
-import type { RTCDtlsTransport, RTCPeerConnection, RTCRtpCodecParameters, RTCRtpTransceiver } from 'werift';
-import type { CodecDescription } from '../../media/rtp-media.js';
+import type { Socket } from 'node:dgram';
+import type { RTCDtlsTransport, RTCPeerConnection, RTCRtpTransceiver } from 'werift';
+import { RtpMedia } from '../../media/rtp-media.js';
+import { ReceiveStream } from '../../rtp/receive-stream.js';
 import { RtpSession, type NegotiatedCodec, type RtpKind, type RtpSessionConfig } from '../../rtp/rtp-session.js';
 import { WeriftSrtpTransform, type SrtpKeys, type SrtpTransform } from '../../rtp/srtp-transform.js';
 import { SrtpSession, srtpAddonAvailable } from '../srtp/index.js';
+import { DirectUdpSender } from '../udp/direct-sender.js';
+import { MediaPath, type BypassCounters, type StreamCounters } from './media-path.js';
+import { describeCodec, isMediaCodec, isReceiving, isSending, toKind } from './transceivers.js';
 
 /** Which RTP path new sessions use. */
 export function fastPathEnabled(): boolean {
@@ -32,6 +38,8 @@ function defaultSrtpFactory(): SrtpFactory {
 
 let srtpFactory: SrtpFactory | undefined;
 
+// werift's internals the fast path reaches into (its public types do not describe them): the
+// DTLS session's SRTP keys, and the ICE connection's nominated pair, socket and datagram event.
 interface DtlsInternals {
   dtls?: {
     srtp: { srtpProfile?: number };
@@ -42,7 +50,7 @@ interface DtlsInternals {
 interface UdpLike {
   type: string;
   closed?: boolean;
-  socket?: { send(buf: Buffer, offset: number, length: number, port: number, address: string): void };
+  socket?: Socket;
 }
 
 interface NominatedPair {
@@ -67,23 +75,14 @@ function keyLengths(profile: number): { key: number; salt: number } {
   }
 }
 
-function describe(codec: RTCRtpCodecParameters): CodecDescription {
-  return {
-    mimeType: codec.mimeType,
-    clockRate: codec.clockRate,
-    ...(codec.channels !== undefined ? { channels: codec.channels } : {}),
-    ...(codec.parameters ? { parameters: codec.parameters } : {}),
-  };
-}
-
 /** The negotiated media codecs of a transceiver, each with the RTX payload type repairing it. */
 function negotiatedCodecs(transceiver: RTCRtpTransceiver): NegotiatedCodec[] {
   const rtx = transceiver.codecs.filter((c) => c.name.toLowerCase() === 'rtx');
   return transceiver.codecs
-    .filter((c) => !['rtx', 'red', 'ulpfec'].includes(c.name.toLowerCase()))
+    .filter(isMediaCodec)
     .map((c) => {
       const repair = rtx.find((r) => new RegExp(`(^|;)\\s*apt=${c.payloadType}(;|$)`).test(r.parameters ?? ''));
-      return { payloadType: c.payloadType, codec: describe(c), ...(repair ? { rtxPayloadType: repair.payloadType } : {}) };
+      return { payloadType: c.payloadType, codec: describeCodec(c), ...(repair ? { rtxPayloadType: repair.payloadType } : {}) };
     });
 }
 
@@ -102,20 +101,12 @@ export function announcedSsrcs(sdp: string): Map<number, { kind: RtpKind; repair
   return out;
 }
 
-function isSending(t: RTCRtpTransceiver): boolean {
-  return !t.stopped && (t.currentDirection === 'sendrecv' || t.currentDirection === 'sendonly');
-}
-
-function isReceiving(t: RTCRtpTransceiver): boolean {
-  return !t.stopped && (t.currentDirection === 'sendrecv' || t.currentDirection === 'recvonly');
-}
-
 /**
  * Takes the media of a connected peer connection onto our RTP session. Returns undefined when
  * the session cannot be taken over (no keys yet, a transport we do not handle), in which case
  * werift keeps carrying the media.
  */
-export function attachFastPath(pc: RTCPeerConnection, remoteSdp: string, cname: string): RtpSession | undefined {
+export function attachFastPath(pc: RTCPeerConnection, remoteSdp: string, cname: string): FastMediaPath | undefined {
   const dtls = pc.dtlsTransports[0] as (RTCDtlsTransport & DtlsInternals) | undefined;
   const ice = pc.iceTransports[0]?.connection as unknown as IceConnectionInternals | undefined;
   const profile = dtls?.dtls?.srtp.srtpProfile;
@@ -127,7 +118,7 @@ export function attachFastPath(pc: RTCPeerConnection, remoteSdp: string, cname: 
 
   const config: RtpSessionConfig = { cname, rtcpSsrc: 0, send: {}, receive: {}, remoteSsrcs: announcedSsrcs(remoteSdp) };
   for (const t of pc.getTransceivers()) {
-    const kind: RtpKind = t.kind === 'audio' ? 'AUDIO' : 'VIDEO';
+    const kind = toKind(t.kind);
     const codecs = negotiatedCodecs(t);
     if (config.rtcpSsrc === 0) config.rtcpSsrc = t.receiver.rtcpSsrc;
     if (isSending(t) && !config.send[kind]) {
@@ -137,11 +128,17 @@ export function attachFastPath(pc: RTCPeerConnection, remoteSdp: string, cname: 
     if (isReceiving(t) && !config.receive[kind]) config.receive[kind] = { codecs };
   }
 
+  const senders = new WeakMap<Socket, DirectUdpSender>();
   const send = (buf: Buffer, length: number): void => {
     const pair = ice.nominated;
     const transport = pair?.protocol.transport;
     if (pair && transport?.type === 'udp' && transport.socket && !transport.closed) {
-      transport.socket.send(buf, 0, length, pair.remoteAddr[1], pair.remoteAddr[0]);
+      let sender = senders.get(transport.socket);
+      if (!sender) {
+        sender = new DirectUdpSender(transport.socket);
+        senders.set(transport.socket, sender);
+      }
+      sender.send(buf, length, pair.remoteAddr[0], pair.remoteAddr[1]);
     } else {
       // TCP and TURN go through werift, which may hold the buffer: give it its own copy. A failed
       // send means the pair is gone; the packet is lost like any other, and ICE reports the rest.
@@ -157,5 +154,90 @@ export function attachFastPath(pc: RTCPeerConnection, remoteSdp: string, cname: 
     if (first >= 128 && first <= 191) session.handleDatagram(data);
     else werift(data);
   };
-  return session;
+  return new FastMediaPath(session);
+}
+
+/** Our RTP session as the WebRTC session's media path. */
+export class FastMediaPath extends MediaPath {
+  /** History of media that came from elsewhere than a fast-path peer, by source SSRC. */
+  private readonly foreignSources = new Map<number, ReceiveStream>();
+
+  constructor(private readonly session: RtpSession) {
+    super();
+    session.on('rtp', (kind, buffer, codec, stream) => this.emit('rtp', new RtpMedia(kind, buffer, codec, stream)));
+    session.on('keyframeRequest', (kind) => this.emit('keyframeRequest', kind));
+    session.on('bitrateEstimate', (kind, bps) => this.emit('bitrateEstimate', kind, bps));
+    session.on('rtcp', () => this.emit('rtcp'));
+  }
+
+  override sendRtp(media: RtpMedia): boolean {
+    return this.session.forward(media.kind, media.buffer, media.codec, media.source ?? this.foreignSource(media));
+  }
+
+  /**
+   * Always: the RTP session picks the stream to ask when it sends, so a request counts for the
+   * spacing even when there is no stream to ask yet.
+   */
+  override canRequestKeyframe(): boolean {
+    return true;
+  }
+
+  override requestKeyframe(kind: RtpKind): boolean {
+    return this.session.requestKeyframe(kind);
+  }
+
+  override sendRemb(kind: RtpKind, bitsPerSecond: number): void {
+    this.session.sendRemb(kind, bitsPerSecond);
+  }
+
+  override streamCounters(): StreamCounters[] {
+    const session = this.session;
+    const out: StreamCounters[] = [];
+    for (const kind of ['AUDIO', 'VIDEO'] as const) {
+      const stream = session.sendStream(kind);
+      if (!stream || stream.packetCount === 0) continue;
+      out.push({
+        direction: 'outbound', kind, ssrc: stream.ssrc, codec: '',
+        packets: stream.packetCount, bytes: stream.octetCount,
+        nackCount: stream.nackCount, pliCount: stream.pliCount,
+        packetsLost: 0, fractionLost: 0, jitter: 0,
+        roundTripTime: session.roundTripTimeMs / 1000, remb: stream.remb,
+      });
+    }
+    for (const { kind, stream } of session.receiveStreams()) {
+      out.push({
+        direction: 'inbound', kind, ssrc: stream.ssrc, codec: '',
+        packets: stream.packetsReceived, bytes: stream.bytes,
+        nackCount: stream.nackCount, pliCount: stream.pliCount,
+        packetsLost: stream.cumulativeLost, fractionLost: 0, jitter: stream.jitter,
+        roundTripTime: 0, remb: 0,
+      });
+    }
+    return out;
+  }
+
+  /** Media bypasses werift's DTLS transport here: what our RTP session saw. */
+  override bypassCounters(): BypassCounters {
+    return { bytesSent: this.session.bytesSent, bytesReceived: this.session.bytesReceived, dropped: this.session.dropped };
+  }
+
+  override close(): void {
+    this.session.close();
+  }
+
+  /**
+   * Media that did not come from a fast-path peer (a player, a werift-path session) has no shared
+   * history; keep one here per source SSRC so NACKs can still be answered.
+   */
+  private foreignSource(media: RtpMedia): ReceiveStream {
+    const ssrcValue = media.buffer.readUInt32BE(8);
+    let stream = this.foreignSources.get(ssrcValue);
+    if (!stream) {
+      stream = new ReceiveStream(ssrcValue, media.codec.clockRate);
+      this.foreignSources.set(ssrcValue, stream);
+    }
+    const seq = media.buffer.readUInt16BE(2);
+    stream.remember(seq, media.buffer, media.buffer.length);
+    return stream;
+  }
 }
