@@ -51,6 +51,8 @@ export class MediaElementImpl extends MediaObjectImpl {
   protected readonly sinks = new PadSet<ElementPadSink, MediaElementImpl>((k, d) => new SinkPad(this, k, d));
   private readonly flowIn = new Map<string, FlowDetector>();
   private readonly flowOut = new Map<string, FlowDetector>();
+  private readonly defaultFlowIn: Partial<Record<'AUDIO' | 'VIDEO', FlowDetector>> = {};
+  private readonly defaultFlowOut: Partial<Record<'AUDIO' | 'VIDEO', FlowDetector>> = {};
   protected readonly transcoding = new Map<string, boolean>();
   protected audioFormat: Params | undefined;
   protected videoFormat: Params | undefined;
@@ -320,6 +322,12 @@ export class MediaElementImpl extends MediaObjectImpl {
   }
 
   private detector(table: Map<string, FlowDetector>, event: string, kind: MediaKind, description: string): FlowDetector {
+    // This runs per packet: the default pads (nearly all traffic) skip building a key.
+    const cache = table === this.flowIn ? this.defaultFlowIn : this.defaultFlowOut;
+    if (description === DEFAULT_DESCRIPTION && kind !== 'DATA') {
+      const cached = cache[kind];
+      if (cached) return cached;
+    }
     const key = `${kind}/${description}`;
     let found = table.get(key);
     if (!found) {
@@ -327,6 +335,7 @@ export class MediaElementImpl extends MediaObjectImpl {
       found = new FlowDetector((state) => this.emit(event, { state, padName: description, mediaType: kind }));
       table.set(key, found);
     }
+    if (description === DEFAULT_DESCRIPTION && kind !== 'DATA') cache[kind] = found;
     return found;
   }
 
