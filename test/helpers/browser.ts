@@ -11,8 +11,11 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { PAGES_DIR } from './page-server.js';
+import { pollUntil } from './poll.js';
+
+// Re-exported: browser tests wait on page stats with it.
+export { pollUntil };
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -31,32 +34,6 @@ export const CHROMIUM_ARGS: readonly string[] = [
   '--allow-loopback-in-peer-connection',
 ];
 
-/** Waits for `predicate(await read())` by polling every `intervalMs`; fails with the last value seen. */
-export async function pollUntil<T>(
-  read: () => Promise<T>,
-  predicate: (value: T) => boolean,
-  timeoutMs: number,
-  description = 'a condition',
-  intervalMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      last = await read();
-      lastError = undefined;
-      if (predicate(last)) return last;
-    } catch (err) {
-      lastError = err; // e.g. the page is still loading: try again until the deadline
-    }
-    if (Date.now() >= deadline) {
-      const why = lastError instanceof Error ? `last error: ${lastError.message}` : `last value: ${JSON.stringify(last)}`;
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}; ${why}`);
-    }
-    await delay(intervalMs);
-  }
-}
 
 // ---- Shapes of the JSON that instrument.js and peer.js return (keep in step with them) ----
 

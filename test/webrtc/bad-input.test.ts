@@ -10,10 +10,11 @@ import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { collectGarbage, heapFigures, inspectorUrls, rssKiB } from '../../bench/proc.js';
+import { poll, pollUntil } from '../helpers/poll.js';
 import { RawClient, type Message } from '../helpers/raw-client.js';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
 import { candidatesOf, connectPeer, createPipeline, createWebRtcEndpoint, invoke, subscribe, tryInvoke } from '../helpers/webrtc-rpc.js';
-import { pumpMedia, withTimeout, WeriftPeer } from '../helpers/werift-peer.js';
+import { pumpMedia, WeriftPeer } from '../helpers/werift-peer.js';
 
 let server: RunningServer;
 let client: RawClient;
@@ -82,15 +83,9 @@ function socketCount(pid: number): number {
   return count;
 }
 
-/** Polls `read` until it returns `expected` or the time is up; returns the last value. */
-async function settlesTo(read: () => number, expected: number, timeoutMs: number): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  let value = read();
-  while (value !== expected && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100)); // polling /proc, which sends no events
-    value = read();
-  }
-  return value;
+/** Polls `read` until it returns `expected` or the time is up (/proc sends no events); returns the last value. */
+function settlesTo(read: () => number, expected: number, timeoutMs: number): Promise<number> {
+  return poll(read, (value) => value === expected, timeoutMs);
 }
 
 test('malformed SDP gets KMS error codes and the endpoint still takes a good offer afterwards', async (t) => {
@@ -204,25 +199,9 @@ test('garbage datagrams on the endpoint port are dropped and counted; media and 
   }
 
   // Counted (polling getStats: the counter raises no event), while media goes on arriving.
-  let after = await stats();
-  const deadline = Date.now() + 10_000;
-  while (after.discarded - before.discarded < GARBAGE && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    after = await stats();
-  }
+  const after = await poll(stats, (s) => s.discarded - before.discarded >= GARBAGE, 10_000, 200);
   assert.ok(after.discarded - before.discarded >= GARBAGE, `packetsDiscarded grew by ${after.discarded - before.discarded}, sent ${GARBAGE}`);
-  const later = await withTimeout(
-    (async () => {
-      let s = await stats();
-      while (s.received <= after.received) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        s = await stats();
-      }
-      return s;
-    })(),
-    10_000,
-    'media stopped after the garbage',
-  );
+  const later = await pollUntil(stats, (s) => s.received > after.received, 10_000, 'media to go on arriving after the garbage', 200);
   assert.ok(later.received > after.received);
   assert.equal(client.events('MediaFlowOutStateChanged').filter((e) => e.object === endpoint && e.data.state === 'NOT_FLOWING').length, 0);
 

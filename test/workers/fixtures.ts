@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { pollUntil } from '../helpers/poll.js';
 import type { RawClient } from '../helpers/raw-client.js';
 import type { RunningServer } from '../helpers/server-process.js';
 
@@ -87,11 +88,7 @@ export function processGone(pid: number): boolean {
  * it holds or the time is up.
  */
 export async function waitUntil(condition: () => boolean, what: string, timeoutMs = 10_000, everyMs = 25): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
+  await pollUntil(async () => condition(), (holds) => holds, timeoutMs, what, everyMs);
 }
 
 /** Resolves with the exit code and signal of a child process (at once if it already ended). */
