@@ -6,6 +6,7 @@ import { codecName, type CodecDescription } from '../media/rtp-media.js';
 import { FrameAssembler, type AssemblyResult } from './frame-assembler.js';
 import { seqDiff, type RtpPacketLike } from './frame.js';
 import { h264Format } from './h264.js';
+import { jpegDimensions } from './jpeg.js';
 import { vp8Format } from './vp8.js';
 import { vp9Format } from './vp9.js';
 
@@ -15,22 +16,28 @@ export interface Depacketizer {
   readonly waitingForKeyframe: boolean;
 }
 
-/** Audio: every packet is a frame; late and repeated packets are dropped, gaps are left to the decoder. */
-class AudioDepacketizer implements Depacketizer {
+/**
+ * Audio, and the internal whole-frame forms (AAC, JPEG): every packet is a frame that decodes on
+ * its own; late and repeated packets are dropped, gaps are left to the decoder.
+ */
+class WholeFrameDepacketizer implements Depacketizer {
   private last: number | undefined;
   readonly waitingForKeyframe = false;
+
+  constructor(private readonly dimensions?: (frame: Buffer) => { width: number; height: number } | undefined) {}
 
   push(packet: RtpPacketLike): AssemblyResult {
     const seq = packet.header.sequenceNumber;
     if (this.last !== undefined && seqDiff(seq, this.last) <= 0) return { frames: [], lost: false };
     this.last = seq;
     if (packet.payload.length === 0) return { frames: [], lost: false };
-    return { frames: [{ data: packet.payload, rtpTimestamp: packet.header.timestamp, keyframe: true }], lost: false };
+    const size = this.dimensions?.(packet.payload);
+    return { frames: [{ data: packet.payload, rtpTimestamp: packet.header.timestamp, keyframe: true, ...(size ?? {}) }], lost: false };
   }
 }
 
 /** Codecs the depacketizers understand, by `codecName`. */
-export const DEPACKETIZABLE = ['VP8', 'VP9', 'H264', 'OPUS', 'PCMU', 'PCMA'] as const;
+export const DEPACKETIZABLE = ['VP8', 'VP9', 'H264', 'OPUS', 'PCMU', 'PCMA', 'AAC', 'JPEG'] as const;
 
 export function createDepacketizer(codec: CodecDescription): Depacketizer | undefined {
   switch (codecName(codec)) {
@@ -43,7 +50,10 @@ export function createDepacketizer(codec: CodecDescription): Depacketizer | unde
     case 'OPUS':
     case 'PCMU':
     case 'PCMA':
-      return new AudioDepacketizer();
+    case 'AAC':
+      return new WholeFrameDepacketizer();
+    case 'JPEG':
+      return new WholeFrameDepacketizer(jpegDimensions);
     default:
       return undefined;
   }

@@ -15,8 +15,42 @@
  * source; this one works for live sources too, and costs an encoder only until the next key
  * frame. A group too long to keep (see the limits) is waited out, as before.
  */
+import { MediaDecoder, type TimedFrame } from './decoder.js';
+import { MediaEncoder } from './encoder.js';
 import { MediaIoError } from './media-io-error.js';
-import { Transcoder, type TimedFrame } from './transcoder.js';
+
+/** A decoder and an encoder of the same codec: the stream, re-encoded from where it is. */
+class Reencoder {
+  private constructor(
+    private readonly decoder: MediaDecoder,
+    private readonly encoder: MediaEncoder,
+  ) {}
+
+  static async create(codec: OnDemandCodec): Promise<Reencoder> {
+    const decoder = await MediaDecoder.create('VIDEO', { codec });
+    return new Reencoder(decoder, new MediaEncoder('VIDEO', codec, { inBandParameterSets: true }));
+  }
+
+  /** Decodes a frame only: brings the decoder's reference pictures up to date. */
+  async decodeOnly(frame: TimedFrame): Promise<void> {
+    for (const f of await this.decoder.decode(frame)) f.free();
+  }
+
+  /** Decodes a frame and encodes it again (`keyframe`: as a key frame). */
+  async push(frame: TimedFrame, keyframe: boolean): Promise<TimedFrame[]> {
+    const out: TimedFrame[] = [];
+    for (const f of await this.decoder.decode(frame)) {
+      out.push(...(await this.encoder.encode(f, keyframe && out.length === 0)));
+      f.free();
+    }
+    return out;
+  }
+
+  close(): void {
+    this.decoder.close();
+    this.encoder.close();
+  }
+}
 
 /** Groups of pictures longer than this are not kept: the next key frame is waited for. */
 const MAX_GOP_FRAMES = 900;
@@ -30,7 +64,7 @@ export class KeyframeOnDemand {
   private gopBytes = 0;
   private wanted = false;
   /** Re-encoding until the source's next key frame. */
-  private encoder: Transcoder | undefined;
+  private encoder: Reencoder | undefined;
   private closed = false;
 
   /** `codec`: the stream's, as it goes out (H.264 in Annex B with parameter sets before key frames). */
@@ -88,9 +122,9 @@ export class KeyframeOnDemand {
   /** Opens an encoder and decodes the group up to (not including) the latest frame. */
   private async startEncoding(): Promise<void> {
     const gop = this.gop!;
-    let encoder: Transcoder;
+    let encoder: Reencoder;
     try {
-      encoder = await Transcoder.create('VIDEO', { codec: this.codec }, this.codec, { inBandParameterSets: true });
+      encoder = await Reencoder.create(this.codec);
     } catch (err) {
       // No encoder: the stream still goes out as it is, and the next key frame serves.
       if (err instanceof MediaIoError) {

@@ -1,9 +1,10 @@
 /**
  * Kurento's recording profiles: which container, which kinds of media, and which codecs the
- * container takes as they are. Anything else is transcoded to the profile's default codec.
+ * container takes. Anything else reaches the recorder transcoded (by the decoded-media layer) to
+ * the first of them.
  */
+import { CODECS_BY_NAME } from '../media/codecs.js';
 import type { CodecDescription } from '../media/rtp-media.js';
-import { codecName } from '../media/rtp-media.js';
 
 export type MediaProfile =
   | 'WEBM' | 'WEBM_VIDEO_ONLY' | 'WEBM_AUDIO_ONLY'
@@ -45,10 +46,7 @@ export const PROFILES: Record<Exclude<MediaProfile, 'KURENTO_SPLIT_RECORDER'>, P
   FLV: { format: 'flv', video: true, audio: true, videoCodecs: ['H264'], audioCodecs: ['AAC'] },
 };
 
-/** What a track of the file holds: the incoming codec as is, or the codec it is transcoded to. */
-export function fileCodecFor(spec: ProfileSpec, kind: 'AUDIO' | 'VIDEO', incoming: CodecDescription): { codec: FileCodec; transcode: boolean } {
-  const allowed = kind === 'VIDEO' ? spec.videoCodecs : spec.audioCodecs;
-  const name = codecName(incoming) as FileCodec;
-  if (allowed.includes(name)) return { codec: name, transcode: false };
-  return { codec: allowed[0]!, transcode: true };
+/** The codecs a profile's track of one kind takes, the one others are transcoded to first. */
+export function profileCodecs(spec: ProfileSpec, kind: 'AUDIO' | 'VIDEO'): CodecDescription[] {
+  return (kind === 'VIDEO' ? spec.videoCodecs : spec.audioCodecs).map((name) => CODECS_BY_NAME[name]!);
 }

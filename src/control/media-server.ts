@@ -12,7 +12,6 @@ import { Marshaller, type ObjectResolver } from '../api/marshal.js';
 import { allModules } from '../api/modules/index.js';
 import type { JsonValue, TypeRef } from '../api/signature.js';
 import type { ServerConfig } from '../config.js';
-import { implementations } from '../elements/implementations.js';
 import { KurentoCode, KurentoError } from '../errors.js';
 import type { EventMessage } from '../ipc/protocol.js';
 import type { Logger } from '../log.js';
@@ -92,18 +91,19 @@ export class MediaServer {
     if (!cls || cls.abstract || !cls.ctor) throw new KurentoError('MEDIA_OBJECT_NOT_AVAILABLE', `Factory '${type}' not found`);
     this.sessions.touch(sessionId);
     const params = this.marshaller.decodeParams(cls.ctor, rawParams, 'constructorParams', cls.module, this.resolverFor(sessionId));
-    if (!implementations.has(cls.name)) {
-      throw new KurentoError('NOT_IMPLEMENTED', `${cls.qualifiedName} is described but not implemented yet in Kuroshio`);
-    }
     const parent = this.parentFromParams(cls, params, sessionId);
     const uuid = randomUUID();
     const id = parent ? `${parent.id}/${uuid}_${cls.qualifiedName}` : `${uuid}_${cls.qualifiedName}`;
     const worker = parent?.worker ?? (await this.pool.leastLoaded());
     if (parent?.released) throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', `Object '${parent.id}' not found`);
+    // Workers say what they can build when they start: the control process loads no element code.
+    if (!worker?.factories.has(cls.qualifiedName)) {
+      throw new KurentoError('NOT_IMPLEMENTED', `${cls.qualifiedName} is described but not implemented yet in Kuroshio`);
+    }
     const pipelineId = parent?.pipeline?.id ?? id;
     await worker.request('create', {
       objectId: id,
-      type: cls.name,
+      type: cls.qualifiedName,
       pipelineId,
       params,
       ...(parent ? { parentId: parent.id } : {}),

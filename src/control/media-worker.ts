@@ -45,6 +45,8 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
   pipelines = 0;
   /** Elements placed on this worker. */
   elements = 0;
+  /** Module-qualified names of the classes the worker can build, as it announced them when ready. */
+  factories: ReadonlySet<string> = new Set();
   private readonly child: ChildProcess;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -80,6 +82,7 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
       if (message.kind === 'ready') {
         clearTimeout(this.startTimer);
         this.readyAt = Date.now();
+        this.factories = new Set(message.factories);
         this.log.debug('media worker started', { worker: index, workerPid: this.child.pid, bootMs: this.readyAt - startedAt });
         markReady();
       } else if (message.kind === 'response') this.settle(message.id, message.result, message.error);

@@ -5,14 +5,28 @@
  * another source is first disconnected from it. Every link change raises ElementConnected or
  * ElementDisconnected on the source element. Releasing an element undoes all its links.
  */
-import { KurentoError } from '../errors.js';
+import { KurentoCode, KurentoError } from '../errors.js';
 import { renderDot } from '../media/dot.js';
 import { FlowDetector } from '../media/flow-detector.js';
 import { PadSet, SinkPad, SourcePad, link, unlink, type Link } from '../media/pads.js';
-import type { CodecDescription, MediaUnit } from '../media/rtp-media.js';
+import { ANY_CAPS, RAW, chooseRoute, forceCodec, type RoutedMedia, type SinkCaps } from '../media/processing/caps.js';
+import { PadProcessing, type ProcessingStats } from '../media/processing/pad-processing.js';
+import type { RawMedia } from '../media/processing/raw-media.js';
+import { SenderTimeline } from '../media/rtp-clock.js';
+import type { CodecDescription, MediaUnit, RtpMedia } from '../media/rtp-media.js';
 import { ALL_MEDIA_KINDS, DEFAULT_DESCRIPTION, type MediaKind } from '../media/types.js';
+import { capsCodec } from './format-caps.js';
 import { MediaObjectImpl, type ObjectInit, type Params } from './media-object.js';
-import type { MediaPipelineImpl } from './media-pipeline.js';
+
+/** The pipeline an element lives in, as its elements see it (MediaPipelineImpl implements it). */
+export interface ElementContainer {
+  readonly id: string;
+  readonly elements: Set<MediaElementImpl>;
+}
+
+function isContainer(found: MediaObjectImpl | undefined): found is MediaObjectImpl & ElementContainer {
+  return found !== undefined && (found as Partial<ElementContainer>).elements instanceof Set;
+}
 
 /** One connection as `getSourceConnections`/`getSinkConnections` report it. */
 export interface ConnectionData {
@@ -46,7 +60,7 @@ function describeLink(edge: ElementLink): ConnectionData {
 }
 
 export class MediaElementImpl extends MediaObjectImpl {
-  readonly pipeline: MediaPipelineImpl;
+  readonly pipeline: ElementContainer;
   protected readonly sources = new PadSet<ElementPadSource, MediaElementImpl>((k, d) => new SourcePad(this, k, d));
   protected readonly sinks = new PadSet<ElementPadSink, MediaElementImpl>((k, d) => new SinkPad(this, k, d));
   private readonly flowIn = new Map<string, FlowDetector>();
@@ -54,12 +68,17 @@ export class MediaElementImpl extends MediaObjectImpl {
   private readonly defaultFlowIn: Partial<Record<'AUDIO' | 'VIDEO', FlowDetector>> = {};
   private readonly defaultFlowOut: Partial<Record<'AUDIO' | 'VIDEO', FlowDetector>> = {};
   protected readonly transcoding = new Map<string, boolean>();
-  protected audioFormat: Params | undefined;
-  protected videoFormat: Params | undefined;
+  /** Codecs forced on the sink pads by setAudioFormat/setVideoFormat. */
+  private readonly forcedFormat: Partial<Record<'AUDIO' | 'VIDEO', CodecDescription | 'RAW'>> = {};
+  /** The decoded-media layer of each source pad that needs one. */
+  private readonly processing = new Map<ElementPadSource, PadProcessing<ElementLink>>();
+  private timeline: SenderTimeline | undefined;
 
   constructor(init: ObjectInit) {
     super(init);
-    this.pipeline = init.host.pipeline(init.pipelineId);
+    const pipeline = init.host.find(init.pipelineId);
+    if (!isContainer(pipeline)) throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', `Object '${init.pipelineId}' not found`);
+    this.pipeline = pipeline;
     this.pipeline.elements.add(this);
   }
 
@@ -74,8 +93,7 @@ export class MediaElementImpl extends MediaObjectImpl {
   // ---- API operations -------------------------------------------------------------------------
 
   connect(params: Params): null {
-    const sink = this.host.element(params.sink as string);
-    if (sink.pipeline !== this.pipeline) throw new KurentoError('CONNECT_ERROR', 'Media elements do not share pipeline');
+    const sink = this.peer(params.sink as string);
     const kinds = params.mediaType ? [params.mediaType as MediaKind] : ALL_MEDIA_KINDS;
     const sourceDescription = (params.sourceMediaDescription as string | undefined) ?? DEFAULT_DESCRIPTION;
     const sinkDescription = (params.sinkMediaDescription as string | undefined) ?? DEFAULT_DESCRIPTION;
@@ -96,7 +114,7 @@ export class MediaElementImpl extends MediaObjectImpl {
   }
 
   disconnect(params: Params): null {
-    const sink = this.host.element(params.sink as string);
+    const sink = this.peer(params.sink as string);
     const kinds = params.mediaType ? [params.mediaType as MediaKind] : ALL_MEDIA_KINDS;
     const sourceDescription = (params.sourceMediaDescription as string | undefined) ?? DEFAULT_DESCRIPTION;
     const sinkDescription = (params.sinkMediaDescription as string | undefined) ?? DEFAULT_DESCRIPTION;
@@ -122,12 +140,12 @@ export class MediaElementImpl extends MediaObjectImpl {
   }
 
   setAudioFormat(params: Params): null {
-    this.audioFormat = params.caps as Params;
+    this.forceFormat('AUDIO', params.caps as Params);
     return null;
   }
 
   setVideoFormat(params: Params): null {
-    this.videoFormat = params.caps as Params;
+    this.forceFormat('VIDEO', params.caps as Params);
     return null;
   }
 
@@ -164,9 +182,59 @@ export class MediaElementImpl extends MediaObjectImpl {
   // reaches the element owning the linked source pad (`onKeyframeRequest`, `onBitrateRequest`).
   // The defaults below make an element a pass-through; endpoints and filters override them.
 
-  /** Sends media out of a source pad to every linked sink. */
+  /**
+   * Sends media out of a source pad to every linked sink. Packets a sink takes pass as they are
+   * (the SFU path: two identity checks per link); for the others the decoded-media layer
+   * transcodes, once per output format (see `route`).
+   */
   protected pushMedia(pad: ElementPadSource, unit: MediaUnit): void {
-    for (const edge of pad.links) edge.sink.owner.acceptMedia(edge.sink, unit);
+    if (unit.kind === 'DATA') {
+      for (const edge of pad.links) edge.sink.owner.acceptMedia(edge.sink, unit);
+      return;
+    }
+    for (const edge of pad.links) {
+      if (edge.routedMedia !== unit.codec || edge.routedCaps !== edge.sink.capsVersion) this.route(edge, unit.codec);
+      if (edge.passes) edge.sink.owner.acceptMedia(edge.sink, unit);
+    }
+    pad.tap?.(unit, Date.now());
+  }
+
+  /** Sends decoded media out of a source pad (filters, mixers): encoded for sinks that want packets. */
+  protected pushFrame(pad: ElementPadSource, media: RawMedia): void {
+    for (const edge of pad.links) {
+      if (edge.routedMedia !== RAW || edge.routedCaps !== edge.sink.capsVersion) this.route(edge, RAW);
+    }
+    this.processing.get(pad)?.onRaw(media);
+  }
+
+  /** Decoded media arriving at a sink pad whose caps asked for it; a pass-through passes it on. */
+  acceptFrame(pad: ElementPadSink, media: RawMedia): void {
+    this.markFlowIn(pad.kind, pad.description);
+    const out = this.sources.find(pad.kind, pad.description);
+    if (!out || out.links.size === 0) return;
+    this.markFlowOut(out.kind, out.description);
+    this.pushFrame(out, media);
+  }
+
+  /** What a sink pad takes; elements that only take some codecs, or decoded media, say so. */
+  protected sinkCaps(_pad: ElementPadSink): SinkCaps {
+    return ANY_CAPS;
+  }
+
+  /** A sink pad's caps with the format forced by setAudioFormat/setVideoFormat. */
+  capsOf(pad: ElementPadSink): SinkCaps {
+    return pad.kind === 'DATA' ? ANY_CAPS : forceCodec(this.sinkCaps(pad), this.forcedFormat[pad.kind]);
+  }
+
+  /** What the sink pads of a kind take changed: their links choose their route again. */
+  protected capsChanged(kind?: MediaKind): void {
+    for (const pad of this.sinks.all()) if (kind === undefined || pad.kind === kind) pad.capsVersion++;
+  }
+
+  /** The sender's clock shared by the decoders of this element's pads (A/V sync downstream). */
+  protected get senderTimeline(): SenderTimeline {
+    this.timeline ??= new SenderTimeline();
+    return this.timeline;
   }
 
   /** Media arriving at one of this element's sink pads. */
@@ -189,10 +257,12 @@ export class MediaElementImpl extends MediaObjectImpl {
     if (out) this.pushEndOfStream(out);
   }
 
-  /** Asks whoever feeds this sink pad for a keyframe. */
+  /** Asks whoever feeds this sink pad for a keyframe: the source, or the encoder transcoding for it. */
   protected askUpstreamForKeyframe(pad: ElementPadSink): void {
     const edge = pad.link;
-    if (edge) edge.source.owner.onKeyframeRequest(edge.source);
+    if (!edge) return;
+    if (edge.feed) edge.feed.requestKeyframe();
+    else edge.source.owner.onKeyframeRequest(edge.source);
   }
 
   /** A sink downstream wants a keyframe from this source pad. */
@@ -206,13 +276,18 @@ export class MediaElementImpl extends MediaObjectImpl {
     const edge = pad.link;
     if (!edge || edge.wantedBitrate === bitsPerSecond) return;
     edge.wantedBitrate = bitsPerSecond;
-    edge.source.owner.onBitrateRequest(edge.source);
+    if (edge.feed) edge.feed.bitrateChanged();
+    else edge.source.owner.onBitrateRequest(edge.source);
   }
 
-  /** The lowest bitrate the sinks of a source pad can take (0 when none states a limit). */
+  /**
+   * The lowest bitrate the sinks of a source pad can take (0 when none states a limit). Sinks fed
+   * by an encoder of the layer do not count: the encoder follows them, the source need not.
+   */
   protected wantedBitrate(pad: ElementPadSource): number {
     let lowest = 0;
     for (const edge of pad.links) {
+      if (edge.feed) continue;
       if (edge.wantedBitrate > 0 && (lowest === 0 || edge.wantedBitrate < lowest)) lowest = edge.wantedBitrate;
     }
     return lowest;
@@ -231,6 +306,11 @@ export class MediaElementImpl extends MediaObjectImpl {
 
   /** Called on both ends before a link is removed; elements stop media and free what it used. */
   protected onUnlinked(edge: ElementLink): void {
+    if (edge.source.owner === this && edge.feed) {
+      edge.feed.detach();
+      edge.feed = undefined;
+      this.dropIdleProcessing(edge.source);
+    }
     if (edge.source.owner === this && edge.wantedBitrate > 0) {
       edge.wantedBitrate = 0;
       queueMicrotask(() => {
@@ -254,9 +334,17 @@ export class MediaElementImpl extends MediaObjectImpl {
     return edge && edge.source.owner !== this ? edge.source.owner.producedCodecs(edge.source) : [];
   }
 
-  /** Statistics of this element; endpoints add their RTP statistics. */
-  protected collectStats(_kind: MediaKind | undefined): StatsEntry[] {
-    return [{ __type__: 'ElementStats', id: this.id, type: 'element', timestampMillis: Date.now(), inputLatency: [] }];
+  /**
+   * Statistics of this element; endpoints add their RTP statistics. `mediaProcessing` (our
+   * extension, ignored by the official clients) lists the decoder and encoders of each source
+   * pad the layer transcodes: frames in and out, bitrate, cost.
+   */
+  protected collectStats(kind: MediaKind | undefined): StatsEntry[] {
+    const mediaProcessing: (ProcessingStats & { mediaType: MediaKind; description: string })[] = [];
+    for (const [pad, processing] of this.processing) {
+      if (kind === undefined || pad.kind === kind) mediaProcessing.push({ mediaType: pad.kind, description: pad.description, ...processing.stats() });
+    }
+    return [{ __type__: 'ElementStats', id: this.id, type: 'element', timestampMillis: Date.now(), inputLatency: [], mediaProcessing }];
   }
 
   /**
@@ -303,9 +391,96 @@ export class MediaElementImpl extends MediaObjectImpl {
   override release(): void {
     for (const pad of this.sinks.all()) if (pad.link) pad.link.source.owner.removeLink(pad.link);
     for (const pad of this.sources.all()) for (const edge of [...pad.links]) this.removeLink(edge);
+    for (const processing of this.processing.values()) processing.close();
+    this.processing.clear();
     for (const d of [...this.flowIn.values(), ...this.flowOut.values()]) d.dispose();
     this.pipeline.elements.delete(this);
     super.release();
+  }
+
+  // ---- the decoded-media layer ---------------------------------------------------------------
+
+  /**
+   * Chooses how a link gets the media its source pad now sends: as it is, through an encoder, or
+   * decoded. Runs when the media's codec or the sink's caps change, not per packet.
+   */
+  private route(edge: ElementLink, media: RoutedMedia): void {
+    edge.routedMedia = media;
+    edge.routedCaps = edge.sink.capsVersion;
+    const pad = edge.source;
+    const route = chooseRoute(edge.sink.owner.capsOf(edge.sink), media, pad.kind);
+    const wasFed = edge.feed !== undefined;
+    edge.passes = route.via === 'direct';
+    if (route.via === 'encoder' || route.via === 'raw') {
+      edge.feed = this.processingFor(pad, media === RAW).attach(edge, route);
+    } else if (edge.feed) {
+      edge.feed.detach();
+      edge.feed = undefined;
+      this.dropIdleProcessing(pad);
+    }
+    if (route.via === 'direct' && pad.kind !== 'DATA') this.reportTranscoding(pad, false, true);
+    // A link that moved between the source and an encoder changes what the source is asked for.
+    if (wasFed !== (edge.feed !== undefined)) this.onBitrateRequest(pad);
+  }
+
+  private processingFor(pad: ElementPadSource, rawSource: boolean): PadProcessing<ElementLink> {
+    let processing = this.processing.get(pad);
+    if (processing) return processing;
+    const kind = pad.kind as 'AUDIO' | 'VIDEO';
+    processing = new PadProcessing<ElementLink>(kind, rawSource, {
+      timeline: this.senderTimeline,
+      deliverEncoded: (edge, unit) => edge.sink.owner.acceptMedia(edge.sink, unit),
+      deliverRaw: (edge, media) => edge.sink.owner.acceptFrame(edge.sink, media),
+      wantedBitrate: (edge) => edge.wantedBitrate,
+      bitrates: () => ({
+        start: this.storedProperty<number>('encoderBitrate') ?? 300_000,
+        min: this.storedProperty<number>('minEncoderBitrate') ?? 0,
+        max: this.storedProperty<number>('maxEncoderBitrate') ?? 0,
+      }),
+      requestSourceKeyframe: () => this.onKeyframeRequest(pad),
+      transcodingChanged: (on) => this.reportTranscoding(pad, on, false),
+      failed: (message) => this.emitError('STREAM_ERROR_DECODE', KurentoCode.UNEXPECTED_ERROR, `Media of ${pad.name} cannot be transcoded: ${message}`),
+    });
+    this.processing.set(pad, processing);
+    if (!rawSource) pad.tap = (unit, nowMs) => processing!.pushEncoded(unit as RtpMedia, nowMs);
+    return processing;
+  }
+
+  private dropIdleProcessing(pad: ElementPadSource): void {
+    const processing = this.processing.get(pad);
+    if (!processing?.isEmpty) return;
+    processing.close();
+    this.processing.delete(pad);
+    pad.tap = undefined;
+  }
+
+  /**
+   * MediaTranscodingStateChanged, raised by the element whose output is transcoded, as KMS's
+   * agnosticbin does: once media first flows (TRANSCODING or not), then at every change.
+   */
+  private reportTranscoding(pad: ElementPadSource, transcoding: boolean, onlyFirst: boolean): void {
+    const key = `${pad.kind}/${pad.description}`;
+    const known = this.transcoding.get(key);
+    if (known === transcoding || (onlyFirst && known !== undefined)) return;
+    if (!transcoding && this.processing.get(pad)?.transcoding) return;
+    this.transcoding.set(key, transcoding);
+    this.emit('MediaTranscodingStateChanged', { state: transcoding ? 'TRANSCODING' : 'NOT_TRANSCODING', binName: pad.description, mediaType: pad.kind });
+  }
+
+  private forceFormat(kind: 'AUDIO' | 'VIDEO', caps: Params | undefined): void {
+    const codec = caps ? capsCodec(kind, caps) : undefined;
+    if (codec === undefined) delete this.forcedFormat[kind];
+    else this.forcedFormat[kind] = codec;
+    this.capsChanged(kind);
+  }
+
+  /** Another element of this pipeline; one elsewhere (another worker, even) cannot be linked. */
+  private peer(id: string): MediaElementImpl {
+    const found = this.host.find(id);
+    if (!(found instanceof MediaElementImpl) || found.pipeline !== this.pipeline) {
+      throw new KurentoError('CONNECT_ERROR', 'Media elements do not share pipeline');
+    }
+    return found;
   }
 
   private padMatches(pad: ElementPadSink | ElementPadSource, params: Params): boolean {

@@ -1,5 +1,6 @@
 /**
- * Base of every object implemented in a media worker.
+ * Base of every object implemented in a media worker, and the host interface the worker gives
+ * every object: what an element may ask of the process it lives in.
  *
  * Operations reach an object by name: the control process has already resolved the operation
  * against the API catalog and validated its parameters, so the worker only has to find the
@@ -7,11 +8,26 @@
  * parameter object (`connect(params)`, `getStats(params)`). Property accessors without a handler
  * fall back to a property store seeded with the catalog's defaults, so every declared property
  * can be read and written even before an element gives it behaviour.
+ *
+ * Objects depend on `ElementHost` only, never on the worker's own classes: the worker implements
+ * the interface (`worker/object-host.ts`), and an element is one file plus one registration.
  */
+import type { ServerConfig } from '../config.js';
 import { KurentoError } from '../errors.js';
-import type { ObjectHost } from '../worker/object-host.js';
 
 export type Params = Record<string, unknown>;
+
+/** What a media worker offers the objects it holds. */
+export interface ElementHost {
+  /** The server configuration (port range, ICE defaults, ...). */
+  readonly config: ServerConfig;
+  /** Raises an event of an object; the control process delivers it to subscribed sessions. */
+  emitEvent(objectId: string, type: string, data: Params): void;
+  /** A live object of this worker, or undefined (released, or in another worker). */
+  find(id: string): MediaObjectImpl | undefined;
+  /** The catalog default of a property, as the generic accessor returns it. */
+  propertyDefault(className: string, property: string): unknown;
+}
 
 /** What every implementation's constructor receives. */
 export interface ObjectInit {
@@ -19,15 +35,22 @@ export interface ObjectInit {
   /** Bare class name (`PassThrough`). */
   readonly className: string;
   readonly params: Params;
-  readonly host: ObjectHost;
+  readonly host: ElementHost;
   readonly parentId?: string;
   readonly pipelineId: string;
+}
+
+/** How a class is built: one entry per implemented class, registered in `elements/index.ts`. */
+export interface ElementFactory {
+  /** Module-qualified class name, as the API description names it (`kurento.PassThrough`). */
+  readonly type: string;
+  create(init: ObjectInit): MediaObjectImpl;
 }
 
 export abstract class MediaObjectImpl {
   readonly id: string;
   readonly className: string;
-  readonly host: ObjectHost;
+  readonly host: ElementHost;
   readonly parentId: string | undefined;
   readonly pipelineId: string;
   private readonly propertyStore = new Map<string, unknown>();
@@ -63,7 +86,7 @@ export abstract class MediaObjectImpl {
     if (typeof handler === 'function') {
       return (handler as (p: Params) => unknown).call(this, params);
     }
-    if (kind === 'get') return this.propertyStore.has(member) ? this.propertyStore.get(member) : this.host.propertyDefault(this.className, member);
+    if (kind === 'get') return this.storedProperty(member);
     if (kind === 'set') {
       this.propertyStore.set(member, params[member]);
       return null;

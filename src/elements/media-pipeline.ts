@@ -3,10 +3,10 @@
  * its elements so it can draw the graph they form.
  */
 import { MediaObjectImpl, type ObjectInit, type Params } from './media-object.js';
-import type { MediaElementImpl } from './media-element.js';
+import type { ElementContainer, MediaElementImpl } from './media-element.js';
 import { renderDot } from '../media/dot.js';
 
-export class MediaPipelineImpl extends MediaObjectImpl {
+export class MediaPipelineImpl extends MediaObjectImpl implements ElementContainer {
   readonly elements = new Set<MediaElementImpl>();
   latencyStats = false;
 

@@ -162,9 +162,8 @@ export class PlayerEndpointImpl extends UriEndpointImpl {
         this.info = { isSeekable: reader.seekable, seekableInit: 0, seekableEnd: reader.seekable ? reader.durationMs : 0, duration: reader.durationMs };
         for (const source of reader.tracks) {
           if (this.tracks.has(source.index)) continue;
-          this.tracks.set(source.index, await PlayerTrack.create(source, this.useEncodedMedia));
+          this.tracks.set(source.index, PlayerTrack.create(source, this.useEncodedMedia));
         }
-        this.transcodingChanged();
         return true;
       } catch (err) {
         const error = err instanceof MediaIoError ? err : new MediaIoError('STREAM_ERROR_FAILED', String(err));
@@ -295,23 +294,16 @@ export class PlayerEndpointImpl extends UriEndpointImpl {
     wake?.();
   }
 
-  private transcodingChanged(): void {
-    for (const kind of ['AUDIO', 'VIDEO'] as const) {
-      const transcoding = [...this.tracks.values()].some((t) => t.source.kind === kind && t.transcoding);
-      const key = `${kind}/${DEFAULT_DESCRIPTION}`;
-      if (this.transcoding.get(key) === transcoding) continue;
-      this.transcoding.set(key, transcoding);
-      if (transcoding) this.emit('MediaTranscodingStateChanged', { state: 'TRANSCODING', binName: DEFAULT_DESCRIPTION, mediaType: kind });
-    }
-  }
-
   /** Reads a file's description without playing it: codecs, duration, seekability. */
   private async probe(): Promise<void> {
     let reader: ContainerReader | undefined;
     try {
       reader = await ContainerReader.open(this.target, this.readerOptions());
       this.info = { isSeekable: reader.seekable, seekableInit: 0, seekableEnd: reader.seekable ? reader.durationMs : 0, duration: reader.durationMs };
-      for (const source of reader.tracks) this.probedCodecs.set(source.kind, PlayerTrack.outputCodec(source));
+      for (const source of reader.tracks) {
+        const codec = PlayerTrack.outputCodec(source);
+        if (codec) this.probedCodecs.set(source.kind, codec);
+      }
     } catch (err) {
       // Not an error yet: play() opens the source again and reports what fails then.
       if (!(err instanceof MediaIoError)) throw err;

@@ -1,31 +1,38 @@
 /**
  * One track of a played source on its way into the pipeline: frames of the file in, RTP packets
- * out. Codecs WebRTC peers take (VP8, VP9, H.264, Opus, G.711) are packetized as they are;
- * others are transcoded (video to VP8, audio to Opus) unless `useEncodedMedia` forbids it.
+ * out, in the file's own codec. VP8, VP9, H.264, Opus and G.711 go out as peers take them; AAC
+ * goes out whole, one frame per packet, in the pipeline's internal AAC form (its rate, channels
+ * and AudioSpecificConfig in the description): a recorder of an AAC profile stores it as it is,
+ * and the decoded-media layer transcodes it for peers that do not take it.
+ *
  * VP8 and H.264 sent as they are can still answer a key frame request (KeyframeOnDemand) —
  * unless `useEncodedMedia` says the media must not be decoded, as in KMS.
  */
 import type { RtpPacket } from 'werift';
 import type { SourceFrame, SourceTrack } from '../codec/container-reader.js';
+import type { TimedFrame } from '../codec/decoder.js';
 import { joinAnnexB, NAL_PPS, NAL_SPS, parseAvcC, splitAnnexB, splitLengthPrefixed } from '../codec/h264.js';
 import { KeyframeOnDemand } from '../codec/keyframe-on-demand.js';
 import { MediaIoError } from '../codec/media-io-error.js';
 import { RtpPacketizer } from '../codec/packetizer.js';
-import { Transcoder, type TimedFrame } from '../codec/transcoder.js';
 import { vp8Dimensions } from '../codec/vp8.js';
+import { H264, OPUS, PCMA, PCMU, VP8, VP9 } from '../media/codecs.js';
 import type { CodecDescription } from '../media/rtp-media.js';
 
 const OUTPUT: Record<string, { codec: CodecDescription; payloadType: number }> = {
-  VP8: { codec: { mimeType: 'video/VP8', clockRate: 90000 }, payloadType: 96 },
-  VP9: { codec: { mimeType: 'video/VP9', clockRate: 90000, parameters: 'profile-id=0' }, payloadType: 98 },
-  H264: {
-    codec: { mimeType: 'video/H264', clockRate: 90000, parameters: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f' },
-    payloadType: 102,
-  },
-  OPUS: { codec: { mimeType: 'audio/opus', clockRate: 48000, channels: 2, parameters: 'minptime=10;useinbandfec=1' }, payloadType: 111 },
-  PCMU: { codec: { mimeType: 'audio/PCMU', clockRate: 8000, channels: 1 }, payloadType: 0 },
-  PCMA: { codec: { mimeType: 'audio/PCMA', clockRate: 8000, channels: 1 }, payloadType: 8 },
+  VP8: { codec: VP8, payloadType: 96 },
+  VP9: { codec: VP9, payloadType: 98 },
+  H264: { codec: H264, payloadType: 102 },
+  OPUS: { codec: OPUS, payloadType: 111 },
+  PCMU: { codec: PCMU, payloadType: 0 },
+  PCMA: { codec: PCMA, payloadType: 8 },
 };
+
+/** The internal AAC form for a file's AAC track. */
+function aacOutput(source: SourceTrack): { codec: CodecDescription; payloadType: number } {
+  const config = source.extradata && source.extradata.length > 0 ? `config=${source.extradata.toString('hex')}` : undefined;
+  return { codec: { mimeType: 'audio/AAC', clockRate: source.sampleRate, channels: source.channels, ...(config ? { parameters: config } : {}) }, payloadType: 100 };
+}
 
 export class PlayerTrack {
   readonly codec: CodecDescription;
@@ -35,47 +42,36 @@ export class PlayerTrack {
   private size: { width: number; height: number } | undefined;
   /** Key frames on demand for video sent as it is. */
   private readonly keyframes: KeyframeOnDemand | undefined;
-  /** A transcoded video track owes a key frame: its next output is made one. */
-  private keyframeOwed = false;
 
   private constructor(
     readonly source: SourceTrack,
-    outputName: string,
-    private readonly transcoder: Transcoder | undefined,
-    useEncodedMedia = true,
+    output: { codec: CodecDescription; payloadType: number },
+    useEncodedMedia: boolean,
   ) {
-    const output = OUTPUT[outputName]!;
     this.codec = output.codec;
     this.packetizer = new RtpPacketizer(output.codec, output.payloadType);
     this.avc = source.codec === 'H264' && source.extradata ? h264ParameterSets(source.extradata) : undefined;
     if (source.width > 0 && source.height > 0) this.size = { width: source.width, height: source.height };
-    if (!transcoder && !useEncodedMedia && source.kind === 'VIDEO' && KeyframeOnDemand.supports(outputName)) {
+    if (!useEncodedMedia && source.kind === 'VIDEO' && KeyframeOnDemand.supports(source.codec)) {
       // The decoder gets the bitstream as it goes out (Annex B with inline parameter sets).
-      this.keyframes = new KeyframeOnDemand(outputName);
+      this.keyframes = new KeyframeOnDemand(source.codec);
     }
   }
 
-  /** The codec a track of this source sends: its own when peers take it, else the transcoding target. */
-  static outputCodec(source: SourceTrack): CodecDescription {
-    return (OUTPUT[source.codec] ?? OUTPUT[source.kind === 'VIDEO' ? 'VP8' : 'OPUS']!).codec;
+  /** The codec a track of this source sends; undefined when the pipeline cannot carry it. */
+  static outputCodec(source: SourceTrack): CodecDescription | undefined {
+    return (OUTPUT[source.codec] ?? (source.codec === 'AAC' ? aacOutput(source) : undefined))?.codec;
   }
 
-  static async create(source: SourceTrack, useEncodedMedia: boolean): Promise<PlayerTrack> {
-    if (OUTPUT[source.codec]) return new PlayerTrack(source, source.codec, undefined, useEncodedMedia);
-    if (useEncodedMedia) throw new MediaIoError('STREAM_ERROR_FAILED', `${source.codec} cannot be sent without transcoding (useEncodedMedia is set)`);
-    const target = source.kind === 'VIDEO' ? 'VP8' : 'OPUS';
-    const input = { codec: source.codec, sampleRate: source.sampleRate, channels: source.channels, ...(source.extradata ? { extradata: source.extradata } : {}) };
-    return new PlayerTrack(source, target, await Transcoder.create(source.kind, input, target));
+  static create(source: SourceTrack, useEncodedMedia: boolean): PlayerTrack {
+    const output = OUTPUT[source.codec] ?? (source.codec === 'AAC' ? aacOutput(source) : undefined);
+    if (!output) throw new MediaIoError('STREAM_ERROR_FAILED', `Kuroshio cannot play ${source.codec} media`);
+    return new PlayerTrack(source, output, useEncodedMedia);
   }
 
-  get transcoding(): boolean {
-    return this.transcoder !== undefined;
-  }
-
-  /** A receiver wants a key frame: a transcoded track encodes one, a track sent as it is makes one if it can. */
+  /** A receiver wants a key frame: a track sent as it is makes one if it can (a file has none to give). */
   requestKeyframe(): void {
-    if (this.transcoder) this.keyframeOwed = this.source.kind === 'VIDEO';
-    else this.keyframes?.request();
+    this.keyframes?.request();
   }
 
   /**
@@ -83,15 +79,8 @@ export class PlayerTrack {
    * continuous timeline (it grows with each seek or restart).
    */
   async packetize(frame: SourceFrame, offsetUs: number): Promise<RtpPacket[]> {
-    let frames: TimedFrame[];
-    if (this.transcoder) {
-      const force = this.keyframeOwed;
-      this.keyframeOwed = false;
-      frames = await this.transcoder.push(frame, force);
-    } else {
-      const asIs: TimedFrame = { data: this.bitstream(frame), timeUs: frame.timeUs, keyframe: frame.keyframe };
-      frames = this.keyframes ? await this.keyframes.process(asIs) : [asIs];
-    }
+    const asIs: TimedFrame = { data: this.bitstream(frame), timeUs: frame.timeUs, keyframe: frame.keyframe };
+    const frames = this.keyframes ? await this.keyframes.process(asIs) : [asIs];
     const packets: RtpPacket[] = [];
     for (const f of frames) {
       if (f.keyframe && this.codec.mimeType === 'video/VP8') this.size = vp8Dimensions(f.data) ?? this.size;
@@ -102,7 +91,6 @@ export class PlayerTrack {
   }
 
   close(): void {
-    this.transcoder?.close();
     this.keyframes?.close();
   }
 

@@ -2,8 +2,10 @@
  * RecorderEndpoint: writes the media reaching its sink pads into a file (or an HTTP upload) in
  * the container of its media profile, as the media arrives.
  *
- * Media is stored without transcoding when the container takes the incoming codec, and
- * transcoded per track when it does not (RecorderTrack). The container is created once every
+ * While recording, its sink pads take the codecs of its profile (once a track is declared in the
+ * file, that track's codec only): media in another codec reaches it transcoded by the
+ * decoded-media layer, and stopped, it takes anything (nothing is transcoded for a recorder that
+ * is not recording). The container is created once every
  * track the recording expects is ready to be declared — or after TRACK_WAIT_MS with those that
  * are — and frames are held until then, so the file starts with all its tracks and a key frame.
  * Key frames are asked for at the start, after a pause, after a loss, and every
@@ -14,8 +16,9 @@
  */
 import { ContainerWriter, type TrackInfo } from '../codec/container-writer.js';
 import { MediaIoError } from '../codec/media-io-error.js';
-import { PROFILES, type MediaProfile, type ProfileSpec } from '../codec/media-profile.js';
-import type { TimedFrame } from '../codec/transcoder.js';
+import { PROFILES, profileCodecs, type MediaProfile, type ProfileSpec } from '../codec/media-profile.js';
+import type { TimedFrame } from '../codec/decoder.js';
+import { ANY_CAPS, type SinkCaps } from '../media/processing/caps.js';
 import { SenderTimeline } from '../media/rtp-clock.js';
 import type { MediaUnit } from '../media/rtp-media.js';
 import { DEFAULT_DESCRIPTION } from '../media/types.js';
@@ -87,6 +90,7 @@ export class RecorderEndpointImpl extends UriEndpointImpl {
       this.pausedTotalMs = 0;
     }
     this.setState('START');
+    this.capsChanged();
     this.emit('Recording');
     this.requestKeyframe();
     this.keyframeTimer ??= setInterval(() => this.requestKeyframe(), KEYFRAME_INTERVAL_MS).unref();
@@ -125,7 +129,19 @@ export class RecorderEndpointImpl extends UriEndpointImpl {
       track = this.newTrack(session, unit.kind);
       session.tracks.set(unit.kind, track);
     }
+    const declared = track.info !== undefined;
     track.push(unit, Date.now(), this.state === 'PAUSE', this.pausedTotalMs);
+    // The file now holds this track's codec: nothing else may reach it.
+    if (!declared && track.info) this.capsChanged(unit.kind);
+  }
+
+  /** The profile's codecs while a recording is open (the declared one once the file has it). */
+  protected override sinkCaps(pad: ElementPadSink): SinkCaps {
+    const session = this.session;
+    if (!session || session.snapshotTaken || pad.kind === 'DATA' || pad.description !== DEFAULT_DESCRIPTION || !session.expected.has(pad.kind)) return ANY_CAPS;
+    const declared = session.tracks.get(pad.kind);
+    if (declared?.info && declared.codec) return { accepts: 'encoded', codecs: [declared.codec] };
+    return { accepts: 'encoded', codecs: profileCodecs(this.profile, pad.kind) };
   }
 
   override acceptEndOfStream(): void {
@@ -162,7 +178,7 @@ export class RecorderEndpointImpl extends UriEndpointImpl {
   }
 
   private newTrack(session: Session, kind: Kind): RecorderTrack {
-    return new RecorderTrack(kind, this.profile, {
+    return new RecorderTrack(kind, {
       frames: (frames) => this.onFrames(session, kind, frames),
       keyframeNeeded: () => this.requestKeyframe(),
       failed: (error) => this.fail(session, error),
@@ -229,6 +245,7 @@ export class RecorderEndpointImpl extends UriEndpointImpl {
       if (this.profile.snapshot) {
         if (session.snapshotTaken) return;
         session.snapshotTaken = true;
+        this.capsChanged(); // one picture is all it takes: stop encoding them
       }
       writer.write(index, frame.data, frame.timeUs - session.baseUs!, frame.keyframe);
     }
@@ -257,7 +274,6 @@ export class RecorderEndpointImpl extends UriEndpointImpl {
       const session = this.session;
       if (session) {
         clearTimeout(session.waitTimer);
-        for (const track of session.tracks.values()) await track.drain();
         if (!session.writer && !session.opening && !session.failed && session.held.size > 0) this.openWriter(session);
         await session.opening;
         for (const track of session.tracks.values()) track.close();
@@ -265,6 +281,7 @@ export class RecorderEndpointImpl extends UriEndpointImpl {
       }
       this.session = undefined;
       this.pausedAt = undefined;
+      this.capsChanged();
       if (this.setState('STOP')) this.emit('Stopped');
     })().finally(() => {
       this.stopping = undefined;

@@ -1,27 +1,33 @@
 /**
- * One track of a recording: RTP packets of one kind in, timed frames in the file's codec out.
+ * One track of a recording: RTP packets of one kind in, timed frames of the file out.
  *
- *   depacketize → place on the shared clock → drop while paused → (transcode) → frames in file time
+ *   depacketize → place on the shared clock → drop while paused → frames in file time
+ *
+ * The media arrives in a codec the file takes: the recorder's sink pads say which, and the
+ * decoded-media layer transcodes whatever else is connected. Once the track is declared in the
+ * container its codec is fixed, and the recorder narrows its caps to it (see RecorderEndpoint).
  *
  * The shared clock is the sender's, through the RTCP sender reports its packets carry
- * (`RtpMedia.source`), and the arrival time of the first packet before any report came.
+ * (`RtpMedia.source`, also on streams the layer encoded), and the arrival time of the first
+ * packet before any report came.
  *
  * The track says when it is ready to be declared in the container (it knows its codec
  * parameters: picture size, parameter sets, sample rate), and asks for a key frame whenever the
  * file would otherwise continue with pictures that cannot be decoded.
  */
-import { createDepacketizer, type Depacketizer } from '../codec/depacketizer.js';
+import { aacConfig } from '../codec/aac.js';
 import type { TrackInfo } from '../codec/container-writer.js';
+import type { TimedFrame } from '../codec/decoder.js';
+import { createDepacketizer, type Depacketizer } from '../codec/depacketizer.js';
 import { NAL_PPS, NAL_SPS, joinAnnexB, splitAnnexB } from '../codec/h264.js';
 import { MediaIoError } from '../codec/media-io-error.js';
-import { fileCodecFor, type FileCodec, type ProfileSpec } from '../codec/media-profile.js';
+import type { FileCodec } from '../codec/media-profile.js';
 import { opusHead } from '../codec/opus.js';
-import { Transcoder, type TimedFrame } from '../codec/transcoder.js';
 import { RtpClock, type SenderClock, type SenderTimeline } from '../media/rtp-clock.js';
-import { codecName, type CodecDescription, type RtpMedia } from '../media/rtp-media.js';
+import { codecName, fmtpValue, type CodecDescription, type RtpMedia } from '../media/rtp-media.js';
 
 export interface TrackEvents {
-  /** Frames ready for the file, times in ms on the local clock (pauses already taken out). */
+  /** Frames ready for the file, times in µs on the local clock (pauses already taken out). */
   frames(frames: TimedFrame[]): void;
   keyframeNeeded(): void;
   failed(error: MediaIoError): void;
@@ -36,20 +42,14 @@ export class RecorderTrack {
   /** The sender report last applied to the clock. */
   private report: SenderClock | undefined;
   private source: CodecDescription | undefined;
-  private transcoder: Transcoder | undefined;
-  private transcoderReady: Promise<Transcoder | undefined> | undefined;
-  /** Transcoding runs one frame at a time, in order. */
-  private chain: Promise<void> = Promise.resolve();
   private needKeyframe = true;
   private closed = false;
   private lastTimeUs = -Infinity;
   /** Set once the track knows what to declare in the container. */
   info: TrackInfo | undefined;
-  fileCodec: FileCodec | undefined;
 
   constructor(
     kind: 'AUDIO' | 'VIDEO',
-    private readonly profile: ProfileSpec,
     private readonly events: TrackEvents,
     /** The sender's clock, shared with the recording's other track. */
     private readonly timeline: SenderTimeline,
@@ -57,8 +57,9 @@ export class RecorderTrack {
     this.kind = kind;
   }
 
-  get transcoding(): boolean {
-    return this.transcoder !== undefined || this.transcoderReady !== undefined;
+  /** The codec of what arrives, once something did. */
+  get codec(): CodecDescription | undefined {
+    return this.source;
   }
 
   /**
@@ -87,9 +88,8 @@ export class RecorderTrack {
       // The clock's anchor may still move by a little jitter: never let a track's time go back.
       const timeUs = Math.max((localMs - pausedMs) * 1000, this.lastTimeUs + 1);
       this.lastTimeUs = timeUs;
-      const timed: TimedFrame = { data: frame.data, timeUs, keyframe: frame.keyframe };
-      if (!this.info && !this.transcoding) this.describe(frame.data, frame.width, frame.height);
-      this.deliver(timed);
+      if (!this.info) this.describe(frame.data, frame.width, frame.height);
+      this.events.frames([{ data: frame.data, timeUs, keyframe: frame.keyframe }]);
     }
     // A new sender report moves the stream onto the sender's clock (after the packet's frames, so
     // the clock has seen one); the objects are replaced, never changed, at each report.
@@ -97,15 +97,8 @@ export class RecorderTrack {
     if (report && report !== this.report && this.timeline.apply(this.clock!, report)) this.report = report;
   }
 
-  /** Waits for the frames being transcoded. */
-  async drain(): Promise<void> {
-    await this.chain;
-  }
-
   close(): void {
     this.closed = true;
-    this.transcoder?.close();
-    void this.transcoderReady?.then((t) => t?.close());
   }
 
   private startSource(codec: CodecDescription): void {
@@ -119,62 +112,19 @@ export class RecorderTrack {
     this.clock = new RtpClock(codec.clockRate);
     this.report = undefined;
     this.needKeyframe = this.kind === 'VIDEO';
-    const { codec: fileCodec, transcode } = fileCodecFor(this.profile, this.kind, codec);
-    if (this.fileCodec && this.fileCodec !== fileCodec && this.info) {
-      // The file already declared another codec for this track: transcode to it instead.
-      this.startTranscoder(codec, this.fileCodec);
-      return;
-    }
-    this.fileCodec = fileCodec;
-    if (transcode) this.startTranscoder(codec, fileCodec);
   }
 
-  private startTranscoder(codec: CodecDescription, target: FileCodec): void {
-    const input = { codec: codecName(codec), sampleRate: codec.clockRate, ...(codec.channels ? { channels: codec.channels } : {}) };
-    this.transcoderReady = Transcoder.create(this.kind, input, target).then(
-      (t) => {
-        if (this.closed) {
-          t.close();
-          return undefined;
-        }
-        this.transcoder = t;
-        return t;
-      },
-      (err: unknown) => {
-        this.events.failed(err instanceof MediaIoError ? err : new MediaIoError('STREAM_ERROR_FAILED', String(err)));
-        return undefined;
-      },
-    );
-  }
-
-  private deliver(frame: TimedFrame): void {
-    if (!this.transcoderReady) {
-      this.events.frames([frame]);
-      return;
-    }
-    const ready = this.transcoderReady;
-    this.chain = this.chain
-      .then(async () => {
-        const transcoder = await ready;
-        if (!transcoder || this.closed) return;
-        const out = await transcoder.push(frame);
-        if (out.length === 0) return;
-        if (!this.info) this.describeTranscoded(transcoder);
-        this.events.frames(out);
-      })
-      .catch((err: unknown) => {
-        this.closed = true;
-        this.events.failed(new MediaIoError('STREAM_ERROR_FAILED', `transcoding failed: ${err instanceof Error ? err.message : String(err)}`));
-      });
-  }
-
-  /** Track parameters of media stored as it arrives. */
+  /** Track parameters, from the codec description and the first frames' bitstream. */
   private describe(data: Buffer, width: number | undefined, height: number | undefined): void {
-    const codec = this.fileCodec!;
+    const source = this.source!;
+    const name = codecName(source);
+    const codec = (name === 'JPEG' ? 'MJPEG' : name) as FileCodec;
     if (this.kind === 'AUDIO') {
-      const channels = codec === 'OPUS' ? 2 : (this.source?.channels ?? 1);
-      const sampleRate = this.source?.clockRate ?? 48000;
-      this.info = { kind: 'AUDIO', codec, sampleRate, channels, ...(codec === 'OPUS' ? { extradata: opusHead(channels) } : {}) };
+      const channels = name === 'OPUS' ? 2 : (source.channels ?? 1);
+      const sampleRate = source.clockRate;
+      const config = fmtpValue(source, 'config');
+      const extradata = name === 'OPUS' ? opusHead(channels) : name === 'AAC' ? (config ? Buffer.from(config, 'hex') : aacConfig(sampleRate, channels)) : undefined;
+      this.info = { kind: 'AUDIO', codec, sampleRate, channels, ...(extradata ? { extradata } : {}) };
       return;
     }
     if (!width || !height) return; // wait for a key frame that carries the size
@@ -185,17 +135,5 @@ export class RecorderTrack {
       extradata = joinAnnexB(sets);
     }
     this.info = { kind: 'VIDEO', codec, width, height, ...(extradata ? { extradata } : {}) };
-  }
-
-  private describeTranscoded(t: Transcoder): void {
-    const codec = this.fileCodec!;
-    const extradata = t.extradata;
-    if (this.kind === 'AUDIO') {
-      this.info = { kind: 'AUDIO', codec, sampleRate: t.sampleRate ?? 48000, channels: t.channels ?? 2, ...(extradata ? { extradata } : {}) };
-      return;
-    }
-    const size = t.outputSize;
-    if (!size) return;
-    this.info = { kind: 'VIDEO', codec, width: size.width, height: size.height, ...(extradata ? { extradata } : {}) };
   }
 }

@@ -7,6 +7,7 @@
  * DTLS, RTP, data channels) lives in `WebRtcSession`.
  */
 import { KurentoCode, KurentoError } from '../errors.js';
+import { ANY_CAPS, type SinkCaps } from '../media/processing/caps.js';
 import { sameCodec, type CodecDescription, type DataMedia, type MediaUnit } from '../media/rtp-media.js';
 import { DEFAULT_DESCRIPTION, type MediaKind } from '../media/types.js';
 import type { IceSettings } from '../transport/webrtc/ice-settings.js';
@@ -68,6 +69,7 @@ export class WebRtcEndpointImpl extends MediaElementImpl {
   async processOffer(params: Params): Promise<string> {
     const session = this.openSession();
     const answer = await session.processOffer(params.offer as string, this.codecsFromUpstream());
+    this.capsChanged();
     this.startMediaSession();
     return this.gatherRequestedEarly ? ((await session.currentLocalDescription()) ?? answer) : answer;
   }
@@ -84,6 +86,7 @@ export class WebRtcEndpointImpl extends MediaElementImpl {
       throw new KurentoError('SDP_END_POINT_NOT_OFFER_GENERATED', 'Offer not generated. It is not possible to process an answer.');
     }
     const result = await this.session.processAnswer(params.answer as string);
+    this.capsChanged();
     this.startMediaSession();
     return result;
   }
@@ -293,6 +296,16 @@ export class WebRtcEndpointImpl extends MediaElementImpl {
   protected override onUnlinked(edge: ElementLink): void {
     super.onUnlinked(edge);
     if (edge.sink.owner === this) this.endFlow('in', edge.kind, edge.sink.description);
+  }
+
+  /**
+   * What the peer takes from us, once negotiated: the media layer transcodes what it does not.
+   * Before that, whatever comes (nothing is sent anyway).
+   */
+  protected override sinkCaps(pad: ElementPadSink): SinkCaps {
+    if (pad.kind === 'DATA' || !this.session || this.direction === 'recvonly' || pad.description !== DEFAULT_DESCRIPTION) return ANY_CAPS;
+    const codecs = this.session.sendCodecs(pad.kind);
+    return codecs.length > 0 ? { accepts: 'encoded', codecs } : ANY_CAPS;
   }
 
   /** What the peer sends us is what this element produces. */

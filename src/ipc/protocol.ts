@@ -12,7 +12,10 @@ import type { RpcErrorBody } from '../errors.js';
 export type OperationKind = 'method' | 'get' | 'set';
 
 export interface WorkerRequestMap {
-  /** Creates an object. `parentId` is absent for pipelines; `params` are validated constructor params. */
+  /**
+   * Creates an object. `type` is the module-qualified class name; `parentId` is absent for
+   * pipelines; `params` are validated constructor params.
+   */
   create: {
     params: { objectId: string; type: string; parentId?: string; pipelineId: string; params: Record<string, unknown> };
     result: null;
@@ -63,10 +66,12 @@ export interface EventMessage {
   timestamp: number;
 }
 
-/** The worker announces it is ready to take requests. */
+/** The worker announces it is ready to take requests, and which classes it can build. */
 export interface ReadyMessage {
   kind: 'ready';
   pid: number;
+  /** Module-qualified names of the classes the worker implements (`kurento.PassThrough`). */
+  factories: string[];
 }
 
 export type ToWorkerMessage = RequestMessage;

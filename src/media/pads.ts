@@ -7,6 +7,8 @@
  * What travels along the links — packets downstream, keyframe and bitrate requests upstream —
  * is added by the media plane on top of this wiring.
  */
+import type { LinkFeed } from './processing/pad-processing.js';
+import type { RtpMedia } from './rtp-media.js';
 import type { MediaKind } from './types.js';
 
 /** The element side of a pad: whoever owns it. */
@@ -27,6 +29,8 @@ abstract class Pad<Owner extends PadOwner> {
 
 export class SourcePad<Owner extends PadOwner = PadOwner> extends Pad<Owner> {
   readonly links = new Set<Link<Owner>>();
+  /** Sees every packet the pad sends while the decoded-media layer decodes it (its decoder). */
+  tap: ((unit: RtpMedia, nowMs: number) => void) | undefined;
 
   get name(): string {
     return `src_${this.kind.toLowerCase()}_${this.description}`;
@@ -35,6 +39,8 @@ export class SourcePad<Owner extends PadOwner = PadOwner> extends Pad<Owner> {
 
 export class SinkPad<Owner extends PadOwner = PadOwner> extends Pad<Owner> {
   link: Link<Owner> | undefined;
+  /** Bumped whenever what the pad takes changes (a negotiation, a forced format): links re-route. */
+  capsVersion = 0;
 
   get name(): string {
     return `sink_${this.kind.toLowerCase()}_${this.description}`;
@@ -44,6 +50,15 @@ export class SinkPad<Owner extends PadOwner = PadOwner> extends Pad<Owner> {
 export class Link<Owner extends PadOwner = PadOwner> {
   /** Bitrate (bits/s) the sink side can take; 0 means it states no limit. */
   wantedBitrate = 0;
+  /**
+   * Routing, decided by the media layer when the media or the sink's caps change (both compared
+   * by identity on every packet): the codec (or decoded media) last routed, the sink's caps
+   * version then, whether the source's media passes as it is, and otherwise what feeds the sink.
+   */
+  routedMedia: object | undefined;
+  routedCaps = -1;
+  passes = false;
+  feed: LinkFeed | undefined;
 
   constructor(
     readonly source: SourcePad<Owner>,

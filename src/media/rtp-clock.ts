@@ -111,4 +111,13 @@ export class SenderTimeline {
     clock.onSenderReport(report, this.offsetMs);
     return true;
   }
+
+  /**
+   * A local time back on the sender's wall clock (NTP, in ms), once a report placed it; what a
+   * stream made from this sender's media (a transcoding) reports as its own sender clock, so it
+   * stays in step with the sender's other streams wherever they meet again.
+   */
+  senderTimeOf(localMs: number): number | undefined {
+    return this.offsetMs === undefined ? undefined : localMs - this.offsetMs;
+  }
 }

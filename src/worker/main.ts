@@ -6,6 +6,7 @@ import type { FromWorkerMessage, ToWorkerMessage } from '../ipc/protocol.js';
 import { DEFAULT_CONFIG, type ServerConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { ObjectHost } from './object-host.js';
+import { builtInFactories } from '../elements/index.js';
 import { routeFfmpegLogs } from '../codec/ffmpeg-log.js';
 import { startCpuProfile, type CpuProfiler } from './cpu-profile.js';
 
@@ -17,7 +18,7 @@ function send(message: FromWorkerMessage): void {
 }
 
 const config: ServerConfig = process.env.KUROSHIO_CONFIG ? { ...DEFAULT_CONFIG, ...(JSON.parse(process.env.KUROSHIO_CONFIG) as Partial<ServerConfig>) } : DEFAULT_CONFIG;
-const host = new ObjectHost(send, config);
+const host = new ObjectHost(send, builtInFactories, config);
 let profiler: CpuProfiler | undefined;
 const profileDirectory = process.env.KUROSHIO_CPU_PROFILE;
 if (profileDirectory) {
@@ -87,4 +88,4 @@ process.on('unhandledRejection', (reason) => {
 // Logged before `ready` is sent: the control process logs that it is listening only once every
 // worker is ready, so whoever reads the shared stderr sees each worker's line first.
 log.debug('media worker ready', { pid: process.pid });
-send({ kind: 'ready', pid: process.pid });
+send({ kind: 'ready', pid: process.pid, factories: host.factoryNames });

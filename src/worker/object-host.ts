@@ -3,26 +3,34 @@
  *
  * The host is transport-agnostic: it takes requests as plain data and hands responses and events
  * to a `send` function, so the same code runs in a worker process or inside the control process.
+ * It implements `ElementHost`, the only thing elements know of the worker, and builds objects
+ * through the factories it is given (`elements/index.ts`), never by naming their classes.
  */
 import { ApiCatalog } from '../api/catalog.js';
 import { DEFAULT_CONFIG, type ServerConfig } from '../config.js';
 import { allModules } from '../api/modules/index.js';
 import { KurentoError, toErrorBody } from '../errors.js';
-import { implementations } from '../elements/implementations.js';
-import type { MediaObjectImpl } from '../elements/media-object.js';
-import { MediaElementImpl } from '../elements/media-element.js';
-import { MediaPipelineImpl } from '../elements/media-pipeline.js';
+import type { ElementFactory, ElementHost, MediaObjectImpl, Params } from '../elements/media-object.js';
 import type { FromWorkerMessage, RequestMessage, WorkerLoad, WorkerRequestMap } from '../ipc/protocol.js';
 
-export class ObjectHost {
+export class ObjectHost implements ElementHost {
   private readonly objects = new Map<string, MediaObjectImpl>();
   private readonly catalog = new ApiCatalog(allModules);
+  private readonly factories: ReadonlyMap<string, ElementFactory>;
 
   constructor(
     private readonly send: (message: FromWorkerMessage) => void,
+    factories: readonly ElementFactory[],
     /** The server configuration (port range, ICE defaults, ...). */
     readonly config: ServerConfig = DEFAULT_CONFIG,
-  ) {}
+  ) {
+    this.factories = new Map(factories.map((f) => [f.type, f]));
+  }
+
+  /** Module-qualified names of the classes this host can build. */
+  get factoryNames(): string[] {
+    return [...this.factories.keys()];
+  }
 
   get objectCount(): number {
     return this.objects.size;
@@ -38,32 +46,15 @@ export class ObjectHost {
     }
   }
 
-  emitEvent(objectId: string, type: string, data: Record<string, unknown>): void {
+  emitEvent(objectId: string, type: string, data: Params): void {
     this.send({ kind: 'event', objectId, type, data, timestamp: Date.now() });
   }
 
-  object(id: string): MediaObjectImpl {
+  find(id: string): MediaObjectImpl | undefined {
     const found = this.objects.get(id);
-    if (!found || found.isReleased) throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', `Object '${id}' not found`);
-    return found;
+    return found && !found.isReleased ? found : undefined;
   }
 
-  /** An element of this worker; a missing one can only be in another pipeline. */
-  element(id: string): MediaElementImpl {
-    const found = this.objects.get(id);
-    if (!(found instanceof MediaElementImpl)) {
-      throw new KurentoError('CONNECT_ERROR', 'Media elements do not share pipeline');
-    }
-    return found;
-  }
-
-  pipeline(id: string): MediaPipelineImpl {
-    const found = this.objects.get(id);
-    if (!(found instanceof MediaPipelineImpl)) throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', `Object '${id}' not found`);
-    return found;
-  }
-
-  /** The catalog default of a property, as the generic accessor returns it. */
   propertyDefault(className: string, property: string): unknown {
     const cls = this.catalog.findClass(className);
     if (!cls) return null;
@@ -102,7 +93,9 @@ export class ObjectHost {
         return this.create(request.params as WorkerRequestMap['create']['params']);
       case 'invoke': {
         const p = request.params as WorkerRequestMap['invoke']['params'];
-        return this.object(p.objectId).invoke(p.kind, p.operation, p.member, p.params);
+        const target = this.find(p.objectId);
+        if (!target) throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', `Object '${p.objectId}' not found`);
+        return target.invoke(p.kind, p.operation, p.member, p.params);
       }
       case 'release':
         return this.release(request.params as WorkerRequestMap['release']['params']);
@@ -113,12 +106,12 @@ export class ObjectHost {
   }
 
   private create(params: WorkerRequestMap['create']['params']): null {
-    const Implementation = implementations.get(params.type);
-    if (!Implementation) throw new KurentoError('NOT_IMPLEMENTED', `${params.type} is not implemented yet in Kuroshio`);
+    const factory = this.factories.get(params.type);
+    if (!factory) throw new KurentoError('NOT_IMPLEMENTED', `${params.type} is not implemented yet in Kuroshio`);
     if (this.objects.has(params.objectId)) throw new KurentoError('UNEXPECTED_ERROR', `Object '${params.objectId}' exists`);
-    const created = new Implementation({
+    const created = factory.create({
       id: params.objectId,
-      className: params.type,
+      className: params.type.slice(params.type.lastIndexOf('.') + 1),
       params: params.params,
       host: this,
       pipelineId: params.pipelineId,

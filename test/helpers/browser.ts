@@ -32,6 +32,8 @@ export const CHROMIUM_ARGS: readonly string[] = [
   '--use-fake-ui-for-media-stream',
   // Without it Chromium drops 127.0.0.1 candidates, and every test here runs on loopback.
   '--allow-loopback-in-peer-connection',
+  // Pages analyse remote sound with WebAudio, which stays suspended without a user gesture otherwise.
+  '--autoplay-policy=no-user-gesture-required',
 ];
 
 
@@ -213,6 +215,23 @@ export interface PeerOptions {
   nonTrickle?: boolean;
   /** Label of a data channel to create before the offer. */
   dataChannel?: string;
+  /** Restrict audio to this codec (through RTCRtpTransceiver.setCodecPreferences). */
+  audioCodec?: 'opus' | 'PCMU' | 'PCMA' | 'G722';
+  /**
+   * Send a picture and sound the test knows instead of the fake devices: one colour fills the
+   * picture, two make left and right halves, three or four make quadrants (row by row); `tone`
+   * is a sine in Hz.
+   */
+  synthetic?: { colors?: string[]; tone?: number; width?: number; height?: number };
+}
+
+/** The remote sound as the page analyses it. */
+export interface RemoteTones {
+  /** Level in dB at each frequency asked for. */
+  levels: number[];
+  /** The loudest frequency between 100 Hz and 8 kHz, and its level. */
+  peakHz: number;
+  peakDb: number;
 }
 
 /** window.peer of test/pages/peer.js. */
@@ -228,6 +247,8 @@ interface PeerApi {
   state(): { connectionState: string; iceConnectionState: string; iceGatheringState: string; signalingState: string };
   stats(): Promise<PeerConnectionStats>;
   remoteVideo(): VideoState | null;
+  sampleRemoteVideo(points: [number, number][]): [number, number, number][] | null;
+  remoteTones(frequencies: number[]): RemoteTones | null;
   createDataChannel(label: string): void;
   sendData(label: string, text: string): boolean;
   dataChannel(label: string): { state: string; messages: string[] } | null;
@@ -277,6 +298,13 @@ export class PeerPage extends TestPage {
   }
   remoteVideo(): Promise<VideoState | null> {
     return this.call('remoteVideo');
+  }
+  /** RGB of the remote picture at relative points; null before the first frame. */
+  sampleRemoteVideo(points: [number, number][]): Promise<[number, number, number][] | null> {
+    return this.call('sampleRemoteVideo', points);
+  }
+  remoteTones(frequencies: number[]): Promise<RemoteTones | null> {
+    return this.call('remoteTones', frequencies);
   }
 
   /** Polls this page's own connection until `predicate` holds; resolves with the last stats. */

@@ -24,10 +24,12 @@ export interface RunningServer {
 export interface StartOptions {
   args?: string[];
   env?: NodeJS.ProcessEnv;
+  /** Options for node itself, before the script (`--import`, ...); media workers inherit them. */
+  nodeArgs?: string[];
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
-  const child = spawn(process.execPath, [CLI, '--port', '0', '--host', '127.0.0.1', '--log-level', 'debug', ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, '--port', '0', '--host', '127.0.0.1', '--log-level', 'debug', ...(options.args ?? [])], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -53,6 +53,91 @@
     transceiver.setCodecPreferences([...chosen, ...codecs.filter((c) => c.mimeType.toLowerCase() === 'video/rtx')]);
   }
 
+  /** Restricts an audio transceiver to options.audioCodec (e.g. 'PCMU'). */
+  function applyAudioPreference(transceiver) {
+    if (!options.audioCodec || transceiver.receiver.track.kind !== 'audio') return;
+    const wanted = `audio/${options.audioCodec}`.toLowerCase();
+    const codecs = RTCRtpReceiver.getCapabilities('audio').codecs.filter((c) => c.mimeType.toLowerCase() === wanted);
+    if (codecs.length === 0) throw new Error(`this browser cannot receive ${options.audioCodec}`);
+    transceiver.setCodecPreferences(codecs);
+  }
+
+  /**
+   * A camera and a microphone whose content the tests know: a canvas painted with `colors` (one
+   * colour fills the picture; two split it into left and right halves; four make quadrants),
+   * with a small bar moving along the bottom edge so every frame differs, and a sine tone of
+   * `tone` Hz.
+   */
+  function syntheticStream({ colors = ['#ff0000'], tone = 0, width = 640, height = 480 }) {
+    const canvas = document.createElement('canvas');
+    canvas.width = width;
+    canvas.height = height;
+    const g = canvas.getContext('2d');
+    let tick = 0;
+    const paint = () => {
+      const cols = colors.length >= 2 ? 2 : 1;
+      const rows = colors.length >= 3 ? 2 : 1;
+      colors.forEach((color, i) => {
+        g.fillStyle = color;
+        g.fillRect((i % cols) * (width / cols), Math.floor(i / cols) * (height / rows), width / cols, height / rows);
+      });
+      g.fillStyle = '#808080';
+      g.fillRect(0, height - 8, width, 8);
+      g.fillStyle = '#ffffff';
+      g.fillRect((tick * 8) % width, height - 8, 16, 8);
+      tick++;
+    };
+    paint();
+    synthetic.timer = setInterval(paint, 1000 / 30);
+    const stream = canvas.captureStream(30);
+    if (tone > 0) {
+      const audio = new AudioContext();
+      const oscillator = audio.createOscillator();
+      oscillator.frequency.value = tone;
+      const destination = audio.createMediaStreamDestination();
+      oscillator.connect(destination);
+      oscillator.start();
+      synthetic.audio = audio;
+      for (const track of destination.stream.getAudioTracks()) stream.addTrack(track);
+    }
+    return stream;
+  }
+  const synthetic = { timer: null, audio: null };
+
+  /** The colour (r, g, b) of the remote picture at relative points ([x, y] in 0..1), averaged over 5x5 pixels. */
+  function sampleRemote(points) {
+    const video = document.getElementById('remote');
+    if (!video.videoWidth) return null;
+    const canvas = document.createElement('canvas');
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    const g = canvas.getContext('2d', { willReadFrequently: true });
+    g.drawImage(video, 0, 0);
+    return points.map(([x, y]) => {
+      const px = Math.min(canvas.width - 5, Math.max(0, Math.round(x * canvas.width) - 2));
+      const py = Math.min(canvas.height - 5, Math.max(0, Math.round(y * canvas.height) - 2));
+      const data = g.getImageData(px, py, 5, 5).data;
+      const sum = [0, 0, 0];
+      for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; c++) sum[c] += data[i + c];
+      return sum.map((v) => Math.round(v / 25));
+    });
+  }
+
+  /** An analyser on the remote sound; `remoteTones` reads its spectrum. */
+  let analyser = null;
+  function remoteSpectrum() {
+    if (!analyser) {
+      if (remoteStream.getAudioTracks().length === 0) return null;
+      const audio = new AudioContext();
+      analyser = audio.createAnalyser();
+      analyser.fftSize = 8192;
+      audio.createMediaStreamSource(remoteStream).connect(analyser);
+    }
+    const bins = new Float32Array(analyser.frequencyBinCount);
+    analyser.getFloatFrequencyData(bins);
+    return { bins, hzPerBin: analyser.context.sampleRate / analyser.fftSize };
+  }
+
   function localTrack(kind) {
     return localStream ? localStream.getTracks().find((t) => t.kind === kind) : undefined;
   }
@@ -101,7 +186,9 @@
       };
       pc.ondatachannel = ({ channel }) => trackChannel(channel);
       if (sends()) {
-        localStream = await navigator.mediaDevices.getUserMedia({ audio: options.audio, video: options.video });
+        localStream = options.synthetic
+          ? syntheticStream(options.synthetic)
+          : await navigator.mediaDevices.getUserMedia({ audio: options.audio, video: options.video });
         document.getElementById('local').srcObject = localStream;
       }
       if (options.dataChannel) trackChannel(pc.createDataChannel(options.dataChannel));
@@ -117,6 +204,7 @@
           streams: localStream ? [localStream] : [],
         });
         applyCodecPreference(transceiver);
+        applyAudioPreference(transceiver);
       }
       await pc.setLocalDescription(await pc.createOffer());
       return localSdp();
@@ -140,6 +228,7 @@
           transceiver.direction = receives() ? 'recvonly' : 'inactive';
         }
         applyCodecPreference(transceiver);
+        applyAudioPreference(transceiver);
       }
       await pc.setLocalDescription(await pc.createAnswer());
       return localSdp();
@@ -166,6 +255,21 @@
       return window.__harness.summarize(requirePc());
     },
     remoteVideo: () => window.__harness.video('#remote'),
+    sampleRemoteVideo: (points) => sampleRemote(points),
+    /**
+     * The remote sound's level (dB) at each frequency asked for, and its loudest frequency
+     * between 100 Hz and 8 kHz; null before any sound track arrived.
+     */
+    remoteTones(frequencies) {
+      const spectrum = remoteSpectrum();
+      if (!spectrum) return null;
+      const { bins, hzPerBin } = spectrum;
+      // A tone spreads over a few bins: take the strongest near each frequency.
+      const near = (hz) => Math.max(...[-2, -1, 0, 1, 2].map((d) => bins[Math.round(hz / hzPerBin) + d] ?? -Infinity));
+      let peak = 0;
+      for (let i = Math.ceil(100 / hzPerBin); i < Math.min(bins.length, 8000 / hzPerBin); i++) if (bins[i] > bins[peak] || peak === 0) peak = i;
+      return { levels: frequencies.map(near), peakHz: peak * hzPerBin, peakDb: bins[peak] };
+    },
 
     createDataChannel(label) {
       trackChannel(requirePc().createDataChannel(label));
@@ -183,6 +287,8 @@
     },
 
     close() {
+      clearInterval(synthetic.timer);
+      void synthetic.audio?.close();
       localStream?.getTracks().forEach((t) => t.stop());
       pc?.close();
     },

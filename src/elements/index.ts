@@ -1,0 +1,25 @@
+/**
+ * The classes this media worker can build: one registration per implemented class. The worker
+ * announces these names when it is ready; the control process knows classes only through the API
+ * description and those announcements, so a class described but registered nowhere answers
+ * `create` with NOT_IMPLEMENTED.
+ */
+import type { ElementFactory, MediaObjectImpl, ObjectInit } from './media-object.js';
+import { MediaPipelineImpl } from './media-pipeline.js';
+import { PassThroughImpl } from './pass-through.js';
+import { PlayerEndpointImpl } from './player-endpoint.js';
+import { RecorderEndpointImpl } from './recorder-endpoint.js';
+import { WebRtcEndpointImpl } from './webrtc-endpoint.js';
+
+/** A factory for a class whose constructor takes the init record as it is. */
+export function classFactory(type: string, Implementation: new (init: ObjectInit) => MediaObjectImpl): ElementFactory {
+  return { type, create: (init) => new Implementation(init) };
+}
+
+export const builtInFactories: readonly ElementFactory[] = [
+  classFactory('kurento.MediaPipeline', MediaPipelineImpl),
+  classFactory('kurento.PassThrough', PassThroughImpl),
+  classFactory('kurento.PlayerEndpoint', PlayerEndpointImpl),
+  classFactory('kurento.RecorderEndpoint', RecorderEndpointImpl),
+  classFactory('kurento.WebRtcEndpoint', WebRtcEndpointImpl),
+];

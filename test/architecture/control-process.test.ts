@@ -1,0 +1,54 @@
+/**
+ * The control process never touches media, so it must not load the media libraries either:
+ * FFmpeg (node-av's native binary, about 100 MB and 0.9 s to load) and werift live only in the
+ * media workers. Watched in the real server: an ESM resolve hook preloaded into both kinds of
+ * process records what each one imports, and the control process's memory map must not hold
+ * FFmpeg's libraries.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '../helpers/server-process.js';
+
+const RECORDER = fileURLToPath(new URL('../../../test/fixtures/import-recorder.mjs', import.meta.url));
+
+function packagesIn(urls: string[]): Set<string> {
+  const found = new Set<string>();
+  for (const url of urls) {
+    const match = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+    if (match) found.add(match[1]!);
+  }
+  return found;
+}
+
+test('the control process loads neither FFmpeg nor werift; the media workers do', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kuroshio-imports-'));
+  const log = join(dir, 'imports');
+  const server = await startServer({ nodeArgs: ['--import', RECORDER], env: { KUROSHIO_IMPORT_LOG: log }, args: ['--workers', '1'] });
+  let controlPid: number;
+  let workerPid: number;
+  try {
+    controlPid = server.process.pid!;
+    workerPid = server.workerPids()[0]!;
+    assert.ok(workerPid, 'the worker announced its pid');
+    const controlMaps = await readFile(`/proc/${controlPid}/maps`, 'utf8');
+    const workerMaps = await readFile(`/proc/${workerPid}/maps`, 'utf8');
+    assert.doesNotMatch(controlMaps, /node-av|libavcodec/, 'FFmpeg is mapped into the control process');
+    assert.match(workerMaps, /node-av|libavcodec/, 'the worker has FFmpeg (the check can see it)');
+  } finally {
+    await server.stop();
+  }
+  try {
+    const control = packagesIn((await readFile(`${log}.${controlPid}`, 'utf8')).split('\n'));
+    const worker = packagesIn((await readFile(`${log}.${workerPid}`, 'utf8')).split('\n'));
+    assert.ok(control.has('ws'), `the recorder saw the control process's imports: ${[...control].join(', ')}`);
+    assert.ok(!control.has('node-av'), 'the control process imported node-av');
+    assert.ok(!control.has('werift'), 'the control process imported werift');
+    assert.ok(worker.has('node-av') && worker.has('werift'), `the worker's imports: ${[...worker].join(', ')}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
