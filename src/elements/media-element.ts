@@ -7,13 +7,13 @@
  */
 import { KurentoCode, KurentoError } from '../errors.js';
 import { renderDot } from '../media/dot.js';
-import { FlowDetector } from '../media/flow-detector.js';
+import { PadFlows } from '../media/pad-flows.js';
 import { PadSet, SinkPad, SourcePad, link, unlink, type Link } from '../media/pads.js';
-import { ANY_CAPS, RAW, chooseRoute, forceCodec, type RoutedMedia, type SinkCaps } from '../media/processing/caps.js';
-import { PadProcessing, type ProcessingStats } from '../media/processing/pad-processing.js';
+import { ANY_CAPS, RAW, forceCodec, type SinkCaps } from '../media/processing/caps.js';
+import { LinkRouter } from '../media/processing/link-router.js';
 import type { RawMedia } from '../media/processing/raw-media.js';
 import { SenderTimeline } from '../media/rtp-clock.js';
-import type { CodecDescription, MediaUnit, RtpMedia } from '../media/rtp-media.js';
+import type { CodecDescription, MediaUnit } from '../media/rtp-media.js';
 import { ALL_MEDIA_KINDS, DEFAULT_DESCRIPTION, type MediaKind } from '../media/types.js';
 import { capsCodec } from './format-caps.js';
 import { MediaObjectImpl, type ObjectInit, type Params } from './media-object.js';
@@ -63,16 +63,26 @@ export class MediaElementImpl extends MediaObjectImpl {
   readonly pipeline: ElementContainer;
   protected readonly sources = new PadSet<ElementPadSource, MediaElementImpl>((k, d) => new SourcePad(this, k, d));
   protected readonly sinks = new PadSet<ElementPadSink, MediaElementImpl>((k, d) => new SinkPad(this, k, d));
-  private readonly flowIn = new Map<string, FlowDetector>();
-  private readonly flowOut = new Map<string, FlowDetector>();
-  private readonly defaultFlowIn: Partial<Record<'AUDIO' | 'VIDEO', FlowDetector>> = {};
-  private readonly defaultFlowOut: Partial<Record<'AUDIO' | 'VIDEO', FlowDetector>> = {};
+  // KMS names the pad by its media description ('default'), the key of isMediaFlowingIn/Out.
+  private readonly flowIn = new PadFlows((state, kind, padName) => this.emit('MediaFlowInStateChanged', { state, padName, mediaType: kind }));
+  private readonly flowOut = new PadFlows((state, kind, padName) => this.emit('MediaFlowOutStateChanged', { state, padName, mediaType: kind }));
   protected readonly transcoding = new Map<string, boolean>();
   /** Codecs forced on the sink pads by setAudioFormat/setVideoFormat. */
   private readonly forcedFormat: Partial<Record<'AUDIO' | 'VIDEO', CodecDescription | 'RAW'>> = {};
-  /** The decoded-media layer of each source pad that needs one. */
-  private readonly processing = new Map<ElementPadSource, PadProcessing<ElementLink>>();
   private timeline: SenderTimeline | undefined;
+  /** The decoded-media layer of the links out of this element. */
+  private readonly router = new LinkRouter<MediaElementImpl>({
+    timeline: () => this.senderTimeline,
+    bitrates: () => ({
+      start: this.storedProperty<number>('encoderBitrate') ?? 300_000,
+      min: this.storedProperty<number>('minEncoderBitrate') ?? 0,
+      max: this.storedProperty<number>('maxEncoderBitrate') ?? 0,
+    }),
+    requestKeyframe: (pad) => this.onKeyframeRequest(pad),
+    bitrateChanged: (pad) => this.onBitrateRequest(pad),
+    transcodingChanged: (pad, on, first) => this.reportTranscoding(pad, on, first),
+    failed: (pad, message) => this.emitError('STREAM_ERROR_DECODE', KurentoCode.UNEXPECTED_ERROR, `Media of ${pad.name} cannot be transcoded: ${message}`),
+  });
 
   constructor(init: ObjectInit) {
     super(init);
@@ -163,15 +173,15 @@ export class MediaElementImpl extends MediaObjectImpl {
   }
 
   isMediaFlowingIn(params: Params): boolean {
-    return this.flowIn.get(this.flowKey(params.mediaType as MediaKind, params.sinkMediaDescription as string))?.flowing === true;
+    return this.flowIn.isFlowing(this.queriedKind(params), (params.sinkMediaDescription as string | undefined) ?? DEFAULT_DESCRIPTION);
   }
 
   isMediaFlowingOut(params: Params): boolean {
-    return this.flowOut.get(this.flowKey(params.mediaType as MediaKind, params.sourceMediaDescription as string))?.flowing === true;
+    return this.flowOut.isFlowing(this.queriedKind(params), (params.sourceMediaDescription as string | undefined) ?? DEFAULT_DESCRIPTION);
   }
 
   isMediaTranscoding(params: Params): boolean {
-    return this.transcoding.get(this.flowKey(params.mediaType as MediaKind, params.binName as string)) === true;
+    return this.transcoding.get(`${this.queriedKind(params)}/${(params.binName as string | undefined) ?? DEFAULT_DESCRIPTION}`) === true;
   }
 
   // ---- media plane ----------------------------------------------------------------------------
@@ -193,7 +203,7 @@ export class MediaElementImpl extends MediaObjectImpl {
       return;
     }
     for (const edge of pad.links) {
-      if (edge.routedMedia !== unit.codec || edge.routedCaps !== edge.sink.capsVersion) this.route(edge, unit.codec);
+      if (edge.routedMedia !== unit.codec || edge.routedCaps !== edge.sink.capsVersion) this.router.route(edge, unit.codec);
       if (edge.passes) edge.sink.owner.acceptMedia(edge.sink, unit);
     }
     pad.tap?.(unit, Date.now());
@@ -202,9 +212,9 @@ export class MediaElementImpl extends MediaObjectImpl {
   /** Sends decoded media out of a source pad (filters, mixers): encoded for sinks that want packets. */
   protected pushFrame(pad: ElementPadSource, media: RawMedia): void {
     for (const edge of pad.links) {
-      if (edge.routedMedia !== RAW || edge.routedCaps !== edge.sink.capsVersion) this.route(edge, RAW);
+      if (edge.routedMedia !== RAW || edge.routedCaps !== edge.sink.capsVersion) this.router.route(edge, RAW);
     }
-    this.processing.get(pad)?.onRaw(media);
+    this.router.pushRaw(pad, media);
   }
 
   /** Decoded media arriving at a sink pad whose caps asked for it; a pass-through passes it on. */
@@ -306,11 +316,7 @@ export class MediaElementImpl extends MediaObjectImpl {
 
   /** Called on both ends before a link is removed; elements stop media and free what it used. */
   protected onUnlinked(edge: ElementLink): void {
-    if (edge.source.owner === this && edge.feed) {
-      edge.feed.detach();
-      edge.feed = undefined;
-      this.dropIdleProcessing(edge.source);
-    }
+    if (edge.source.owner === this) this.router.unlinked(edge);
     if (edge.source.owner === this && edge.wantedBitrate > 0) {
       edge.wantedBitrate = 0;
       queueMicrotask(() => {
@@ -340,10 +346,7 @@ export class MediaElementImpl extends MediaObjectImpl {
    * pad the layer transcodes: frames in and out, bitrate, cost.
    */
   protected collectStats(kind: MediaKind | undefined): StatsEntry[] {
-    const mediaProcessing: (ProcessingStats & { mediaType: MediaKind; description: string })[] = [];
-    for (const [pad, processing] of this.processing) {
-      if (kind === undefined || pad.kind === kind) mediaProcessing.push({ mediaType: pad.kind, description: pad.description, ...processing.stats() });
-    }
+    const mediaProcessing = this.router.stats(kind);
     return [{ __type__: 'ElementStats', id: this.id, type: 'element', timestampMillis: Date.now(), inputLatency: [], mediaProcessing }];
   }
 
@@ -352,7 +355,7 @@ export class MediaElementImpl extends MediaObjectImpl {
    * KMS's semantics: for an endpoint, "in" is what the pipeline gives it to send to its peer.
    */
   protected markFlowIn(kind: MediaKind, description: string): void {
-    if (kind !== 'DATA') this.detector(this.flowIn, 'MediaFlowInStateChanged', kind, description).mark();
+    this.flowIn.mark(kind, description);
   }
 
   /**
@@ -360,19 +363,18 @@ export class MediaElementImpl extends MediaObjectImpl {
    * For an endpoint, "out" is what its peer sends it.
    */
   protected markFlowOut(kind: MediaKind, description: string): void {
-    if (kind !== 'DATA') this.detector(this.flowOut, 'MediaFlowOutStateChanged', kind, description).mark();
+    this.flowOut.mark(kind, description);
   }
 
-  /** Reports the end of a flow at once (the peer left), rather than after the silence timeout. */
+  /** Reports the end of every flow at once (the peer left), rather than after the silence timeout. */
   protected endFlows(): void {
-    for (const d of [...this.flowIn.values(), ...this.flowOut.values()]) d.stop();
+    this.flowIn.end();
+    this.flowOut.end();
   }
 
   /** Reports the end of the flows of one direction at once, optionally of one kind and description. */
   protected endFlow(direction: 'in' | 'out', kind?: MediaKind, description?: string): void {
-    for (const [key, detector] of direction === 'in' ? this.flowIn : this.flowOut) {
-      if (kind === undefined || key === `${kind}/${description ?? DEFAULT_DESCRIPTION}`) detector.stop();
-    }
+    (direction === 'in' ? this.flowIn : this.flowOut).end(kind, description);
   }
 
   /** Removes one link, telling both ends, and raises ElementDisconnected on the source. */
@@ -391,9 +393,9 @@ export class MediaElementImpl extends MediaObjectImpl {
   override release(): void {
     for (const pad of this.sinks.all()) if (pad.link) pad.link.source.owner.removeLink(pad.link);
     for (const pad of this.sources.all()) for (const edge of [...pad.links]) this.removeLink(edge);
-    for (const processing of this.processing.values()) processing.close();
-    this.processing.clear();
-    for (const d of [...this.flowIn.values(), ...this.flowOut.values()]) d.dispose();
+    this.router.close();
+    this.flowIn.dispose();
+    this.flowOut.dispose();
     this.pipeline.elements.delete(this);
     super.release();
   }
@@ -401,68 +403,14 @@ export class MediaElementImpl extends MediaObjectImpl {
   // ---- the decoded-media layer ---------------------------------------------------------------
 
   /**
-   * Chooses how a link gets the media its source pad now sends: as it is, through an encoder, or
-   * decoded. Runs when the media's codec or the sink's caps change, not per packet.
-   */
-  private route(edge: ElementLink, media: RoutedMedia): void {
-    edge.routedMedia = media;
-    edge.routedCaps = edge.sink.capsVersion;
-    const pad = edge.source;
-    const route = chooseRoute(edge.sink.owner.capsOf(edge.sink), media, pad.kind);
-    const wasFed = edge.feed !== undefined;
-    edge.passes = route.via === 'direct';
-    if (route.via === 'encoder' || route.via === 'raw') {
-      edge.feed = this.processingFor(pad, media === RAW).attach(edge, route);
-    } else if (edge.feed) {
-      edge.feed.detach();
-      edge.feed = undefined;
-      this.dropIdleProcessing(pad);
-    }
-    if (route.via === 'direct' && pad.kind !== 'DATA') this.reportTranscoding(pad, false, true);
-    // A link that moved between the source and an encoder changes what the source is asked for.
-    if (wasFed !== (edge.feed !== undefined)) this.onBitrateRequest(pad);
-  }
-
-  private processingFor(pad: ElementPadSource, rawSource: boolean): PadProcessing<ElementLink> {
-    let processing = this.processing.get(pad);
-    if (processing) return processing;
-    const kind = pad.kind as 'AUDIO' | 'VIDEO';
-    processing = new PadProcessing<ElementLink>(kind, rawSource, {
-      timeline: this.senderTimeline,
-      deliverEncoded: (edge, unit) => edge.sink.owner.acceptMedia(edge.sink, unit),
-      deliverRaw: (edge, media) => edge.sink.owner.acceptFrame(edge.sink, media),
-      wantedBitrate: (edge) => edge.wantedBitrate,
-      bitrates: () => ({
-        start: this.storedProperty<number>('encoderBitrate') ?? 300_000,
-        min: this.storedProperty<number>('minEncoderBitrate') ?? 0,
-        max: this.storedProperty<number>('maxEncoderBitrate') ?? 0,
-      }),
-      requestSourceKeyframe: () => this.onKeyframeRequest(pad),
-      transcodingChanged: (on) => this.reportTranscoding(pad, on, false),
-      failed: (message) => this.emitError('STREAM_ERROR_DECODE', KurentoCode.UNEXPECTED_ERROR, `Media of ${pad.name} cannot be transcoded: ${message}`),
-    });
-    this.processing.set(pad, processing);
-    if (!rawSource) pad.tap = (unit, nowMs) => processing!.pushEncoded(unit as RtpMedia, nowMs);
-    return processing;
-  }
-
-  private dropIdleProcessing(pad: ElementPadSource): void {
-    const processing = this.processing.get(pad);
-    if (!processing?.isEmpty) return;
-    processing.close();
-    this.processing.delete(pad);
-    pad.tap = undefined;
-  }
-
-  /**
    * MediaTranscodingStateChanged, raised by the element whose output is transcoded, as KMS's
    * agnosticbin does: once media first flows (TRANSCODING or not), then at every change.
    */
-  private reportTranscoding(pad: ElementPadSource, transcoding: boolean, onlyFirst: boolean): void {
+  private reportTranscoding(pad: ElementPadSource, transcoding: boolean, first: boolean): void {
     const key = `${pad.kind}/${pad.description}`;
     const known = this.transcoding.get(key);
-    if (known === transcoding || (onlyFirst && known !== undefined)) return;
-    if (!transcoding && this.processing.get(pad)?.transcoding) return;
+    if (known === transcoding || (first && known !== undefined)) return;
+    if (!transcoding && this.router.isTranscoding(pad)) return;
     this.transcoding.set(key, transcoding);
     this.emit('MediaTranscodingStateChanged', { state: transcoding ? 'TRANSCODING' : 'NOT_TRANSCODING', binName: pad.description, mediaType: pad.kind });
   }
@@ -489,29 +437,11 @@ export class MediaElementImpl extends MediaObjectImpl {
     return true;
   }
 
-  private flowKey(kind: MediaKind, description: string | undefined): string {
-    if (kind === 'DATA') {
+  /** The media type of a flow or transcoding query: AUDIO or VIDEO. */
+  private queriedKind(params: Params): MediaKind {
+    if (params.mediaType === 'DATA') {
       throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', 'Media type DATA is not supported for media flow queries');
     }
-    return `${kind}/${description ?? DEFAULT_DESCRIPTION}`;
+    return params.mediaType as MediaKind;
   }
-
-  private detector(table: Map<string, FlowDetector>, event: string, kind: MediaKind, description: string): FlowDetector {
-    // This runs per packet: the default pads (nearly all traffic) skip building a key.
-    const cache = table === this.flowIn ? this.defaultFlowIn : this.defaultFlowOut;
-    if (description === DEFAULT_DESCRIPTION && kind !== 'DATA') {
-      const cached = cache[kind];
-      if (cached) return cached;
-    }
-    const key = `${kind}/${description}`;
-    let found = table.get(key);
-    if (!found) {
-      // KMS names the pad by its media description ('default'), the key of isMediaFlowingIn/Out.
-      found = new FlowDetector((state) => this.emit(event, { state, padName: description, mediaType: kind }));
-      table.set(key, found);
-    }
-    if (description === DEFAULT_DESCRIPTION && kind !== 'DATA') cache[kind] = found;
-    return found;
-  }
-
 }
