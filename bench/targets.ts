@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { inspectorEnv } from '../test/helpers/inspector.js';
 import { startServer } from '../test/helpers/server-process.js';
 
 /**
@@ -26,9 +27,6 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-function inspectorEnv(): NodeJS.ProcessEnv {
-  return { NODE_OPTIONS: [process.env.NODE_OPTIONS, '--inspect=127.0.0.1:0'].filter(Boolean).join(' ') };
-}
 
 /** The real server, as users start it, at the default log level. */
 export async function startKuroshio(workers: number): Promise<Target> {

@@ -1,4 +1,5 @@
-# Kuroshio's native addon: SRTP/SRTCP and direct UDP sends for the forwarding path
+# Kuroshio's native addon: SRTP/SRTCP and direct UDP sends for the forwarding path, and
+# trimMemory() for the media worker
 # (docs/ARCHITECTURE.md, "SRTP" and "The fast RTP path"). Built by scripts/build-native.mjs, which
 # `npm install` / `npm ci` run through the root package's install script.
 #
@@ -20,6 +21,7 @@
         'src/ks_streams.c',
         'src/ks_transform.c',
         'src/ks_udp.c',
+        'src/ks_memory.c',
       ],
       'defines': [
         'NAPI_VERSION=8',

@@ -8,6 +8,7 @@
 import { Codec, CodecContext, Frame, Packet, Rational } from 'node-av';
 import { sourceCodecId } from './ffmpeg-codecs.js';
 import { MediaIoError } from './media-io-error.js';
+import { trimMemorySoon } from './memory-trim.js';
 
 /** An encoded frame with its time in microseconds. */
 export interface TimedFrame {
@@ -120,6 +121,7 @@ export class MediaDecoder {
     void this.inFlight.then(() => {
       this.context.freeContext();
       this.packet.free();
+      trimMemorySoon();
     });
   }
 }

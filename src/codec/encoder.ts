@@ -32,6 +32,7 @@ import {
 } from 'node-av';
 import { MICROSECONDS, type TimedFrame } from './decoder.js';
 import { MediaIoError } from './media-io-error.js';
+import { trimMemorySoon } from './memory-trim.js';
 
 export type EncoderTarget = 'VP8' | 'VP9' | 'H264' | 'OPUS' | 'PCMU' | 'PCMA' | 'AAC' | 'MJPEG';
 
@@ -323,6 +324,7 @@ export class MediaEncoder {
   }
 
   private free(): void {
+    if (this.encoder) trimMemorySoon();
     this.encoder?.close();
     this.encoder = undefined;
     this.converter?.close();

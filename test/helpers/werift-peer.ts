@@ -7,6 +7,7 @@
  */
 import {
   RTCPeerConnection,
+  RTCRtpCodecParameters,
   RtpHeader,
   RtpPacket,
   type RTCRtpTransceiver,
@@ -45,8 +46,10 @@ export class WeriftPeer {
   private readonly sequence: Record<PeerKind, number> = { audio: 0, video: 0 };
   private readonly timestamp: Record<PeerKind, number> = { audio: 0, video: 0 };
 
-  constructor() {
+  /** `videoCodecs`: the only video codecs the peer offers (werift's defaults otherwise). */
+  constructor(options: { videoCodecs?: RTCRtpCodecParameters[] } = {}) {
     this.pc = new RTCPeerConnection({
+      ...(options.videoCodecs ? { codecs: { audio: [OPUS_CODEC()], video: options.videoCodecs } } : {}),
       // Loopback only: werift skips loopback when it discovers addresses (and would then fall
       // back to every other interface), so discovery is off and 127.0.0.1 is named explicitly.
       iceInterfaceAddresses: { udp4: '127.0.0.1' },
@@ -174,6 +177,22 @@ export class WeriftPeer {
     );
   }
 }
+
+const VIDEO_FEEDBACK = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'goog-remb' }];
+
+const OPUS_CODEC = (): RTCRtpCodecParameters => new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111 });
+
+/** Video codec lists for peers that take only one codec. */
+export const ONLY_VP8 = (): RTCRtpCodecParameters[] => [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, payloadType: 96, rtcpFeedback: VIDEO_FEEDBACK })];
+export const ONLY_H264 = (): RTCRtpCodecParameters[] => [
+  new RTCRtpCodecParameters({
+    mimeType: 'video/H264',
+    clockRate: 90000,
+    payloadType: 102,
+    parameters: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
+    rtcpFeedback: VIDEO_FEEDBACK,
+  }),
+];
 
 /** Synthetic VP8 payload: a payload descriptor (start of partition), a key/delta flag, filler. */
 export function vp8Payload(size: number, keyframe: boolean, stamp?: number): Buffer {

@@ -37,9 +37,10 @@ export class Rig {
     readonly kurento: Kurento,
   ) {}
 
-  static async start(): Promise<Rig> {
+  /** `env`: more environment for the server (e.g. inspectorEnv() for memory measurements). */
+  static async start(env: NodeJS.ProcessEnv = {}): Promise<Rig> {
     // Traffic stays on loopback: only `lo` addresses are gathered and announced.
-    const server = await startServer({ args: ['--workers', '1'], env: { KMS_NETWORK_INTERFACES: 'lo' } });
+    const server = await startServer({ args: ['--workers', '1'], env: { KMS_NETWORK_INTERFACES: 'lo', ...env } });
     const started: Array<{ close(): Promise<void> }> = [{ close: () => server.stop() }];
     try {
       const pageServer = await startPageServer();
@@ -191,7 +192,7 @@ export async function nextMatching(queue: EventQueue, predicate: (event: EventDa
 /** What the tests read in the page besides window.peer: instrument.js's connections, timings. */
 interface PageWindow {
   __harness: { connections: RTCPeerConnectionLike[] };
-  __firstFrame?: { connectedAt?: number; firstFrameAt?: number };
+  __firstFrame?: { connectedAt?: number; firstFrameAt?: number; firstFrameWallMs?: number };
 }
 
 /** The part of the page's RTCPeerConnection used from the tests. */
@@ -286,7 +287,7 @@ export async function watchFirstFrame(page: PeerPage): Promise<void> {
     const w = globalThis as unknown as PageWindow;
     const pc = w.__harness.connections[0];
     if (!pc) throw new Error('no peer connection to watch');
-    const timing: { connectedAt?: number; firstFrameAt?: number } = {};
+    const timing: { connectedAt?: number; firstFrameAt?: number; firstFrameWallMs?: number } = {};
     w.__firstFrame = timing;
     pc.addEventListener('connectionstatechange', () => {
       if (pc.connectionState === 'connected' && timing.connectedAt === undefined) timing.connectedAt = performance.now();
@@ -296,6 +297,7 @@ export async function watchFirstFrame(page: PeerPage): Promise<void> {
       for (const s of report.values()) {
         if (s.type === 'inbound-rtp' && s.kind === 'video' && (s.framesDecoded ?? 0) > 0) {
           timing.firstFrameAt = performance.now();
+          timing.firstFrameWallMs = Date.now();
           return;
         }
       }
@@ -315,6 +317,21 @@ export async function firstFrameDelay(page: PeerPage, timeoutMs = MEDIA_TIMEOUT_
     50,
   );
   return timing!.firstFrameAt! - timing!.connectedAt!;
+}
+
+/**
+ * The wall-clock time (Date.now(), the same clock as the test's on this machine) at which the
+ * page decoded its first video frame, once it did (watchFirstFrame must be installed).
+ */
+export async function firstFrameWallClock(page: PeerPage, timeoutMs = MEDIA_TIMEOUT_MS): Promise<number> {
+  const timing = await pollUntil(
+    () => page.evaluate(() => (globalThis as unknown as PageWindow).__firstFrame ?? null, undefined),
+    (t) => t?.firstFrameWallMs !== undefined,
+    timeoutMs,
+    'first decoded frame',
+    50,
+  );
+  return timing!.firstFrameWallMs!;
 }
 
 /** The page's connection state, polled until 'connected'; resolves with the time it took. */

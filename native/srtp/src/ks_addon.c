@@ -16,6 +16,7 @@
 
 #include "ks_srtp.h"
 #include "ks_udp.h"
+#include "ks_memory.h"
 
 /* The wrapped native object: ks is NULL once closed. */
 typedef struct {
@@ -335,5 +336,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   CHECK(napi_create_function(env, "opensslVersion", NAPI_AUTO_LENGTH, openssl_version, NULL, &fn));
   CHECK(napi_set_named_property(env, exports, "opensslVersion", fn));
   if (!ks_udp_register(env, exports)) return throw_last(env);
+  if (!ks_memory_register(env, exports)) return throw_last(env);
   return exports;
 }
