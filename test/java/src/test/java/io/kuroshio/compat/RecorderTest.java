@@ -1,0 +1,109 @@
+package io.kuroshio.compat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kuroshio.compat.support.BrowserPeer;
+import io.kuroshio.compat.support.BrowserPeer.Direction;
+import io.kuroshio.compat.support.EventQueue;
+import io.kuroshio.compat.support.Ffprobe;
+import io.kuroshio.compat.support.Kms;
+import io.kuroshio.compat.support.Wait;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.kurento.client.KurentoClient;
+import org.kurento.client.MediaFlowInStateChangedEvent;
+import org.kurento.client.MediaFlowState;
+import org.kurento.client.MediaPipeline;
+import org.kurento.client.MediaProfileSpecType;
+import org.kurento.client.MediaType;
+import org.kurento.client.RecorderEndpoint;
+import org.kurento.client.RecordingEvent;
+import org.kurento.client.StoppedEvent;
+import org.kurento.client.UriEndpointState;
+import org.kurento.client.UriEndpointStateChangedEvent;
+import org.kurento.client.WebRtcEndpoint;
+
+/**
+ * Recording a browser's camera and microphone through the Java client (the hello-world-recording
+ * tutorial's pipeline): the file is checked with ffprobe, not with anything of the server's.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RecorderTest {
+  private static final Duration MEDIA_TIMEOUT = Duration.ofSeconds(30);
+
+  private KurentoClient kurento;
+
+  @BeforeAll
+  void connect() {
+    kurento = Kms.connect();
+  }
+
+  @AfterAll
+  void close() {
+    kurento.destroy();
+  }
+
+  @Test
+  void aBrowserCallIsRecordedToAPlayableWebmFile(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("call.webm");
+    MediaPipeline pipeline = kurento.createMediaPipeline();
+    try (BrowserPeer browser = BrowserPeer.open(Direction.SENDRECV)) {
+      WebRtcEndpoint webRtc = new WebRtcEndpoint.Builder(pipeline).build();
+      RecorderEndpoint recorder = new RecorderEndpoint.Builder(pipeline, file.toUri().toString())
+          .withMediaProfile(MediaProfileSpecType.WEBM).build();
+      EventQueue<RecordingEvent> recording = new EventQueue<>("Recording");
+      EventQueue<StoppedEvent> stopped = new EventQueue<>("Stopped");
+      EventQueue<UriEndpointStateChangedEvent> states = new EventQueue<>("UriEndpointStateChanged");
+      EventQueue<MediaFlowInStateChangedEvent> flowIn = new EventQueue<>("MediaFlowInStateChanged");
+      recorder.addRecordingListener(recording);
+      recorder.addStoppedListener(stopped);
+      recorder.addUriEndpointStateChangedListener(states);
+      recorder.addMediaFlowInStateChangedListener(flowIn);
+      webRtc.addIceCandidateFoundListener(event -> browser.addServerCandidate(event.getCandidate()));
+      browser.forwardCandidatesTo(webRtc::addIceCandidate);
+      webRtc.connect(webRtc);
+      webRtc.connect(recorder);
+      browser.answer(webRtc.processOffer(browser.offer()));
+      webRtc.gatherCandidates();
+
+      assertEquals(UriEndpointState.STOP, recorder.getState());
+      assertEquals(file.toUri().toString(), recorder.getUri());
+      recorder.record();
+      RecordingEvent started = recording.next();
+      assertSame(recorder, started.getSource());
+      assertEquals(UriEndpointState.START, states.next().getState());
+      flowIn.find(e -> e.getMediaType() == MediaType.VIDEO && e.getState() == MediaFlowState.FLOWING, MEDIA_TIMEOUT);
+      // Two seconds of the camera's pictures in the file, as the page itself sees them come back.
+      long framesAtStart = browser.waitForStats("video decoded", MEDIA_TIMEOUT,
+          s -> s.video() != null && s.video().framesDecoded() > 0).video().framesDecoded();
+      browser.waitForStats("two more seconds of video", MEDIA_TIMEOUT,
+          s -> s.video().framesDecoded() > framesAtStart + 40);
+
+      recorder.stopAndWait();
+      stopped.next();
+      assertEquals(UriEndpointState.STOP, recorder.getState());
+      assertEquals(UriEndpointState.STOP, states.find(e -> e.getState() == UriEndpointState.STOP).getState());
+      assertEquals(List.of(), browser.pageErrors());
+    } finally {
+      pipeline.release();
+    }
+
+    assertTrue(Files.size(file) > 10_000, "recording of " + Files.size(file) + " bytes");
+    Ffprobe probe = Ffprobe.of(file);
+    assertTrue(probe.formatName().contains("webm"), probe.formatName());
+    assertEquals("vp8", probe.stream("video").orElseThrow().get("codec_name").getAsString());
+    assertEquals(640, probe.stream("video").orElseThrow().get("width").getAsInt());
+    assertEquals("opus", probe.stream("audio").orElseThrow().get("codec_name").getAsString());
+    assertTrue(probe.duration() > 1.0, "duration " + probe.duration());
+  }
+}
