@@ -1,0 +1,108 @@
+package io.kuroshio.compat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kuroshio.compat.support.Errors;
+import io.kuroshio.compat.support.EventQueue;
+import io.kuroshio.compat.support.Kms;
+import io.kuroshio.compat.support.TcpProxy;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.kurento.client.ElementConnectedEvent;
+import org.kurento.client.KurentoClient;
+import org.kurento.client.KurentoConnectionListener;
+import org.kurento.client.MediaObject;
+import org.kurento.client.MediaPipeline;
+import org.kurento.client.MediaType;
+import org.kurento.client.PassThrough;
+
+/**
+ * The Java client's reconnection: when its socket drops it reconnects on its own and sends
+ * {@code connect} with its session id; the server must resume that session, so objects,
+ * subscriptions and event delivery carry on. And what a client's destroy() releases.
+ */
+class ReconnectTest {
+  /** Records the client's connection events. */
+  private static final class Listener implements KurentoConnectionListener {
+    final CompletableFuture<Boolean> reconnected = new CompletableFuture<>();
+
+    @Override
+    public void connected() {}
+
+    @Override
+    public void connectionFailed() {}
+
+    @Override
+    public void disconnected() {}
+
+    @Override
+    public void reconnected(boolean sameServer) {
+      reconnected.complete(sameServer);
+    }
+  }
+
+  @Test
+  void afterItsSocketDropsTheClientResumesTheSameSession() throws Exception {
+    try (TcpProxy proxy = new TcpProxy(Kms.url())) {
+      Listener listener = new Listener();
+      KurentoClient kurento = KurentoClient.create(proxy.url(), listener);
+      try {
+        MediaPipeline pipeline = kurento.createMediaPipeline();
+        String session = kurento.getSessionId();
+        PassThrough source = new PassThrough.Builder(pipeline).build();
+        PassThrough sink = new PassThrough.Builder(pipeline).build();
+        EventQueue<ElementConnectedEvent> connected = new EventQueue<>("ElementConnected");
+        source.addElementConnectedListener(connected);
+        source.connect(sink, MediaType.AUDIO);
+        assertEquals(MediaType.AUDIO, connected.next().getMediaType());
+
+        proxy.cut();
+        assertTrue(listener.reconnected.get(15, TimeUnit.SECONDS), "reconnected(sameServer)");
+        assertEquals(2, proxy.connectionsAccepted());
+        assertEquals(session, kurento.getSessionId());
+        assertTrue(kurento.getServerManager().getSessions().contains(session));
+
+        // Objects made before the drop still answer, through the new socket...
+        assertEquals(pipeline.getId(), pipeline.getName());
+        List<MediaObject> children = pipeline.getChildren();
+        assertEquals(2, children.size());
+        // ...and the subscription made before it still delivers.
+        source.connect(sink, MediaType.VIDEO);
+        ElementConnectedEvent event = connected.next();
+        assertEquals(MediaType.VIDEO, event.getMediaType());
+        assertEquals(sink, event.getSink());
+        pipeline.release();
+      } finally {
+        kurento.destroy();
+      }
+    }
+  }
+
+  @Test
+  void destroyClosesTheSessionAndReleasesWhatOnlyItHeld() {
+    KurentoClient leaving = Kms.connect();
+    KurentoClient staying = Kms.connect();
+    try {
+      MediaPipeline own = leaving.createMediaPipeline();
+      MediaPipeline shared = leaving.createMediaPipeline();
+      PassThrough before = new PassThrough.Builder(shared).build();
+      // Using an object makes it (and its ancestors) the other session's too...
+      MediaPipeline sharedThere = staying.getById(shared.getId(), MediaPipeline.class);
+      assertEquals(shared.getId(), sharedThere.getName());
+      // ...and so are the children made in it from then on.
+      PassThrough after = new PassThrough.Builder(shared).build();
+
+      // destroy() sends closeSession: KMS then drops the session's hold on its objects.
+      leaving.destroy();
+      Errors.expect(40101, "MEDIA_OBJECT_NOT_FOUND", () -> staying.getById(own.getId(), MediaPipeline.class).getName());
+      assertEquals(List.of(after.getId()), sharedThere.getChildren().stream().map(MediaObject::getId).toList());
+      Errors.expect(40101, "MEDIA_OBJECT_NOT_FOUND", () -> staying.getById(before.getId(), PassThrough.class).getName());
+      sharedThere.release();
+    } finally {
+      staying.destroy();
+    }
+  }
+}
