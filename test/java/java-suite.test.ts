@@ -1,8 +1,10 @@
 /**
  * The Java compatibility suite: test/java (JUnit 5 with the official org.kurento:kurento-client
  * 7.3.0) against a Kuroshio server started here, the way a Java application reaches it. The
- * server's URL goes in `kms.url`, the client's own system property. Each Java test case is
- * reported as a test of its own; on a machine without a JDK and Maven the suite is skipped.
+ * server's URL goes in `kms.url`, the client's own system property; a second server, which knows
+ * none of the first one's sessions, stands for a restarted one (`kuroshio.otherServer`). Each
+ * Java test case is reported as a test of its own; on a machine without a JDK and Maven the suite
+ * is skipped.
  *
  * Alone: `npm run build && node scripts/run-tests.mjs java-suite` (or, against any running
  * server, `mvn -f test/java test -Dkms.url=ws://127.0.0.1:8888/kurento`).
@@ -22,12 +24,12 @@ test('the official Java client against Kuroshio (test/java)', async (t) => {
     t.skip(missing);
     return;
   }
-  const server = await startServer({ args: ['--workers', '1'] });
+  const [server, other] = await Promise.all([startServer({ args: ['--workers', '1'] }), startServer({ args: ['--workers', '1'] })]);
   let run;
   try {
-    run = await runMaven(PROJECT, ['clean', 'test', `-Dkms.url=${server.url}`], MAVEN_TIMEOUT_MS);
+    run = await runMaven(PROJECT, ['clean', 'test', `-Dkms.url=${server.url}`, `-Dkuroshio.otherServer=${other.url}`], MAVEN_TIMEOUT_MS);
   } finally {
-    await server.stop();
+    await Promise.all([server.stop(), other.stop()]);
   }
   const cases = surefireCases(join(PROJECT, 'target/surefire-reports'));
   for (const c of cases) {

@@ -1,15 +1,19 @@
 package io.kuroshio.compat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kuroshio.compat.support.Errors;
 import io.kuroshio.compat.support.EventQueue;
 import io.kuroshio.compat.support.Kms;
 import io.kuroshio.compat.support.TcpProxy;
+import io.kuroshio.compat.support.Wait;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.kurento.client.ElementConnectedEvent;
 import org.kurento.client.KurentoClient;
@@ -74,6 +78,55 @@ class ReconnectTest {
         ElementConnectedEvent event = connected.next();
         assertEquals(MediaType.VIDEO, event.getMediaType());
         assertEquals(sink, event.getSink());
+        pipeline.release();
+      } finally {
+        kurento.destroy();
+      }
+    }
+  }
+
+  @Test
+  void aServerThatLostTheSessionGetsTheClientANewOne() throws Exception {
+    String other = Kms.otherServerUrl().orElse(null);
+    Assumptions.assumeTrue(other != null, "no second server (kuroshio.otherServer) in this run");
+    try (TcpProxy proxy = new TcpProxy(Kms.url())) {
+      Listener listener = new Listener();
+      KurentoClient kurento = KurentoClient.create(proxy.url(), listener);
+      try {
+        MediaPipeline old = kurento.createMediaPipeline();
+        String session = kurento.getSessionId();
+
+        // The next connection reaches a server that never saw the session, as after a restart:
+        // `connect {sessionId}` is refused with 40007 and the client connects to a new session.
+        proxy.retarget(other);
+        proxy.cut();
+        assertEquals(false, listener.reconnected.get(15, TimeUnit.SECONDS), "reconnected(sameServer)");
+        assertNotEquals(session, kurento.getSessionId());
+        assertTrue(kurento.getSessionId().matches("[0-9a-f-]{36}"), kurento.getSessionId());
+        Errors.expect(40101, "MEDIA_OBJECT_NOT_FOUND", old::getName);
+        MediaPipeline fresh = kurento.createMediaPipeline();
+        assertEquals(fresh.getId(), fresh.getName());
+        fresh.release();
+      } finally {
+        kurento.destroy();
+      }
+    }
+  }
+
+  @Test
+  void heartbeatsKeepTheConnection() throws Exception {
+    try (TcpProxy proxy = new TcpProxy(Kms.url())) {
+      Listener listener = new Listener();
+      KurentoClient kurento = KurentoClient.create(proxy.url(), listener);
+      try {
+        MediaPipeline pipeline = kurento.createMediaPipeline();
+        // The suite runs the client with a 1 s heartbeat (pom.xml): an idle client keeps pinging,
+        // and the server's pongs satisfy it, so it never drops the connection to reconnect.
+        long before = proxy.bytesFromClients();
+        Wait.until("three heartbeats", Duration.ofSeconds(10), proxy::bytesFromClients, sent -> sent > before + 3 * 50);
+        assertEquals(1, proxy.connectionsAccepted());
+        assertTrue(!listener.reconnected.isDone(), "the client reconnected");
+        assertEquals(pipeline.getId(), pipeline.getName());
         pipeline.release();
       } finally {
         kurento.destroy();

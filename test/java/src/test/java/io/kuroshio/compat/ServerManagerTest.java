@@ -49,6 +49,16 @@ class ServerManagerTest {
   }
 
   @Test
+  void theNoArgumentCreateReadsKmsUrlAsTheTutorialsDo() {
+    KurentoClient fromProperty = KurentoClient.create();
+    try {
+      assertEquals("7.3.0", fromProperty.getServerManager().getInfo().getVersion());
+    } finally {
+      fromProperty.destroy();
+    }
+  }
+
+  @Test
   void getInfoIsATypedServerInfoWithTheModulesAndTheirFactories() {
     ServerInfo info = manager.getInfo();
     assertEquals("7.3.0", info.getVersion());

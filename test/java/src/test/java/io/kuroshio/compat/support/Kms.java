@@ -21,6 +21,15 @@ public final class Kms {
     return url;
   }
 
+  /**
+   * A second server of the same build, when the run provides one ({@code kuroshio.otherServer}):
+   * it knows none of the first one's sessions, as a restarted server would.
+   */
+  public static java.util.Optional<String> otherServerUrl() {
+    String url = System.getProperty("kuroshio.otherServer", "");
+    return url.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(url);
+  }
+
   /** A new client connected to the server under test, as an application creates one. */
   public static KurentoClient connect() {
     return KurentoClient.create(url());

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP relay between the client and the server on loopback, so that a test can cut the client's
@@ -22,13 +23,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class TcpProxy implements AutoCloseable {
   private final ServerSocket listener;
-  private final URI target;
+  private final String path;
+  private volatile URI target;
   private final List<Socket> open = new ArrayList<>();
   private final AtomicInteger accepted = new AtomicInteger();
+  private final AtomicLong clientBytes = new AtomicLong();
 
   /** Relays to the host and port of {@code targetUrl} (a ws:// URL). */
   public TcpProxy(String targetUrl) throws IOException {
     target = URI.create(targetUrl);
+    path = target.getRawPath();
     listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     Thread acceptor = new Thread(this::acceptLoop, "tcp-proxy-accept");
     acceptor.setDaemon(true);
@@ -37,7 +41,17 @@ public final class TcpProxy implements AutoCloseable {
 
   /** The target URL with the relay's port in place of the server's. */
   public String url() {
-    return target.getScheme() + "://127.0.0.1:" + listener.getLocalPort() + target.getRawPath();
+    return "ws://127.0.0.1:" + listener.getLocalPort() + path;
+  }
+
+  /** Relays connections made from now on to another server (as if the server had restarted). */
+  public void retarget(String targetUrl) {
+    target = URI.create(targetUrl);
+  }
+
+  /** Bytes the clients have sent through the relay so far. */
+  public long bytesFromClients() {
+    return clientBytes.get();
   }
 
   /** How many client connections the relay has accepted so far. */
@@ -61,15 +75,15 @@ public final class TcpProxy implements AutoCloseable {
           open.add(server);
         }
         accepted.incrementAndGet();
-        pump(client, server);
-        pump(server, client);
+        pump(client, server, clientBytes);
+        pump(server, client, new AtomicLong());
       } catch (IOException e) {
         // The listener was closed, or the server refused: the client sees a failed connection.
       }
     }
   }
 
-  private static void pump(Socket from, Socket to) {
+  private static void pump(Socket from, Socket to, AtomicLong counted) {
     Thread t = new Thread(() -> {
       byte[] buffer = new byte[16384];
       try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
@@ -77,6 +91,7 @@ public final class TcpProxy implements AutoCloseable {
         while ((n = in.read(buffer)) >= 0) {
           out.write(buffer, 0, n);
           out.flush();
+          counted.addAndGet(n);
         }
       } catch (IOException e) {
         // One side went away: the finally below ends the other.
