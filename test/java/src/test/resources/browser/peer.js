@@ -1,10 +1,15 @@
 // The browser side of the Java suite's media tests. The Java test is the application server: this
-// page offers (send and receive, or receive only, from ?direction=), trickles its candidates to
-// it, applies the media server's answer and candidates, and reports what it decodes every 500 ms.
+// page offers (send and receive, or receive only, from ?direction=; with a data channel too when
+// ?datachannel=<label>, on which it sends one greeting), trickles its candidates to it, applies
+// the media server's answer and candidates, and reports what it decodes every 500 ms.
 // Everything goes over plain HTTP to the page's own origin, so the test needs no browser driver.
 'use strict';
 
-const direction = new URLSearchParams(location.search).get('direction') ?? 'sendrecv';
+const query = new URLSearchParams(location.search);
+const direction = query.get('direction') ?? 'sendrecv';
+const dataChannelLabel = query.get('datachannel');
+/** Messages that came back on the data channel. */
+const dataReceived = [];
 
 function post(path, body) {
   return fetch(path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
@@ -19,7 +24,7 @@ window.addEventListener('unhandledrejection', (e) => report('error', e.reason?.m
 
 /** The inbound streams as the page sees them: what a user would watch and hear. */
 async function summary(pc) {
-  const result = { connectionState: pc.connectionState, video: null, audio: null };
+  const result = { connectionState: pc.connectionState, video: null, audio: null, dataReceived };
   const stats = await pc.getStats();
   stats.forEach((s) => {
     if (s.type !== 'inbound-rtp') return;
@@ -54,6 +59,11 @@ async function main() {
     const video = document.getElementById('remote');
     video.srcObject = streams[0] ?? new MediaStream([track]);
   });
+  if (dataChannelLabel) {
+    const channel = pc.createDataChannel(dataChannelLabel);
+    channel.addEventListener('open', () => channel.send(`hello from the page on ${dataChannelLabel}`));
+    channel.addEventListener('message', ({ data }) => dataReceived.push(String(data)));
+  }
   if (direction === 'recvonly') {
     pc.addTransceiver('audio', { direction: 'recvonly' });
     pc.addTransceiver('video', { direction: 'recvonly' });

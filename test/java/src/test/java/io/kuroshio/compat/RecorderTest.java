@@ -9,7 +9,6 @@ import io.kuroshio.compat.support.BrowserPeer.Direction;
 import io.kuroshio.compat.support.EventQueue;
 import io.kuroshio.compat.support.Ffprobe;
 import io.kuroshio.compat.support.Kms;
-import io.kuroshio.compat.support.Wait;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +25,7 @@ import org.kurento.client.MediaFlowState;
 import org.kurento.client.MediaPipeline;
 import org.kurento.client.MediaProfileSpecType;
 import org.kurento.client.MediaType;
+import org.kurento.client.PausedEvent;
 import org.kurento.client.RecorderEndpoint;
 import org.kurento.client.RecordingEvent;
 import org.kurento.client.StoppedEvent;
@@ -35,7 +35,8 @@ import org.kurento.client.WebRtcEndpoint;
 
 /**
  * Recording a browser's camera and microphone through the Java client (the hello-world-recording
- * tutorial's pipeline): the file is checked with ffprobe, not with anything of the server's.
+ * tutorial's pipeline), with a pause: the file is checked with ffprobe, not with anything of the
+ * server's.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RecorderTest {
@@ -63,10 +64,12 @@ class RecorderTest {
           .withMediaProfile(MediaProfileSpecType.WEBM).build();
       EventQueue<RecordingEvent> recording = new EventQueue<>("Recording");
       EventQueue<StoppedEvent> stopped = new EventQueue<>("Stopped");
+      EventQueue<PausedEvent> paused = new EventQueue<>("Paused");
       EventQueue<UriEndpointStateChangedEvent> states = new EventQueue<>("UriEndpointStateChanged");
       EventQueue<MediaFlowInStateChangedEvent> flowIn = new EventQueue<>("MediaFlowInStateChanged");
       recorder.addRecordingListener(recording);
       recorder.addStoppedListener(stopped);
+      recorder.addPausedListener(paused);
       recorder.addUriEndpointStateChangedListener(states);
       recorder.addMediaFlowInStateChangedListener(flowIn);
       webRtc.addIceCandidateFoundListener(event -> browser.addServerCandidate(event.getCandidate()));
@@ -86,8 +89,17 @@ class RecorderTest {
       // Two seconds of the camera's pictures in the file, as the page itself sees them come back.
       long framesAtStart = browser.waitForStats("video decoded", MEDIA_TIMEOUT,
           s -> s.video() != null && s.video().framesDecoded() > 0).video().framesDecoded();
-      browser.waitForStats("two more seconds of video", MEDIA_TIMEOUT,
-          s -> s.video().framesDecoded() > framesAtStart + 40);
+      browser.waitForStats("a second more of video", MEDIA_TIMEOUT,
+          s -> s.video().framesDecoded() > framesAtStart + 25);
+      recorder.pause();
+      assertSame(recorder, paused.next().getSource());
+      assertEquals(UriEndpointState.PAUSE, recorder.getState());
+      recorder.record();
+      recording.next();
+      assertEquals(UriEndpointState.START, recorder.getState());
+      long framesAtResume = browser.waitForStats("video decoded", MEDIA_TIMEOUT, s -> true).video().framesDecoded();
+      browser.waitForStats("another second of video", MEDIA_TIMEOUT,
+          s -> s.video().framesDecoded() > framesAtResume + 25);
 
       recorder.stopAndWait();
       stopped.next();

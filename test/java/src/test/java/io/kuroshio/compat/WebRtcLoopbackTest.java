@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.kurento.client.ConnectionState;
 import org.kurento.client.ConnectionStateChangedEvent;
+import org.kurento.client.DataChannelOpenedEvent;
 import org.kurento.client.DtlsConnectionState;
 import org.kurento.client.DtlsConnectionStateChangeEvent;
 import org.kurento.client.EndpointStats;
@@ -33,6 +34,7 @@ import org.kurento.client.MediaFlowInStateChangedEvent;
 import org.kurento.client.MediaFlowOutStateChangedEvent;
 import org.kurento.client.MediaFlowState;
 import org.kurento.client.MediaPipeline;
+import org.kurento.client.MediaSessionStartedEvent;
 import org.kurento.client.MediaState;
 import org.kurento.client.MediaStateChangedEvent;
 import org.kurento.client.MediaType;
@@ -78,6 +80,7 @@ class WebRtcLoopbackTest {
       EventQueue<MediaStateChangedEvent> media = new EventQueue<>("MediaStateChanged");
       EventQueue<MediaFlowInStateChangedEvent> flowIn = new EventQueue<>("MediaFlowInStateChanged");
       EventQueue<MediaFlowOutStateChangedEvent> flowOut = new EventQueue<>("MediaFlowOutStateChanged");
+      EventQueue<MediaSessionStartedEvent> sessionStarted = new EventQueue<>("MediaSessionStarted");
       webRtc.addIceCandidateFoundListener(candidates);
       webRtc.addIceCandidateFoundListener(event -> browser.addServerCandidate(event.getCandidate()));
       webRtc.addIceGatheringDoneListener(gathered);
@@ -88,6 +91,7 @@ class WebRtcLoopbackTest {
       webRtc.addMediaStateChangedListener(media);
       webRtc.addMediaFlowInStateChangedListener(flowIn);
       webRtc.addMediaFlowOutStateChangedListener(flowOut);
+      webRtc.addMediaSessionStartedListener(sessionStarted);
 
       // The tutorial's order: browser candidates may reach the endpoint before the offer.
       browser.forwardCandidatesTo(webRtc::addIceCandidate);
@@ -120,6 +124,7 @@ class WebRtcLoopbackTest {
       ConnectionStateChangedEvent connected = connection.find(e -> e.getNewState() == ConnectionState.CONNECTED);
       assertEquals(ConnectionState.DISCONNECTED, connected.getOldState());
       media.find(e -> e.getNewState() == MediaState.CONNECTED);
+      assertSame(webRtc, sessionStarted.next().getSource());
       MediaFlowInStateChangedEvent videoIn = flowIn.find(e -> e.getMediaType() == MediaType.VIDEO && e.getState() == MediaFlowState.FLOWING);
       assertEquals("default", videoIn.getPadName());
       flowOut.find(e -> e.getMediaType() == MediaType.AUDIO && e.getState() == MediaFlowState.FLOWING);
@@ -136,6 +141,31 @@ class WebRtcLoopbackTest {
       assertTrue(webRtc.getRemoteSessionDescriptor().startsWith("v=0"));
 
       assertTypedStats(webRtc.getStats(MediaType.VIDEO));
+    } finally {
+      pipeline.release();
+    }
+  }
+
+  @Test
+  void aDataChannelLoopsBackAndRaisesDataChannelOpened() {
+    MediaPipeline pipeline = kurento.createMediaPipeline();
+    try (BrowserPeer browser = BrowserPeer.open(Direction.SENDRECV, "chat")) {
+      WebRtcEndpoint webRtc = new WebRtcEndpoint.Builder(pipeline).useDataChannels().build();
+      EventQueue<DataChannelOpenedEvent> opened = new EventQueue<>("DataChannelOpened");
+      webRtc.addDataChannelOpenedListener(opened);
+      webRtc.addIceCandidateFoundListener(event -> browser.addServerCandidate(event.getCandidate()));
+      browser.forwardCandidatesTo(webRtc::addIceCandidate);
+      webRtc.connect(webRtc);
+      browser.answer(webRtc.processOffer(browser.offer()));
+      webRtc.gatherCandidates();
+
+      DataChannelOpenedEvent open = opened.next(MEDIA_TIMEOUT);
+      assertSame(webRtc, open.getSource());
+      assertTrue(open.getChannelId() >= 0, "channelId " + open.getChannelId());
+      PageStats seen = browser.waitForStats("the greeting back on the data channel", MEDIA_TIMEOUT,
+          s -> s.dataReceived() != null && !s.dataReceived().isEmpty());
+      assertEquals(List.of("hello from the page on chat"), seen.dataReceived());
+      assertEquals(List.of(), browser.pageErrors());
     } finally {
       pipeline.release();
     }

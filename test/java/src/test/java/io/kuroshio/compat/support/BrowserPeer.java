@@ -48,8 +48,11 @@ public final class BrowserPeer implements AutoCloseable {
   /** One inbound stream as the page reports it. */
   public record Inbound(long packetsReceived, long framesDecoded, int frameWidth, int frameHeight) {}
 
-  /** The page's report: connection state and its inbound video and audio (null until they exist). */
-  public record PageStats(String connectionState, Inbound video, Inbound audio) {}
+  /**
+   * The page's report: connection state, its inbound video and audio (null until they exist), and
+   * the messages that came back on its data channel.
+   */
+  public record PageStats(String connectionState, Inbound video, Inbound audio, List<String> dataReceived) {}
 
   private static final String CHROMIUM = System.getProperty("chromium.path", "/usr/bin/chromium");
   private static final List<String> CHROMIUM_FLAGS = List.of(
@@ -77,14 +80,15 @@ public final class BrowserPeer implements AutoCloseable {
   private Consumer<IceCandidate> candidateSink;
   private PageStats latest;
 
-  private BrowserPeer(Direction direction) throws IOException {
+  private BrowserPeer(Direction direction, String dataChannel) throws IOException {
     http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     http.setExecutor(handlers);
     http.createContext("/", this::handle);
     http.start();
     profile = Files.createTempDirectory("kuroshio-java-chromium-");
     chromiumLog = profile.resolve("chromium.log");
-    String url = "http://127.0.0.1:" + http.getAddress().getPort() + "/peer.html?direction=" + direction.query();
+    String url = "http://127.0.0.1:" + http.getAddress().getPort() + "/peer.html?direction=" + direction.query()
+        + (dataChannel == null ? "" : "&datachannel=" + dataChannel);
     List<String> command = new ArrayList<>();
     command.add(CHROMIUM);
     command.addAll(CHROMIUM_FLAGS);
@@ -98,8 +102,13 @@ public final class BrowserPeer implements AutoCloseable {
 
   /** Starts Chromium on the peer page; the page offers at once. */
   public static BrowserPeer open(Direction direction) {
+    return open(direction, null);
+  }
+
+  /** Like {@link #open(Direction)}, with a data channel of this label in the offer. */
+  public static BrowserPeer open(Direction direction, String dataChannel) {
     try {
-      return new BrowserPeer(direction);
+      return new BrowserPeer(direction, dataChannel);
     } catch (IOException e) {
       throw new IllegalStateException("cannot start Chromium (" + CHROMIUM + ")", e);
     }
