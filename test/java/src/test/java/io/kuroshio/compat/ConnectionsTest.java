@@ -8,15 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kuroshio.compat.support.Errors;
 import io.kuroshio.compat.support.EventQueue;
-import io.kuroshio.compat.support.Kms;
+import io.kuroshio.compat.support.PipelineTest;
 import java.util.Comparator;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.kurento.client.AudioCaps;
 import org.kurento.client.AudioCodec;
 import org.kurento.client.ElementConnectedEvent;
@@ -25,7 +21,6 @@ import org.kurento.client.ElementDisconnectedEvent;
 import org.kurento.client.ElementStats;
 import org.kurento.client.Fraction;
 import org.kurento.client.GstreamerDotDetails;
-import org.kurento.client.KurentoClient;
 import org.kurento.client.MediaPipeline;
 import org.kurento.client.MediaType;
 import org.kurento.client.PassThrough;
@@ -38,39 +33,20 @@ import org.kurento.client.VideoCodec;
  * connect/disconnect in every overload of the Java client, seen through the typed connection
  * data and the ElementConnected/ElementDisconnected events; and the introspection calls.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ConnectionsTest {
-  private KurentoClient kurento;
-  private MediaPipeline pipeline;
+class ConnectionsTest extends PipelineTest {
   private PassThrough source;
   private PassThrough sink;
   private EventQueue<ElementConnectedEvent> connected;
   private EventQueue<ElementDisconnectedEvent> disconnected;
 
-  @BeforeAll
-  void connect() {
-    kurento = Kms.connect();
-  }
-
-  @AfterAll
-  void close() {
-    kurento.destroy();
-  }
-
   @BeforeEach
   void createElements() {
-    pipeline = kurento.createMediaPipeline();
     source = new PassThrough.Builder(pipeline).build();
     sink = new PassThrough.Builder(pipeline).build();
     connected = new EventQueue<>("ElementConnected");
     disconnected = new EventQueue<>("ElementDisconnected");
     source.addElementConnectedListener(connected);
     source.addElementDisconnectedListener(disconnected);
-  }
-
-  @AfterEach
-  void release() {
-    pipeline.release();
   }
 
   /** "TYPE source-description>sink-description", the typed connection data in a comparable form. */

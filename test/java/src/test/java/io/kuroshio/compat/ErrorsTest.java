@@ -4,15 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kuroshio.compat.support.Errors;
-import io.kuroshio.compat.support.Kms;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+import io.kuroshio.compat.support.PipelineTest;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.kurento.client.GenericMediaElement;
-import org.kurento.client.KurentoClient;
 import org.kurento.client.MediaPipeline;
 import org.kurento.client.PassThrough;
 import org.kurento.client.WebRtcEndpoint;
@@ -22,30 +16,7 @@ import org.kurento.client.internal.server.KurentoServerException;
  * What each misuse gives a Java application: a KurentoServerException with the code, the
  * server's message and {@code data.type}, as KMS answers them.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ErrorsTest {
-  private KurentoClient kurento;
-  private MediaPipeline pipeline;
-
-  @BeforeAll
-  void connect() {
-    kurento = Kms.connect();
-  }
-
-  @AfterAll
-  void close() {
-    kurento.destroy();
-  }
-
-  @BeforeEach
-  void createPipeline() {
-    pipeline = kurento.createMediaPipeline();
-  }
-
-  @AfterEach
-  void releasePipeline() {
-    pipeline.release();
-  }
+class ErrorsTest extends PipelineTest {
 
   @Test
   void usingOrCreatingInAReleasedObjectIsMediaObjectNotFound() {

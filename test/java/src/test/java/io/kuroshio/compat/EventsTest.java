@@ -4,51 +4,26 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kuroshio.compat.support.EventQueue;
-import io.kuroshio.compat.support.Kms;
+import io.kuroshio.compat.support.PipelineTest;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.kurento.client.ElementConnectedEvent;
 import org.kurento.client.ErrorEvent;
-import org.kurento.client.KurentoClient;
 import org.kurento.client.ListenerSubscription;
-import org.kurento.client.MediaPipeline;
 import org.kurento.client.MediaType;
 import org.kurento.client.PassThrough;
 import org.kurento.client.Tag;
 
 /** Subscriptions as the Java client makes them: one per listener, and their removal; tags in events. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class EventsTest {
-  private KurentoClient kurento;
-  private MediaPipeline pipeline;
+class EventsTest extends PipelineTest {
   private PassThrough source;
   private PassThrough sink;
 
-  @BeforeAll
-  void connect() {
-    kurento = Kms.connect();
-  }
-
-  @AfterAll
-  void close() {
-    kurento.destroy();
-  }
-
   @BeforeEach
   void createElements() {
-    pipeline = kurento.createMediaPipeline();
     source = new PassThrough.Builder(pipeline).build();
     sink = new PassThrough.Builder(pipeline).build();
-  }
-
-  @AfterEach
-  void release() {
-    pipeline.release();
   }
 
   @Test

@@ -1,7 +1,6 @@
 package io.kuroshio.compat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,17 +11,13 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.kuroshio.compat.support.Errors;
 import io.kuroshio.compat.support.Kms;
+import io.kuroshio.compat.support.PipelineTest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.kurento.client.GenericMediaElement;
@@ -40,32 +35,8 @@ import org.kurento.client.internal.server.KurentoServerException;
  * Creating and releasing every implemented class (by its builder and by its module-qualified
  * name), the family of an object, ids the client parses, names and tags.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ObjectsTest {
+class ObjectsTest extends PipelineTest {
   private static final String UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
-
-  private KurentoClient kurento;
-  private MediaPipeline pipeline;
-
-  @BeforeAll
-  void connect() {
-    kurento = Kms.connect();
-  }
-
-  @AfterAll
-  void close() {
-    kurento.destroy();
-  }
-
-  @BeforeEach
-  void createPipeline() {
-    pipeline = kurento.createMediaPipeline();
-  }
-
-  @AfterEach
-  void releasePipeline() {
-    pipeline.release();
-  }
 
   static Stream<ImplementedClasses> implemented() {
     return ImplementedClasses.ALL.stream();

@@ -10,20 +10,17 @@ import io.kuroshio.compat.support.BrowserPeer.Direction;
 import io.kuroshio.compat.support.BrowserPeer.PageStats;
 import io.kuroshio.compat.support.EventQueue;
 import io.kuroshio.compat.support.Ffprobe;
-import io.kuroshio.compat.support.Kms;
+import io.kuroshio.compat.support.KurentoTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.kurento.client.ConnectionState;
 import org.kurento.client.ConnectionStateChangedEvent;
 import org.kurento.client.EndOfStreamEvent;
 import org.kurento.client.ErrorEvent;
-import org.kurento.client.KurentoClient;
 import org.kurento.client.MediaPipeline;
 import org.kurento.client.PlayerEndpoint;
 import org.kurento.client.UriEndpointState;
@@ -35,28 +32,20 @@ import org.kurento.client.WebRtcEndpoint;
  * PlayerEndpoint through the Java client (the player tutorial's pipeline): a file made by ffmpeg
  * is played into a WebRtcEndpoint and decoded by a Chromium page; a missing file is an ErrorEvent.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PlayerTest {
+class PlayerTest extends KurentoTest {
   private static final Duration MEDIA_TIMEOUT = Duration.ofSeconds(30);
 
   private Path dir;
-  private KurentoClient kurento;
   private Path clip;
 
   @BeforeAll
-  void connectAndMakeAClip(@TempDir Path dir) {
+  void makeAClip(@TempDir Path dir) {
     this.dir = dir;
-    kurento = Kms.connect();
     clip = dir.resolve("clip.webm");
     Ffprobe.run("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=640x480:rate=30",
         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "4",
         "-c:v", "libvpx", "-deadline", "realtime", "-b:v", "600k", "-g", "30", "-c:a", "libopus",
         clip.toString());
-  }
-
-  @AfterAll
-  void close() {
-    kurento.destroy();
   }
 
   @Test
@@ -71,11 +60,8 @@ class PlayerTest {
       player.addEndOfStreamListener(ended);
       player.addUriEndpointStateChangedListener(states);
       webRtc.addConnectionStateChangedListener(connection);
-      webRtc.addIceCandidateFoundListener(event -> browser.addServerCandidate(event.getCandidate()));
-      browser.forwardCandidatesTo(webRtc::addIceCandidate);
       player.connect(webRtc);
-      browser.answer(webRtc.processOffer(browser.offer()));
-      webRtc.gatherCandidates();
+      browser.negotiate(webRtc);
       connection.find(e -> e.getNewState() == ConnectionState.CONNECTED, MEDIA_TIMEOUT);
 
       player.play();

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.kuroshio.compat.support.Kms;
+import io.kuroshio.compat.support.PipelineTest;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
@@ -12,15 +12,9 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.kurento.client.KurentoClient;
 import org.kurento.client.MediaElement;
 import org.kurento.client.MediaPipeline;
 import org.kurento.client.RembParams;
@@ -33,30 +27,7 @@ import org.kurento.client.internal.server.KurentoServerException;
  * {@code __module__}/{@code __type__} tags, enums from their names, objects from their ids), so a
  * value of the wrong shape fails here even where the JavaScript client would not notice.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PropertiesTest {
-  private KurentoClient kurento;
-  private MediaPipeline pipeline;
-
-  @BeforeAll
-  void connect() {
-    kurento = Kms.connect();
-  }
-
-  @AfterAll
-  void close() {
-    kurento.destroy();
-  }
-
-  @BeforeEach
-  void createPipeline() {
-    pipeline = kurento.createMediaPipeline();
-  }
-
-  @AfterEach
-  void releasePipeline() {
-    pipeline.release();
-  }
+class PropertiesTest extends PipelineTest {
 
   static Stream<ImplementedClasses> implemented() {
     return ImplementedClasses.ALL.stream();

@@ -8,18 +8,14 @@ import io.kuroshio.compat.support.BrowserPeer;
 import io.kuroshio.compat.support.BrowserPeer.Direction;
 import io.kuroshio.compat.support.EventQueue;
 import io.kuroshio.compat.support.Ffprobe;
-import io.kuroshio.compat.support.Kms;
+import io.kuroshio.compat.support.KurentoTest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import org.kurento.client.KurentoClient;
 import org.kurento.client.MediaFlowInStateChangedEvent;
 import org.kurento.client.MediaFlowState;
 import org.kurento.client.MediaPipeline;
@@ -38,21 +34,8 @@ import org.kurento.client.WebRtcEndpoint;
  * tutorial's pipeline), with a pause: the file is checked with ffprobe, not with anything of the
  * server's.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class RecorderTest {
+class RecorderTest extends KurentoTest {
   private static final Duration MEDIA_TIMEOUT = Duration.ofSeconds(30);
-
-  private KurentoClient kurento;
-
-  @BeforeAll
-  void connect() {
-    kurento = Kms.connect();
-  }
-
-  @AfterAll
-  void close() {
-    kurento.destroy();
-  }
 
   @Test
   void aBrowserCallIsRecordedToAPlayableWebmFile(@TempDir Path dir) throws IOException {
@@ -72,12 +55,9 @@ class RecorderTest {
       recorder.addPausedListener(paused);
       recorder.addUriEndpointStateChangedListener(states);
       recorder.addMediaFlowInStateChangedListener(flowIn);
-      webRtc.addIceCandidateFoundListener(event -> browser.addServerCandidate(event.getCandidate()));
-      browser.forwardCandidatesTo(webRtc::addIceCandidate);
       webRtc.connect(webRtc);
       webRtc.connect(recorder);
-      browser.answer(webRtc.processOffer(browser.offer()));
-      webRtc.gatherCandidates();
+      browser.negotiate(webRtc);
 
       assertEquals(UriEndpointState.STOP, recorder.getState());
       assertEquals(file.toUri().toString(), recorder.getUri());

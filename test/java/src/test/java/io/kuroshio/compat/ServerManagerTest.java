@@ -7,14 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kuroshio.compat.support.Errors;
 import io.kuroshio.compat.support.EventQueue;
-import io.kuroshio.compat.support.Kms;
+import io.kuroshio.compat.support.KurentoTest;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.kurento.client.KurentoClient;
 import org.kurento.client.MediaPipeline;
 import org.kurento.client.ModuleInfo;
@@ -26,20 +24,12 @@ import org.kurento.client.ServerManager;
 import org.kurento.client.ServerType;
 
 /** The client's connection and the ServerManager: typed info, sessions, pipelines, usage, KMD. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ServerManagerTest {
-  private KurentoClient kurento;
+class ServerManagerTest extends KurentoTest {
   private ServerManager manager;
 
   @BeforeAll
-  void connect() {
-    kurento = Kms.connect();
+  void getServerManager() {
     manager = kurento.getServerManager();
-  }
-
-  @AfterAll
-  void close() {
-    kurento.destroy();
   }
 
   @Test

@@ -7,14 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kuroshio.compat.support.Errors;
 import io.kuroshio.compat.support.EventQueue;
-import io.kuroshio.compat.support.Kms;
+import io.kuroshio.compat.support.KurentoTest;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.kurento.client.ElementConnectedEvent;
-import org.kurento.client.KurentoClient;
 import org.kurento.client.MediaPipeline;
 import org.kurento.client.MediaType;
 import org.kurento.client.PassThrough;
@@ -28,19 +24,7 @@ import org.kurento.client.TransactionRollbackException;
  * Transactions as the Java client builds them: one `transaction` request whose operations refer
  * to objects created earlier in it as {@code newref:N}; results come back as futures.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class TransactionsTest {
-  private KurentoClient kurento;
-
-  @BeforeAll
-  void connect() {
-    kurento = Kms.connect();
-  }
-
-  @AfterAll
-  void close() {
-    kurento.destroy();
-  }
+class TransactionsTest extends KurentoTest {
 
   @Test
   void aPipelineItsElementsAndTheirLinkInOneTransaction() {

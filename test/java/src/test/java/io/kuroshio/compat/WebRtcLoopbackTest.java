@@ -10,14 +10,11 @@ import io.kuroshio.compat.support.BrowserPeer;
 import io.kuroshio.compat.support.BrowserPeer.Direction;
 import io.kuroshio.compat.support.BrowserPeer.PageStats;
 import io.kuroshio.compat.support.EventQueue;
-import io.kuroshio.compat.support.Kms;
+import io.kuroshio.compat.support.KurentoTest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.kurento.client.ConnectionState;
 import org.kurento.client.ConnectionStateChangedEvent;
 import org.kurento.client.DataChannelOpenedEvent;
@@ -29,7 +26,6 @@ import org.kurento.client.IceCandidatePair;
 import org.kurento.client.IceComponentState;
 import org.kurento.client.IceComponentStateChangedEvent;
 import org.kurento.client.IceGatheringDoneEvent;
-import org.kurento.client.KurentoClient;
 import org.kurento.client.MediaFlowInStateChangedEvent;
 import org.kurento.client.MediaFlowOutStateChangedEvent;
 import org.kurento.client.MediaFlowState;
@@ -50,21 +46,8 @@ import org.kurento.client.WebRtcEndpoint;
  * WebRtcEndpoint connected to itself and decodes what comes back; the application sees every
  * WebRTC event with its typed payload, and getStats answers the client's typed statistics.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class WebRtcLoopbackTest {
+class WebRtcLoopbackTest extends KurentoTest {
   private static final Duration MEDIA_TIMEOUT = Duration.ofSeconds(30);
-
-  private KurentoClient kurento;
-
-  @BeforeAll
-  void connect() {
-    kurento = Kms.connect();
-  }
-
-  @AfterAll
-  void close() {
-    kurento.destroy();
-  }
 
   @Test
   void theBrowserGetsItsOwnCameraBackAndTheApplicationSeesTypedEvents() {
@@ -82,7 +65,6 @@ class WebRtcLoopbackTest {
       EventQueue<MediaFlowOutStateChangedEvent> flowOut = new EventQueue<>("MediaFlowOutStateChanged");
       EventQueue<MediaSessionStartedEvent> sessionStarted = new EventQueue<>("MediaSessionStarted");
       webRtc.addIceCandidateFoundListener(candidates);
-      webRtc.addIceCandidateFoundListener(event -> browser.addServerCandidate(event.getCandidate()));
       webRtc.addIceGatheringDoneListener(gathered);
       webRtc.addIceComponentStateChangedListener(ice);
       webRtc.addNewCandidatePairSelectedListener(pairs);
@@ -93,13 +75,9 @@ class WebRtcLoopbackTest {
       webRtc.addMediaFlowOutStateChangedListener(flowOut);
       webRtc.addMediaSessionStartedListener(sessionStarted);
 
-      // The tutorial's order: browser candidates may reach the endpoint before the offer.
-      browser.forwardCandidatesTo(webRtc::addIceCandidate);
       webRtc.connect(webRtc);
-      String answer = webRtc.processOffer(browser.offer());
+      String answer = browser.negotiate(webRtc);
       assertTrue(answer.startsWith("v=0"), answer);
-      browser.answer(answer);
-      webRtc.gatherCandidates();
 
       PageStats seen = browser.waitForStats("640x480 video decoded", MEDIA_TIMEOUT,
           s -> s.video() != null && s.video().framesDecoded() > 10 && s.video().frameWidth() == 640);
@@ -153,11 +131,8 @@ class WebRtcLoopbackTest {
       WebRtcEndpoint webRtc = new WebRtcEndpoint.Builder(pipeline).useDataChannels().build();
       EventQueue<DataChannelOpenedEvent> opened = new EventQueue<>("DataChannelOpened");
       webRtc.addDataChannelOpenedListener(opened);
-      webRtc.addIceCandidateFoundListener(event -> browser.addServerCandidate(event.getCandidate()));
-      browser.forwardCandidatesTo(webRtc::addIceCandidate);
       webRtc.connect(webRtc);
-      browser.answer(webRtc.processOffer(browser.offer()));
-      webRtc.gatherCandidates();
+      browser.negotiate(webRtc);
 
       DataChannelOpenedEvent open = opened.next(MEDIA_TIMEOUT);
       assertSame(webRtc, open.getSource());

@@ -27,6 +27,7 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.kurento.client.IceCandidate;
+import org.kurento.client.WebRtcEndpoint;
 
 /**
  * A headless Chromium page on the other end of a WebRtcEndpoint, with the test as its application
@@ -114,8 +115,22 @@ public final class BrowserPeer implements AutoCloseable {
     }
   }
 
+  /**
+   * The tutorials' signalling between this page and {@code endpoint}: candidates both ways (the
+   * page's may reach the endpoint before its offer does, which the server must accept), the
+   * page's offer answered with processOffer, then gatherCandidates. Returns the SDP answer.
+   */
+  public String negotiate(WebRtcEndpoint endpoint) {
+    endpoint.addIceCandidateFoundListener(event -> addServerCandidate(event.getCandidate()));
+    forwardCandidatesTo(endpoint::addIceCandidate);
+    String sdpAnswer = endpoint.processOffer(offer());
+    answer.complete(sdpAnswer);
+    endpoint.gatherCandidates();
+    return sdpAnswer;
+  }
+
   /** The page's SDP offer. */
-  public String offer() {
+  private String offer() {
     try {
       return offer.get(20, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -123,19 +138,14 @@ public final class BrowserPeer implements AutoCloseable {
     }
   }
 
-  /** Gives the page the media server's answer. */
-  public void answer(String sdp) {
-    answer.complete(sdp);
-  }
-
   /** Queues one of the media server's candidates for the page. */
-  public synchronized void addServerCandidate(IceCandidate candidate) {
+  private synchronized void addServerCandidate(IceCandidate candidate) {
     serverCandidates.add(candidate);
     notifyAll();
   }
 
   /** Hands the page's candidates, those already sent and those to come, to {@code sink}. */
-  public void forwardCandidatesTo(Consumer<IceCandidate> sink) {
+  private void forwardCandidatesTo(Consumer<IceCandidate> sink) {
     List<IceCandidate> early;
     synchronized (this) {
       candidateSink = sink;
