@@ -212,7 +212,7 @@ export class ApiCatalog {
       ...(spec.doc ? { doc: spec.doc } : {}),
       ...(spec.ctor && !spec.abstract ? { ctor: spec.ctor.map(parseParam) } : {}),
       methods: new Map((spec.methods ?? []).map(parseMethod).map((m) => [m.name, m])),
-      properties: new Map((spec.properties ?? []).map(parseProperty).map((p) => [p.name, p])),
+      properties: new Map((spec.properties ?? []).map((text) => this.completeStructDefault(parseProperty(text), module)).map((p) => [p.name, p])),
       events: new Set(spec.events ?? []),
       hierarchy: parent ? [parent.qualifiedName, ...parent.hierarchy] : [],
     };
@@ -220,6 +220,20 @@ export class ApiCatalog {
     this.classesByName.set(info.qualifiedName, info);
     (module.classes as ClassInfo[]).push(info);
     return info;
+  }
+
+  /**
+   * A struct-typed property whose default is written as an object (`rembParams: RembParams = {}`)
+   * gets the struct's own field defaults filled in, so its getter answers a complete value, as
+   * KMS does (the Java client builds the struct from it and reads its fields as numbers).
+   */
+  private completeStructDefault(property: PropertyDef, module: ModuleInfo): PropertyDef {
+    const declared = property.defaultValue;
+    if (property.type.container !== 'none' || typeof declared !== 'object' || declared === null || Array.isArray(declared)) return property;
+    const struct = this.findType(property.type.name, module);
+    if (struct?.kind !== 'struct') return property;
+    const fieldDefaults = struct.fields.flatMap((f) => (f.defaultValue !== undefined ? [[f.name, f.defaultValue] as const] : []));
+    return { ...property, defaultValue: { ...Object.fromEntries(fieldDefaults), ...declared } };
   }
 
   private linkEvent(name: string, module: ModuleInfo): EventInfo {

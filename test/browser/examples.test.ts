@@ -1,16 +1,20 @@
 /**
  * End to end through the examples: Kuroshio, an example application server (official
- * kurento-client) and its page in Chromium (kurento-utils), each started the way a user starts it.
- * Skipped, with the reason, while the server answers `create WebRtcEndpoint` with NOT_IMPLEMENTED.
+ * kurento-client for JavaScript, or for Java in java-hello-world) and its page in Chromium
+ * (kurento-utils), each started the way a user starts it. Skipped, with the reason, while the
+ * server answers `create WebRtcEndpoint` with NOT_IMPLEMENTED (and the Java example without a JDK
+ * and Maven).
  */
 import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { pollUntil, TestBrowser, type TestPage, type VideoState } from '../helpers/browser.js';
+import { javaToolsMissing, REPO_ROOT, runMaven } from '../helpers/maven.js';
 
 const NOT_IMPLEMENTED = 40006;
 
@@ -51,12 +55,29 @@ interface RunningExample {
   stop(): Promise<void>;
 }
 
-/** Starts examples/<name> with its documented command line, on a free port. */
-async function startExample(name: string): Promise<RunningExample> {
-  const script = fileURLToPath(new URL(`../../examples/${name}/server.js`, import.meta.url));
-  const child: ChildProcess = spawn(process.execPath, [script, `--ws_uri=${server.url}`, '--port', '0', '--host', '127.0.0.1'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** How to start an example application server: its program and arguments. */
+type Launcher = (mediaServerUrl: string) => { command: string; args: string[] };
+
+/** A Node example: its documented command line, on a free port. */
+const nodeExample =
+  (name: string): Launcher =>
+  (url) => ({
+    command: process.execPath,
+    args: [fileURLToPath(new URL(`../../examples/${name}/server.js`, import.meta.url)), `--ws_uri=${url}`, '--port', '0', '--host', '127.0.0.1'],
   });
+
+const JAVA_HELLO_WORLD = join(REPO_ROOT, 'examples/java-hello-world');
+
+/** The Java example: its jar (built by the test) with the options its README gives, on a free port. */
+const javaHelloWorld: Launcher = (url) => ({
+  command: 'java',
+  args: ['-jar', join(JAVA_HELLO_WORLD, 'target/java-hello-world.jar'), `--kms.url=${url}`, '--server.port=0', '--server.address=127.0.0.1', `--kuroshio.dist=${join(REPO_ROOT, 'dist')}`],
+});
+
+/** Starts an example application server and waits for the URL it announces. */
+async function startExample(name: string, launcher: Launcher): Promise<RunningExample> {
+  const { command, args } = launcher(server.url);
+  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const exited = once(child, 'exit');
   const url = await new Promise<string>((resolve, reject) => {
@@ -84,12 +105,17 @@ async function startExample(name: string): Promise<RunningExample> {
  * Runs `body` against a fresh instance of examples/<name>, or skips when the server cannot run it.
  * On failure the example's output and the pages' console go to the test's diagnostics.
  */
-async function withExample(t: TestContext, name: string, body: (url: string, pages: TestPage[]) => Promise<void>): Promise<void> {
+async function withExample(
+  t: TestContext,
+  name: string,
+  body: (url: string, pages: TestPage[]) => Promise<void>,
+  launcher: Launcher = nodeExample(name),
+): Promise<void> {
   if (unavailable) {
     t.skip(unavailable);
     return;
   }
-  const example = await startExample(name);
+  const example = await startExample(name, launcher);
   const pages: TestPage[] = [];
   try {
     await body(`${example.url}/`, pages);
@@ -122,21 +148,37 @@ async function waitForPicture(page: TestPage, selector: string): Promise<VideoSt
   return pollUntil(() => page.video(selector), (v) => (v?.totalVideoFrames ?? 0) > first!.totalVideoFrames + 10, 10_000, `frames still arriving in ${selector}`);
 }
 
-test('hello-world: the page gets its own camera back, 640x480, through Kuroshio', (t) =>
-  withExample(t, 'hello-world', async (url, pages) => {
-    const page = await openPage(url, pages);
-    await page.page.click('#start');
-    await waitForPicture(page, '#remoteVideo');
-    const [stats] = await page.stats();
-    const video = stats?.inbound.find((r) => r.kind === 'video');
-    assert.ok((video?.framesDecoded ?? 0) > 10, JSON.stringify(video));
-    assert.equal(video?.frameWidth, 640);
-    assert.ok((stats?.inbound.find((r) => r.kind === 'audio')?.packetsReceived ?? 0) > 0, 'audio comes back too');
+/** The hello-world page, whichever server runs it: Start, the camera comes back, Stop. */
+async function helloWorldLoopsTheCameraBack(url: string, pages: TestPage[]): Promise<void> {
+  const page = await openPage(url, pages);
+  await page.page.click('#start');
+  await waitForPicture(page, '#remoteVideo');
+  const [stats] = await page.stats();
+  const video = stats?.inbound.find((r) => r.kind === 'video');
+  assert.ok((video?.framesDecoded ?? 0) > 10, JSON.stringify(video));
+  assert.equal(video?.frameWidth, 640);
+  assert.ok((stats?.inbound.find((r) => r.kind === 'audio')?.packetsReceived ?? 0) > 0, 'audio comes back too');
 
-    await page.page.click('#stop');
-    await waitForStatus(page, /stopped/);
-    assert.deepEqual(page.consoleErrors, []);
-  }));
+  await page.page.click('#stop');
+  await waitForStatus(page, /stopped/);
+  assert.deepEqual(page.consoleErrors, []);
+}
+
+test('hello-world: the page gets its own camera back, 640x480, through Kuroshio', (t) =>
+  withExample(t, 'hello-world', helloWorldLoopsTheCameraBack));
+
+test('java-hello-world: the same page on a Spring Boot server with the official Java client', async (t) => {
+  const missing = javaToolsMissing();
+  if (missing) {
+    t.skip(missing);
+    return;
+  }
+  if (!unavailable) {
+    const build = await runMaven(JAVA_HELLO_WORLD, ['-q', 'package'], 8 * 60_000);
+    if (build.code !== 0) throw new Error(`mvn package of java-hello-world failed:\n${build.output.split('\n').slice(-40).join('\n')}`);
+  }
+  await withExample(t, 'java-hello-world', helloWorldLoopsTheCameraBack, javaHelloWorld);
+});
 
 test('one2one-call: two users register, one calls, the other accepts, each sees the other', (t) =>
   withExample(t, 'one2one-call', async (url, pages) => {

@@ -122,8 +122,9 @@ export const core: ModuleSpec = {
         'maxVideoSendBandwidth: int',
         'readonly mediaState: MediaState',
         'readonly connectionState: ConnectionState',
-        'mtu: int',
-        'rembParams: RembParams',
+        // KMS's defaults (its IDL documents them in prose only): a getter answers a value.
+        'mtu: int = 1200',
+        'rembParams: RembParams = {}',
       ],
       methods: ['requestKeyframe()'],
       events: ['MediaStateChanged', 'ConnectionStateChanged'],
@@ -133,7 +134,8 @@ export const core: ModuleSpec = {
       extends: 'MediaObject',
       abstract: true,
       doc: 'A processing stage of a pipeline, with sink (input) and source (output) pads.',
-      properties: ['encoderBitrate: int', 'minEncoderBitrate: int', 'maxEncoderBitrate: int'],
+      // KMS's defaults, documented in its IDL's prose: the Java client reads them as int.
+      properties: ['encoderBitrate: int = 300000', 'minEncoderBitrate: int = 0', 'maxEncoderBitrate: int = 0'],
       methods: [
         'getSourceConnections(mediaType?: MediaType, description?: String): ElementConnectionData[]',
         'getSinkConnections(mediaType?: MediaType, description?: String): ElementConnectionData[]',
