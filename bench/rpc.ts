@@ -130,6 +130,8 @@ function report(kr: Rates, er: Rates, km: Memory, em: Memory, cacheWindowMs: num
     rate(`getName round trips/s (${MANY_CLIENTS} clients)`, (r) => r.manyClientsRps),
     ['processes measured (server + media workers)', String(km.processes), String(em.processes), ''],
     rss('RSS cold (just started), MiB', (m) => m.cold),
+    // The control process loads no media library (FFmpeg, werift): its own start is the figure.
+    split('  control process + media workers at start, MiB', (m) => m.cold),
     rss(`RSS before: after a first ${CHURN_CYCLES} cycles, cache expired, GC`, (m) => m.before),
     split('  server + workers, MiB', (m) => m.before),
     rss(`RSS right after ${CHURN_CYCLES} more cycles (${CHURN_CLIENTS} clients)`, (m) => m.after),

@@ -131,6 +131,12 @@ export class PadProcessing<L> implements RawConsumer {
     for (const link of this.rawLinks) this.hooks.deliverRaw(link, media);
   }
 
+  /** Resolves once the media handed in so far went through the decoder and every encoder. */
+  async settled(): Promise<void> {
+    await this.decoder?.settled();
+    await Promise.all([...this.encoders.values()].map((e) => e.settled()));
+  }
+
   stats(): ProcessingStats {
     const d = this.decoder;
     return {

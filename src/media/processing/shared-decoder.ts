@@ -60,6 +60,11 @@ export class SharedDecoder {
     return this.codec ? codecName(this.codec) : undefined;
   }
 
+  /** Resolves once every frame handed to the decoder so far was decoded and passed on. */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+
   /** One packet of the source pad. */
   push(unit: RtpMedia, nowMs: number): void {
     if (this.closed) return;

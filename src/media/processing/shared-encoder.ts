@@ -94,6 +94,11 @@ export class SharedEncoder<L> implements RawConsumer {
     };
   }
 
+  /** Resolves once every frame handed to the encoder so far was encoded and sent. */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+
   /** The next picture is a key frame (a new sink, a lost packet downstream). */
   requestKeyframe(): void {
     if (this.kind === 'VIDEO') this.keyframeWanted = true;
