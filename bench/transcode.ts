@@ -8,7 +8,9 @@
  *     H.264→VP8). The worker's CPU per output frame over a window gives the real-time streams one
  *     core sustains; `ffmpeg -re` decoding and encoding the same clip to the same codec, settings
  *     and bitrate (one thread each, output discarded) gives the baseline. Every stream's received
- *     frame rate is printed too: a figure only counts if the streams kept real time.
+ *     frame rate is printed too: a figure only counts if the streams kept real time. ffmpeg sends
+ *     its output as RTP to a local port, as the server sends to its viewers; the same playback
+ *     forwarded without transcoding shows what the server's own path (reading, RTP, SRTP) costs.
  * (b) Added latency of a transcoded hop: a werift publisher sends the VP8 clip's real frames at
  *     30 fps to a WebRtcEndpoint with two viewers, one taking VP8 (forwarded) and one H.264
  *     (transcoded); each output frame is matched to its input frame by RTP time, p50/p99 of
@@ -20,7 +22,8 @@
  * The server's worker is pinned to CPU 0 (with every thread: libuv's pool, where the codecs run),
  * ffmpeg too; this process (all the peers) to CPU 1.
  *
- * Knobs (environment): BENCH_WINDOW_S (default 10), BENCH_STREAMS (default 2), BENCH_FANOUT (30).
+ * Knobs (environment): BENCH_WINDOW_S (default 10), BENCH_STREAMS (default 2), BENCH_FANOUT (30),
+ * BENCH_PARTS (default "a,b,c": which parts to run).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -29,6 +32,7 @@ import { join } from 'node:path';
 import { RtpPacketizer } from '../src/codec/packetizer.js';
 import { VP8 } from '../src/media/codecs.js';
 import { evaluate, inspectorEnv, inspectorUrls } from '../test/helpers/inspector.js';
+import { processTree } from './proc.js';
 import { RawClient } from '../test/helpers/raw-client.js';
 import { startServer, type RunningServer } from '../test/helpers/server-process.js';
 import { createPipeline, createWebRtcEndpoint, gatherInto, invoke, subscribe } from '../test/helpers/webrtc-rpc.js';
@@ -37,8 +41,13 @@ import { ONLY_H264, ONLY_VP8, pumpMedia, wallClockMs, WeriftPeer } from '../test
 const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 10);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 2);
 const FANOUT = Number(process.env.BENCH_FANOUT ?? 30);
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'a,b,c').split(','));
 const BITRATE = 1_000_000;
+/** The clips have a key frame every 2 s (`-g 60` below). */
+const KEYFRAME_EVERY = 60;
 const FPS = 30;
+/** A UDP port on loopback nothing listens on (ffmpeg's RTP goes there). */
+const DISCARD_PORT = 9;
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 const progress = (what: string): void => void process.stderr.write(`${what}\n`);
@@ -100,7 +109,8 @@ interface Kuroshio {
 async function startKuroshio(): Promise<Kuroshio> {
   const server = await startServer({ args: ['--workers', '1', '--log-level', 'info'], env: { KMS_NETWORK_INTERFACES: 'lo', ...inspectorEnv() } });
   const client = await RawClient.connect(server.url);
-  const worker = server.workerPids()[0]!;
+  // The media worker: the control process's child (the log level hides the workers' own lines).
+  const worker = processTree(server.process.pid!)[1]!;
   pin([worker], 0);
   pin([process.pid], 1);
   return { server, client, worker };
@@ -163,7 +173,8 @@ function ffmpegArgs(clip: string, target: 'VP8' | 'H264'): string[] {
     target === 'H264'
       ? ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-bf', '0', '-b:v', String(BITRATE), '-maxrate', String(BITRATE), '-bufsize', String(BITRATE)]
       : ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-lag-in-frames', '0', '-error-resilient', '1', '-b:v', String(BITRATE)];
-  return ['-v', 'error', '-threads', '1', '-re', '-i', clip, '-an', ...encoder, '-threads', '1', '-g', '600', '-f', 'null', '-'];
+  // RTP out to a local port nobody reads: the packetizing and sending a server does too.
+  return ['-v', 'error', '-threads', '1', '-re', '-i', clip, '-an', ...encoder, '-threads', '1', '-g', '600', '-f', 'rtp', `rtp://127.0.0.1:${DISCARD_PORT}?pkt_size=1200`];
 }
 
 async function ffmpegThroughput(clip: string, target: 'VP8' | 'H264'): Promise<Throughput> {
@@ -187,14 +198,14 @@ async function ffmpegThroughput(clip: string, target: 'VP8' | 'H264'): Promise<T
 /**
  * Latency of each frame a viewer received: its RTP time, relative to the viewer's first frame,
  * says which frame was sent (frames are 3000 ticks apart on both sides of a forwarded or a
- * transcoded hop: the layer keeps capture times); the first frame is the one sent last before
- * it arrived.
+ * transcoded hop: the layer keeps capture times). The first frame a viewer gets is a key frame
+ * (a decoder starts at one): the last key frame sent before it arrived.
  */
 function frameLatencies(v: Viewer, sentAt: number[]): number[] {
   const first = v.frames[0];
   if (!first) return [];
   let firstIndex = 0;
-  while (firstIndex + 1 < sentAt.length && sentAt[firstIndex + 1]! <= first.at) firstIndex++;
+  while (firstIndex + KEYFRAME_EVERY < sentAt.length && sentAt[firstIndex + KEYFRAME_EVERY]! <= first.at) firstIndex += KEYFRAME_EVERY;
   const out: number[] = [];
   for (const frame of v.frames) {
     const index = firstIndex + Math.round(((frame.ts - first.ts) >>> 0) / 3000);
@@ -224,7 +235,7 @@ async function latency(k: Kuroshio, frames: Buffer[]): Promise<{ forwarded: numb
     const due = started + (i * 1000) / FPS;
     if (due > performance.now()) await delay(due - performance.now());
     sentAt.push(wallClockMs());
-    for (const packet of packetizer.packetize({ data: frames[i]!, keyframe: i % 60 === 0, time: (i * 90_000) / FPS })) {
+    for (const packet of packetizer.packetize({ data: frames[i]!, keyframe: i % KEYFRAME_EVERY === 0, time: (i * 90_000) / FPS })) {
       packet.header.payloadType = sender.codec!.payloadType;
       sender.sendRtp(packet).catch((err: Error) => progress(`a packet was not sent: ${err.message}`));
     }
@@ -325,56 +336,69 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, col) => (col === 0 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('   ')).join('\n');
 }
 
+async function partA(k: Kuroshio, clips: Record<'VP8' | 'H264', string>): Promise<void> {
+  const rows = [['640x480@30, 1 Mbit/s', 'Kuroshio ms CPU/frame', 'streams/core', 'fps/stream', 'ffmpeg ms CPU/frame', 'streams/core', 'Kuroshio ÷ ffmpeg']];
+  for (const [from, to] of [['VP8', 'H264'], ['H264', 'VP8']] as const) {
+    progress(`throughput ${from} → ${to}: Kuroshio, ${STREAMS} streams`);
+    const ours = await kuroshioThroughput(k, clips[from], to);
+    progress(`throughput ${from} → ${to}: ffmpeg, ${STREAMS} streams`);
+    const theirs = await ffmpegThroughput(clips[from], to);
+    rows.push([
+      `${from} → ${to}`,
+      ours.cpuMsPerFrame.toFixed(2),
+      ours.streamsPerCore.toFixed(1),
+      ours.fpsPerStream.map((f) => f.toFixed(1)).join(' '),
+      theirs.cpuMsPerFrame.toFixed(2),
+      theirs.streamsPerCore.toFixed(1),
+      `${(ours.streamsPerCore / theirs.streamsPerCore).toFixed(2)}×`,
+    ]);
+  }
+  progress(`the same playback without transcoding (${STREAMS} streams, VP8 to VP8 viewers)`);
+  const plain = await kuroshioThroughput(k, clips.VP8, 'VP8');
+  console.log('\n(a) Throughput: decode + encode of one 640x480@30 stream, the worker on one core');
+  console.log(table(rows));
+  console.log(`The same playback forwarded as it is (no codec work): ${plain.cpuMsPerFrame.toFixed(2)} ms CPU per frame`);
+}
+
+async function partB(k: Kuroshio, frames: Buffer[]): Promise<void> {
+  progress('latency: forwarded and transcoded hops');
+  const lat = await latency(k, frames);
+  console.log('\n(b) Latency of a hop, publisher send → viewer receive (ms)');
+  console.log(
+    table([
+      ['hop', 'p50', 'p99', 'frames'],
+      ['forwarded (VP8 → VP8)', percentile(lat.forwarded, 50).toFixed(1), percentile(lat.forwarded, 99).toFixed(1), String(lat.forwarded.length)],
+      ['transcoded (VP8 → H.264)', percentile(lat.transcoded, 50).toFixed(1), percentile(lat.transcoded, 99).toFixed(1), String(lat.transcoded.length)],
+      ['added by transcoding', (percentile(lat.transcoded, 50) - percentile(lat.forwarded, 50)).toFixed(1), (percentile(lat.transcoded, 99) - percentile(lat.forwarded, 99)).toFixed(1), ''],
+    ]),
+  );
+}
+
+async function partC(k: Kuroshio, clip: string): Promise<void> {
+  progress(`SFU with ${FANOUT} subscribers, alone and beside a transcoding`);
+  const sfu = await sfuBesideTranscoding(k, clip);
+  const attributable = ((sfu.beside.mainCpuS - sfu.transcodeOnlyMainCpuS) * 1e6) / sfu.beside.packets;
+  console.log(`\n(c) SFU, 1 publisher → ${FANOUT} subscribers, worker main thread`);
+  console.log(
+    table([
+      ['', 'main-thread ms CPU per 1k packets', 'whole worker', 'event-loop delay p50', 'p99'],
+      ['SFU alone', sfu.alone.mainMsPerKPacket.toFixed(1), sfu.alone.processMsPerKPacket.toFixed(1), `${sfu.alone.loopP50.toFixed(1)} ms`, `${sfu.alone.loopP99.toFixed(1)} ms`],
+      ['SFU + VP8→H.264 transcoding', sfu.beside.mainMsPerKPacket.toFixed(1), sfu.beside.processMsPerKPacket.toFixed(1), `${sfu.beside.loopP50.toFixed(1)} ms`, `${sfu.beside.loopP99.toFixed(1)} ms`],
+      ['  of which the SFU (transcoding alone subtracted)', attributable.toFixed(1), '', '', ''],
+    ]),
+  );
+  console.log(`SFU main-thread cost beside a transcoding: ${((attributable / sfu.alone.mainMsPerKPacket - 1) * 100).toFixed(1)}% (goal: within 5%)`);
+}
+
 async function main(): Promise<void> {
   progress('making the clips');
   const clips = { VP8: makeClip('VP8'), H264: makeClip('H264') };
-  const frames = vp8Frames(clips.VP8);
   const k = await startKuroshio();
-  const rows = [['640x480@30, 1 Mbit/s', 'Kuroshio ms CPU/frame', 'streams/core', 'fps/stream', 'ffmpeg ms CPU/frame', 'streams/core', 'Kuroshio ÷ ffmpeg']];
+  console.log(`bench/transcode — ${new Date().toISOString()}, window ${WINDOW_S} s, ${STREAMS} streams at once, worker pinned to one core`);
   try {
-    for (const [from, to] of [['VP8', 'H264'], ['H264', 'VP8']] as const) {
-      progress(`throughput ${from} → ${to}: Kuroshio, ${STREAMS} streams`);
-      const ours = await kuroshioThroughput(k, clips[from], to);
-      progress(`throughput ${from} → ${to}: ffmpeg, ${STREAMS} streams`);
-      const theirs = await ffmpegThroughput(clips[from], to);
-      rows.push([
-        `${from} → ${to}`,
-        ours.cpuMsPerFrame.toFixed(2),
-        ours.streamsPerCore.toFixed(1),
-        ours.fpsPerStream.map((f) => f.toFixed(1)).join(' '),
-        theirs.cpuMsPerFrame.toFixed(2),
-        theirs.streamsPerCore.toFixed(1),
-        `${(ours.streamsPerCore / theirs.streamsPerCore).toFixed(2)}×`,
-      ]);
-    }
-    progress('latency: forwarded and transcoded hops');
-    const lat = await latency(k, frames);
-    progress(`SFU with ${FANOUT} subscribers, alone and beside a transcoding`);
-    const sfu = await sfuBesideTranscoding(k, clips.VP8);
-
-    console.log(`\nbench/transcode — ${new Date().toISOString()}, window ${WINDOW_S} s, ${STREAMS} streams at once, worker pinned to one core\n`);
-    console.log('(a) Throughput: decode + encode of one 640x480@30 stream');
-    console.log(table(rows));
-    console.log('\n(b) Latency of a hop, publisher send → viewer receive (ms)');
-    console.log(
-      table([
-        ['hop', 'p50', 'p99', 'frames'],
-        ['forwarded (VP8 → VP8)', percentile(lat.forwarded, 50).toFixed(1), percentile(lat.forwarded, 99).toFixed(1), String(lat.forwarded.length)],
-        ['transcoded (VP8 → H.264)', percentile(lat.transcoded, 50).toFixed(1), percentile(lat.transcoded, 99).toFixed(1), String(lat.transcoded.length)],
-        ['added by transcoding', (percentile(lat.transcoded, 50) - percentile(lat.forwarded, 50)).toFixed(1), (percentile(lat.transcoded, 99) - percentile(lat.forwarded, 99)).toFixed(1), ''],
-      ]),
-    );
-    const attributable = ((sfu.beside.mainCpuS - sfu.transcodeOnlyMainCpuS) * 1e6) / sfu.beside.packets;
-    console.log(`\n(c) SFU, 1 publisher → ${FANOUT} subscribers, worker main thread`);
-    console.log(
-      table([
-        ['', 'main-thread ms CPU per 1k packets', 'whole worker', 'event-loop delay p50', 'p99'],
-        ['SFU alone', sfu.alone.mainMsPerKPacket.toFixed(1), sfu.alone.processMsPerKPacket.toFixed(1), `${sfu.alone.loopP50.toFixed(1)} ms`, `${sfu.alone.loopP99.toFixed(1)} ms`],
-        ['SFU + VP8→H.264 transcoding', sfu.beside.mainMsPerKPacket.toFixed(1), sfu.beside.processMsPerKPacket.toFixed(1), `${sfu.beside.loopP50.toFixed(1)} ms`, `${sfu.beside.loopP99.toFixed(1)} ms`],
-        ['  of which the SFU (transcoding alone subtracted)', attributable.toFixed(1), '', '', ''],
-      ]),
-    );
-    console.log(`SFU main-thread cost beside a transcoding: ${((attributable / sfu.alone.mainMsPerKPacket - 1) * 100).toFixed(1)}% (goal: within 5%)`);
+    if (PARTS.has('a')) await partA(k, clips);
+    if (PARTS.has('b')) await partB(k, vp8Frames(clips.VP8));
+    if (PARTS.has('c')) await partC(k, clips.VP8);
   } finally {
     k.client.close();
     await k.server.stop();
