@@ -44,6 +44,9 @@ export class ServerMetrics {
   ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
+    // These three are gauges named like counters, which Prometheus' linter (promtool) refuses;
+    // the handle and request counts they give are of no use for a media server anyway.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
     this.rpcRequests = new Counter({ name: 'kuroshio_rpc_requests_total', help: 'JSON-RPC requests answered, by method', labelNames: ['method'], registers });
     this.rpcErrors = new Counter({ name: 'kuroshio_rpc_errors_total', help: 'JSON-RPC requests answered with an error, by method and error code', labelNames: ['method', 'code'], registers });
     this.rpcLatency = new Histogram({ name: 'kuroshio_rpc_request_duration_seconds', help: 'Time to answer a JSON-RPC request, by method', labelNames: ['method'], buckets: RPC_LATENCY_BUCKETS, registers });
