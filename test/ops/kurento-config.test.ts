@@ -271,17 +271,21 @@ test('UriEndpoint.conf.ini: a URI without a scheme is read from the configured d
 });
 
 test('precedence: the folder, then --config, then KMS_* variables, then the command line', () => {
-  const parsed = loadConfig(['--kurento-config', folder], { KMS_MIN_PORT: '46000' });
+  const parsed = loadConfig(['--kurento-config', folder], { KMS_MIN_PORT: '45150' });
   assert.ok(!parsed.help);
-  assert.equal(parsed.config.minPort, 46000, 'the environment beats the folder');
+  assert.equal(parsed.config.minPort, 45150, 'the environment beats the folder');
   assert.equal(parsed.config.maxPort, 45199, 'the folder beats the defaults');
   assert.equal(parsed.config.path, 'media');
   const json = join(folder, 'override.json');
-  writeFileSync(json, JSON.stringify({ path: 'fromjson', minPort: 47000 }));
-  const withJson = loadConfig(['--kurento-config', folder, '--config', json, '--min-port', '48000'], { KMS_MIN_PORT: '46000' });
+  writeFileSync(json, JSON.stringify({ path: 'fromjson', minPort: 45140, maxPort: 45198 }));
+  const withJson = loadConfig(['--kurento-config', folder, '--config', json, '--min-port', '45160'], { KMS_MIN_PORT: '45150' });
   assert.ok(!withJson.help);
   assert.equal(withJson.config.path, 'fromjson', '--config beats the folder');
-  assert.equal(withJson.config.minPort, 48000, 'the command line beats everything');
+  assert.equal(withJson.config.maxPort, 45198, '--config beats the folder');
+  assert.equal(withJson.config.minPort, 45160, 'the command line beats everything');
+  const envOverJson = loadConfig(['--kurento-config', folder, '--config', json], { KMS_MIN_PORT: '45150' });
+  assert.ok(!envOverJson.help);
+  assert.equal(envOverJson.config.minPort, 45150, 'the environment beats --config');
 });
 
 test('a malformed file stops the start-up with the file and line named', () => {
