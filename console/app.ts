@@ -9,55 +9,7 @@
  */
 import cytoscape from 'cytoscape';
 import uPlot from 'uplot';
-
-interface LinkView {
-  source: string;
-  sink: string;
-  type: 'AUDIO' | 'VIDEO' | 'DATA';
-  sourceDescription: string;
-  sinkDescription: string;
-  codec?: string;
-  route: 'direct' | 'transcoded' | 'decoded' | 'none';
-}
-
-interface PadProcessing {
-  mediaType: string;
-  description: string;
-  decoder?: { codec?: string };
-  encoders: { codec: string; targetBitrate: number }[];
-}
-
-interface Sample {
-  t: number;
-  inKbps: number;
-  outKbps: number;
-  fps: number;
-  lossPercent: number;
-  roundTripMs: number;
-}
-
-interface ElementView {
-  id: string;
-  type: string;
-  name: string;
-  flowingIn: string[];
-  flowingOut: string[];
-  transcoding: string[];
-  links: LinkView[];
-  processing: PadProcessing[];
-}
-
-interface State {
-  time: number;
-  pipelines: { id: string; name: string; worker?: number; elements: ElementView[] }[];
-}
-
-interface ElementDetails {
-  id: string;
-  type: string;
-  samples: Sample[];
-  events: { t: number; type: string; data: Record<string, unknown> }[];
-}
+import type { ConsoleState as State, ElementDetails, ElementSample as Sample, ElementView, LinkView } from '../src/ops/console-history.js';
 
 const REFRESH_MS = 1000;
 const COLORS: Record<string, string> = { VIDEO: '#1f6feb', AUDIO: '#2da44e', DATA: '#8c959f' };

@@ -89,6 +89,7 @@ export class KurentoClient implements Executor, ObjectHome {
         encode: (value, ref) => this.encode(value, ref),
         decode: (value, returns) => this.decode(value, returns),
         construct: (type, id) => this.construct(type, id),
+        adopt: (object) => this.objects.set(object.id, object),
         send: async (operations) => (await this.rpc('transaction', { operations })).value as unknown[],
       }),
     );
@@ -185,7 +186,8 @@ export class KurentoClient implements Executor, ObjectHome {
     this.emit('reconnected', { sameSession });
   }
 
-  construct(type: string, id: string | undefined): RemoteObject {
+  /** The object of a class with an id (made once per id); without an id, one a transaction creates. */
+  private construct(type: string, id: string | undefined): RemoteObject {
     if (id !== undefined) {
       const known = this.objects.get(id);
       if (known) return known;
@@ -193,14 +195,6 @@ export class KurentoClient implements Executor, ObjectHome {
     const Class = CLASSES[type] ?? RemoteObject;
     const object = new Class(this, id);
     if (id !== undefined) this.objects.set(id, object);
-    else {
-      // Created in a transaction: known by id once it commits.
-      const assign = object.assignId.bind(object);
-      object.assignId = (assigned: string) => {
-        assign(assigned);
-        this.objects.set(assigned, object);
-      };
-    }
     return object;
   }
 

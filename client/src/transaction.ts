@@ -25,6 +25,8 @@ export interface TransactionHost {
   encode(value: unknown, ref: (object: RemoteObject) => string): unknown;
   decode(value: unknown, returns: Returns): Promise<unknown>;
   construct(type: string, id: string | undefined): RemoteObject;
+  /** An object created in the transaction got its id at commit. */
+  adopt(object: RemoteObject): void;
   send(operations: { jsonrpc: '2.0'; id: number; method: string; params: Record<string, unknown> }[]): Promise<unknown[]>;
 }
 
@@ -41,7 +43,10 @@ export class TransactionCore implements Executor {
     const object = this.host.construct(type, undefined);
     const index = this.operations.length;
     this.created.set(object, index);
-    this.queue('create', () => ({ type, constructorParams: this.encode(params), properties: {} }), async (value) => object.assignId(value as string));
+    this.queue('create', () => ({ type, constructorParams: this.encode(params), properties: {} }), async (value) => {
+      object.assignId(value as string);
+      this.host.adopt(object);
+    });
     return object;
   }
 

@@ -26,6 +26,54 @@ export interface LoggedEvent {
   data: Record<string, unknown>;
 }
 
+// ---- what the console's API answers (console/app.ts reads these types too) ----------------------
+
+/** A link out of an element, from the `links` extension of its ElementStats. */
+export interface LinkView {
+  source: string;
+  sink: string;
+  type: 'AUDIO' | 'VIDEO' | 'DATA';
+  sourceDescription: string;
+  sinkDescription: string;
+  codec?: string;
+  route: 'direct' | 'transcoded' | 'decoded' | 'none';
+}
+
+/** The decoded-media layer of one source pad, from the `mediaProcessing` extension. */
+export interface PadProcessingView {
+  mediaType: string;
+  description: string;
+  decoder?: { codec?: string };
+  encoders: { codec: string; targetBitrate: number }[];
+}
+
+/** One element as the page draws it (`/console/api/state`). */
+export interface ElementView {
+  id: string;
+  type: string;
+  name: string;
+  /** Pads (`VIDEO/default`) whose media flows now. */
+  flowingIn: string[];
+  flowingOut: string[];
+  transcoding: string[];
+  links: LinkView[];
+  processing: PadProcessingView[];
+  latest: ElementSample | undefined;
+}
+
+export interface ConsoleState {
+  time: number;
+  pipelines: { id: string; name: string; worker?: number; elements: ElementView[] }[];
+}
+
+/** One element's plots and event log (`/console/api/element`). */
+export interface ElementDetails {
+  id: string;
+  type: string;
+  samples: ElementSample[];
+  events: LoggedEvent[];
+}
+
 /** Five minutes at one sample a second. */
 const MAX_SAMPLES = 300;
 const MAX_EVENTS = 100;
@@ -47,8 +95,8 @@ function num(value: unknown): number {
 export class ElementHistory {
   readonly samples: ElementSample[] = [];
   readonly events: LoggedEvent[] = [];
-  links: unknown[] = [];
-  processing: unknown[] = [];
+  links: LinkView[] = [];
+  processing: PadProcessingView[] = [];
   private readonly flows = new Map<string, boolean>();
   private readonly transcoding = new Map<string, boolean>();
   private previous: Totals | undefined;
@@ -86,8 +134,8 @@ export class ElementHistory {
         if (video) now.framesOut += num(entry.framesSent);
         roundTrip = Math.max(roundTrip, num(entry.roundTripTime));
       } else if (entry.type === 'element') {
-        this.links = Array.isArray(entry.links) ? entry.links : [];
-        this.processing = Array.isArray(entry.mediaProcessing) ? entry.mediaProcessing : [];
+        this.links = Array.isArray(entry.links) ? (entry.links as LinkView[]) : [];
+        this.processing = Array.isArray(entry.mediaProcessing) ? (entry.mediaProcessing as PadProcessingView[]) : [];
       }
     }
     const before = this.previous;

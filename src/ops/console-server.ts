@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import type { MediaServer } from '../control/media-server.js';
 import type { Logger } from '../log.js';
 import type { RemoteObject } from '../registry/remote-object.js';
-import { ElementHistory, type ElementSample, type StatsMap } from './console-history.js';
+import { ElementHistory, type ConsoleState, type ElementDetails, type ElementView, type StatsMap } from './console-history.js';
 import { sendJson, type PathHandler } from './http-endpoints.js';
 
 /** Where `npm run build` puts the page (scripts/build-browser-bundles.mjs). */
@@ -30,19 +30,6 @@ const SAMPLE_INTERVAL_MS = 1000;
 /** The sampler stops this long after the last page request. */
 const IDLE_AFTER_MS = 10_000;
 const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
-
-/** One element as the page draws it. */
-interface ElementView {
-  id: string;
-  type: string;
-  name: string;
-  flowingIn: string[];
-  flowingOut: string[];
-  transcoding: string[];
-  links: unknown[];
-  processing: unknown[];
-  latest: ElementSample | undefined;
-}
 
 export class ConsoleServer implements PathHandler {
   readonly prefix = '/console';
@@ -108,7 +95,8 @@ export class ConsoleServer implements PathHandler {
         worker: pipeline.worker?.index,
         elements: objects.filter((o) => o.parent && o.pipeline === pipeline).map((o) => this.viewOf(o)),
       }));
-    sendJson(response, 200, { time: Date.now(), pipelines });
+    const state: ConsoleState = { time: Date.now(), pipelines };
+    sendJson(response, 200, state);
   }
 
   private viewOf(object: RemoteObject): ElementView {
@@ -132,7 +120,8 @@ export class ConsoleServer implements PathHandler {
     const object = this.media.registry.find(id);
     if (!object || object.released) return sendJson(response, 404, { error: `no element ${id}` });
     const h = this.historyOf(object);
-    sendJson(response, 200, { id, type: object.cls.name, samples: h.samples, events: h.events });
+    const details: ElementDetails = { id, type: object.cls.name, samples: h.samples, events: h.events };
+    sendJson(response, 200, details);
   }
 
   private viewed(): void {

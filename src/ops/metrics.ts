@@ -25,7 +25,10 @@ export interface MetricsSources {
   connections(): number;
 }
 
-/** Sets a counter to a value read elsewhere (a worker's cumulative total). */
+/**
+ * Gives a counter the value of a total kept elsewhere (a worker's cumulative count), in its
+ * `collect` after a `reset()`: prom-client counters have no `set`.
+ */
 function setCounter<L extends string>(counter: Counter<L>, labels: Partial<Record<L, string | number>>, value: number): void {
   counter.inc(labels, value);
 }
