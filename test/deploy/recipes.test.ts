@@ -6,7 +6,7 @@
  * Protocol and stops cleanly on the unit's signal. (No Docker engine here: the image is not built.)
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -62,6 +62,14 @@ test("the Dockerfile builds and runs with the README's commands", () => {
   for (const name of ['KMS_MIN_PORT', 'KMS_MAX_PORT', 'KMS_STUN_IP', 'KMS_STUN_PORT', 'KMS_TURN_URL', 'KMS_EXTERNAL_IPV4', 'KMS_NETWORK_INTERFACES', 'KMS_ICE_TCP']) {
     assert.ok(lines.some((l) => l.instruction === 'ENV' && l.args.includes(`${name}=`)), `ENV ${name}`);
   }
+});
+
+test('--help documents every option the README lists', () => {
+  const help = spawnSync(process.execPath, [join(root, 'dist/src/cli.js'), '--help'], { encoding: 'utf8' });
+  assert.equal(help.status, 0);
+  const options = [...read('README.md').matchAll(/^\| `(--[\w-]+)` \|/gm)].map((m) => m[1]!);
+  assert.ok(options.includes('--kurento-config') && options.includes('--console'));
+  for (const option of options) assert.ok(help.stdout.includes(option), `--help mentions ${option}`);
 });
 
 test('docker-compose runs Kuroshio with coturn, pointing Kuroshio at it', () => {
