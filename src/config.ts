@@ -2,9 +2,10 @@
  * Server configuration: defaults, then a JSON config file, then the environment variables of
  * Kurento's Docker image (so existing deployments move over unchanged), then command-line flags.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { DEFAULT_KURENTO_FOLDER, KurentoConfigError, readKurentoFolder } from './kurento-config/folder.js';
 import { parseLogLevel, type LogLevel } from './log.js';
 
 export interface ServerConfig {
@@ -33,6 +34,34 @@ export interface ServerConfig {
   externalIPv6?: string;
   networkInterfaces?: string;
   iceTcp: boolean;
+
+  // ---- Operations: metrics, console, Kurento's configuration folder (see ops/, kurento-config/) ----
+  /** Port of its own for /metrics, /health, /ready and the console; absent: the WebSocket port serves them. */
+  metricsPort?: number;
+  /** Serve the live console at /console, behind `consoleToken`. Off unless asked for. */
+  console: boolean;
+  consoleToken?: string;
+  /** The Kurento configuration folder read at start-up (`/etc/kurento` when it exists). */
+  kurentoConfig?: string;
+  /** `wss://` port, and its certificate chain and private key in one PEM file (kurento.conf.json). */
+  securePort?: number;
+  certificate?: string;
+  certificatePassword?: string;
+  /** Listen on IPv6 as well as IPv4 (kurento.conf.json `ipv6`); false binds IPv4 only. */
+  ipv6: boolean;
+  /** Defaults of element properties: BaseRtpEndpoint.mtu, MediaElement's encoder bitrates. */
+  mtu?: number;
+  encoderBitrate?: number;
+  minEncoderBitrate?: number;
+  maxEncoderBitrate?: number;
+  /** Folder of URIs given without a scheme (UriEndpoint.conf.ini `defaultPath`). */
+  defaultUriPath?: string;
+  /** Codecs SDP endpoints negotiate, best first, as `NAME/clockrate` (SdpEndpoint.conf.json). */
+  audioCodecs?: string[];
+  videoCodecs?: string[];
+  /** DTLS certificate chain + private key (PEM) of WebRtcEndpoints, by the key type they ask for. */
+  pemCertificateRSA?: string;
+  pemCertificateECDSA?: string;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -48,6 +77,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   disableRequestCache: false,
   metadata: '',
   iceTcp: true,
+  console: false,
+  ipv6: true,
 };
 
 const USAGE = `Usage: kuroshio [options]
@@ -65,11 +96,21 @@ Options:
   --max-message <bytes> largest JSON-RPC message accepted (default 1048576)
   --log-level <level>   error | warn | info | debug | trace (default info)
   --config <file>       JSON file with any of these settings (camelCase keys)
+  --kurento-config <dir> Kurento configuration folder: kurento.conf.json and
+                        modules/kurento/*.conf.ini (default /etc/kurento, if it exists)
+  --metrics-port <n>    serve /metrics, /health, /ready (and the console) on this port
+                        instead of the WebSocket port
+  --console             serve the live pipeline console at /console (needs a token)
+  --console-token <t>   the console's access token (or KUROSHIO_CONSOLE_TOKEN; without
+                        either, a random one is made and logged at start-up)
   --help                show this text
 
-Environment (as in Kurento's Docker image): KMS_MIN_PORT, KMS_MAX_PORT, KMS_STUN_IP,
+Precedence: defaults, then the Kurento folder, then --config, then the environment, then the
+options above.
+
+Environment (as in Kurento's Docker image): KMS_MIN_PORT, KMS_MAX_PORT, KMS_MTU, KMS_STUN_IP,
 KMS_STUN_PORT, KMS_TURN_URL, KMS_EXTERNAL_IPV4, KMS_EXTERNAL_IPV6, KMS_NETWORK_INTERFACES,
-KMS_ICE_TCP.
+KMS_ICE_TCP, KMS_PEM_CERTIFICATE_RSA, KMS_PEM_CERTIFICATE_ECDSA.
 `;
 
 export class ConfigError extends Error {}
@@ -91,6 +132,10 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Partial<ServerConfig> {
   if (env.KMS_EXTERNAL_IPV6) out.externalIPv6 = env.KMS_EXTERNAL_IPV6;
   if (env.KMS_NETWORK_INTERFACES) out.networkInterfaces = env.KMS_NETWORK_INTERFACES;
   if (env.KMS_ICE_TCP) out.iceTcp = !['0', 'false', 'no'].includes(env.KMS_ICE_TCP.toLowerCase());
+  if (env.KMS_MTU) out.mtu = toInt(env.KMS_MTU, 'KMS_MTU');
+  if (env.KMS_PEM_CERTIFICATE_RSA) out.pemCertificateRSA = env.KMS_PEM_CERTIFICATE_RSA;
+  if (env.KMS_PEM_CERTIFICATE_ECDSA) out.pemCertificateECDSA = env.KMS_PEM_CERTIFICATE_ECDSA;
+  if (env.KUROSHIO_CONSOLE_TOKEN) out.consoleToken = env.KUROSHIO_CONSOLE_TOKEN;
   return out;
 }
 
@@ -104,11 +149,32 @@ function fromFile(path: string): Partial<ServerConfig> {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError(`config file ${path} must hold a JSON object`);
   }
-  const known = new Set(Object.keys(DEFAULT_CONFIG).concat(['stunServerAddress', 'stunServerPort', 'turnUrl', 'externalIPv4', 'externalIPv6', 'networkInterfaces']));
+  const known = new Set(Object.keys(DEFAULT_CONFIG).concat(['stunServerAddress', 'stunServerPort', 'turnUrl', 'externalIPv4', 'externalIPv6', 'networkInterfaces'], OPTIONAL_KEYS));
   for (const key of Object.keys(parsed)) if (!known.has(key)) throw new ConfigError(`unknown setting '${key}' in ${path}`);
   const out = parsed as Partial<ServerConfig> & { metadata?: unknown };
   if (out.metadata !== undefined && typeof out.metadata !== 'string') out.metadata = JSON.stringify(out.metadata);
   return out as Partial<ServerConfig>;
+}
+
+/** Settings without a default that a JSON config file may hold (operations group). */
+const OPTIONAL_KEYS = [
+  'metricsPort', 'consoleToken', 'kurentoConfig', 'securePort', 'certificate', 'certificatePassword', 'mtu', 'encoderBitrate',
+  'minEncoderBitrate', 'maxEncoderBitrate', 'defaultUriPath', 'audioCodecs', 'videoCodecs', 'pemCertificateRSA', 'pemCertificateECDSA',
+];
+
+function kurentoSettings(folder: string): ReturnType<typeof readKurentoFolder> {
+  try {
+    return readKurentoFolder(folder);
+  } catch (err) {
+    if (err instanceof KurentoConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
+}
+
+/** The Kurento folder to read: the one named, else /etc/kurento when it exists (KMS's own default). */
+function kurentoFolder(named: string | undefined): string | undefined {
+  if (named !== undefined) return named;
+  return existsSync(DEFAULT_KURENTO_FOLDER) ? DEFAULT_KURENTO_FOLDER : undefined;
 }
 
 export type ParsedCommandLine = { help: true } | { help: false; config: ServerConfig };
@@ -132,16 +198,26 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
       'max-message': { type: 'string' },
       'log-level': { type: 'string' },
       config: { type: 'string' },
+      'kurento-config': { type: 'string' },
+      'metrics-port': { type: 'string' },
+      console: { type: 'boolean' },
+      'console-token': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
   });
   if (values.help) return { help: true };
+  const folder = kurentoFolder(values['kurento-config']);
   const config: ServerConfig = {
     ...DEFAULT_CONFIG,
+    ...(folder ? kurentoSettings(folder) : {}),
     ...(values.config ? fromFile(values.config) : {}),
     ...fromEnvironment(env),
   };
+  if (folder) config.kurentoConfig = folder;
+  if (values['metrics-port']) config.metricsPort = toInt(values['metrics-port'], '--metrics-port');
+  if (values.console) config.console = true;
+  if (values['console-token']) config.consoleToken = values['console-token'];
   if (env.KUROSHIO_LOG_LEVEL) config.logLevel = parseLogLevel(env.KUROSHIO_LOG_LEVEL, config.logLevel);
   if (values.port) config.port = toInt(values.port, '--port');
   if (values.host) config.host = values.host;
@@ -153,6 +229,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
   if (values['max-message']) config.maxMessageBytes = toInt(values['max-message'], '--max-message');
   if (values['log-level']) config.logLevel = parseLogLevel(values['log-level'], config.logLevel);
   config.path = config.path.replace(/^\/+/, '');
+  if (!config.ipv6 && config.host === '::') config.host = '0.0.0.0';
   validate(config);
   return { help: false, config };
 }
@@ -165,4 +242,6 @@ function validate(config: ServerConfig): void {
   }
   if (!(config.gcPeriod > 0)) throw new ConfigError(`gc period must be positive, got ${config.gcPeriod}`);
   if (config.maxMessageBytes < 1024) throw new ConfigError('max message size must be at least 1024 bytes');
+  if (config.securePort !== undefined && !config.certificate) throw new ConfigError('a secure WebSocket port needs a certificate');
+  if (config.metricsPort !== undefined && (config.metricsPort < 0 || config.metricsPort > 65535)) throw new ConfigError(`metrics port out of range: ${config.metricsPort}`);
 }

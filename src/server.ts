@@ -3,9 +3,15 @@
  * and the WebSocket endpoint. `start()` brings it up; `stop()` takes it down in order (clients
  * first, then workers, which release their media and flush their files).
  */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { ServerConfig } from './config.js';
 import { MediaServer } from './control/media-server.js';
 import type { Logger } from './log.js';
+import { ConsoleServer } from './ops/console-server.js';
+import { OpsEndpoints } from './ops/http-endpoints.js';
+import { ServerMetrics } from './ops/metrics.js';
 import { RpcDispatcher, type JsonRpcResponse } from './rpc/dispatcher.js';
 import { registerKurentoMethods } from './rpc/kurento-methods.js';
 import { KurentoWsServer } from './rpc/ws-server.js';
@@ -17,6 +23,12 @@ export class KuroshioServer {
   readonly media: MediaServer;
   private readonly ws: KurentoWsServer;
   private port = 0;
+  // ---- operations: metrics and health endpoints, console, wss:// ----
+  readonly metrics: ServerMetrics;
+  private readonly ops: OpsEndpoints;
+  private readonly console: ConsoleServer | undefined;
+  private readonly secureWs: KurentoWsServer | undefined;
+  private opsServer: Server | undefined;
 
   constructor(
     readonly config: ServerConfig,
@@ -24,26 +36,57 @@ export class KuroshioServer {
   ) {
     this.media = new MediaServer(config, log.child('media'));
     const cache = config.disableRequestCache ? undefined : new RequestCache<JsonRpcResponse>(REQUEST_CACHE_TTL_MS);
-    const dispatcher = new RpcDispatcher(cache);
+    this.metrics = new ServerMetrics({ media: this.media, connections: () => this.ws.connectionCount + (this.secureWs?.connectionCount ?? 0) }, log.child('metrics'));
+    const dispatcher = new RpcDispatcher(cache, this.metrics.observeRequest);
     registerKurentoMethods(dispatcher, this.media);
-    this.ws = new KurentoWsServer(
-      { host: config.host, port: config.port, path: config.path, maxMessageBytes: config.maxMessageBytes },
-      dispatcher,
-      (sessionId, connection) => this.media.bindConnection(sessionId, connection),
-      log.child('ws'),
-    );
+    if (config.console) {
+      const token = config.consoleToken ?? randomBytes(18).toString('base64url');
+      this.console = new ConsoleServer(this.media, token, log.child('console'));
+    }
+    this.ops = new OpsEndpoints(this.media, this.metrics, log.child('ops'), this.console ? [this.console] : []);
+    const httpHandler = config.metricsPort === undefined ? this.ops.handle : undefined;
+    const bind = (sessionId: string, connection: Parameters<MediaServer['bindConnection']>[1]): void => this.media.bindConnection(sessionId, connection);
+    const wsOptions = { host: config.host, path: config.path, maxMessageBytes: config.maxMessageBytes, ...(httpHandler ? { httpHandler } : {}) };
+    this.ws = new KurentoWsServer({ ...wsOptions, port: config.port }, dispatcher, bind, log.child('ws'));
+    if (config.securePort !== undefined && config.certificate) {
+      // KMS takes one PEM file holding the certificate chain and the private key.
+      const pem = readFileSync(config.certificate, 'utf8');
+      const tls = { cert: pem, key: pem, ...(config.certificatePassword ? { passphrase: config.certificatePassword } : {}) };
+      this.secureWs = new KurentoWsServer({ ...wsOptions, port: config.securePort, tls }, dispatcher, bind, log.child('wss'));
+    }
   }
 
   /** Starts workers and the WebSocket endpoint; resolves with the port listened on. */
   async start(): Promise<number> {
     await this.media.start();
     this.port = await this.ws.listen();
-    this.log.info('Kuroshio listening', { url: `ws://${this.config.host.includes(':') ? `[${this.config.host}]` : this.config.host}:${this.port}/${this.config.path}`, workers: this.config.workers });
+    const host = this.config.host.includes(':') ? `[${this.config.host}]` : this.config.host;
+    const extra: Record<string, unknown> = {};
+    if (this.secureWs) extra.secureUrl = `wss://${host}:${await this.secureWs.listen()}/${this.config.path}`;
+    let opsPort = this.port;
+    if (this.config.metricsPort !== undefined) {
+      const server = this.ops.createServer();
+      this.opsServer = server;
+      opsPort = await new Promise<number>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host: this.config.host, port: this.config.metricsPort, ipv6Only: false }, () => {
+          const address = server.address();
+          resolve(typeof address === 'object' && address ? address.port : 0);
+        });
+      });
+    }
+    extra.metricsUrl = `http://${host}:${opsPort}/metrics`;
+    // Logs the URL with its token, as notebook servers do: whoever reads the server's log may open it.
+    if (this.console) extra.consoleUrl = `http://${host}:${opsPort}${this.console.prefix}/?token=${this.console.token}`;
+    this.log.info('Kuroshio listening', { url: `ws://${host}:${this.port}/${this.config.path}`, workers: this.config.workers, ...extra });
     return this.port;
   }
 
   async stop(): Promise<void> {
     this.log.info('shutting down');
+    this.console?.close();
+    if (this.opsServer) await new Promise<void>((resolve) => this.opsServer!.close(() => resolve()));
+    await this.secureWs?.close();
     await this.ws.close();
     await this.media.close();
     this.log.info('stopped');

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createStaticServer, listen } from './static-files.js';
-import { MediaServerConnection, type IceCandidate } from './kurento.js';
+import type { IceCandidate } from './ice-candidate.js';
 
 /** A signalling message: JSON with a `type`; everything else is the example's business. */
 export type Message = { type: string } & Record<string, unknown>;
@@ -51,12 +51,19 @@ export interface ConnectionHandlers {
   closed(): void | Promise<void>;
 }
 
-export interface Example {
+/** The example's connection to the media server, whichever client it uses. */
+export interface MediaConnection {
+  close(): void;
+}
+
+export interface Example<M extends MediaConnection> {
   /** Directory name under examples/, used in logs. */
   name: string;
   /** The example's own static/ directory (copied next to the compiled server by the build). */
   staticDir: URL;
-  connect(browser: Browser, media: MediaServerConnection): ConnectionHandlers;
+  /** Makes the media server connection (kuroshio-client, or the official kurento-client). */
+  openMedia(wsUri: string, log: (text: string) => void): M;
+  connect(browser: Browser, media: M): ConnectionHandlers;
 }
 
 /** Reads a string field of a message, or fails the request with a clear reason. */
@@ -79,13 +86,13 @@ const COMMON_STATIC = new URL('./static/', import.meta.url);
 const BROWSER_BUNDLES = new URL('../../browser/', import.meta.url);
 
 /** Starts the example's HTTP and signalling server; runs until SIGINT/SIGTERM. */
-export async function runExample(example: Example, argv = process.argv.slice(2)): Promise<void> {
+export async function runExample<M extends MediaConnection>(example: Example<M>, argv = process.argv.slice(2)): Promise<void> {
   const options = parseOptions(argv);
   const log = (text: string): void => console.log(`[${example.name}] ${text}`);
   if (!existsSync(new URL('kurento-utils.js', BROWSER_BUNDLES))) {
     throw new Error('dist/browser/kurento-utils.js is missing: run `npm run build` first');
   }
-  const media = new MediaServerConnection(options.wsUri, log);
+  const media = example.openMedia(options.wsUri, log);
   const http = createStaticServer({
     '/': fileURLToPath(example.staticDir),
     '/common/': fileURLToPath(COMMON_STATIC),
@@ -109,7 +116,7 @@ export async function runExample(example: Example, argv = process.argv.slice(2))
   process.once('SIGTERM', shutdown);
 }
 
-function serveBrowser(socket: WebSocket, id: number, example: Example, media: MediaServerConnection, log: (t: string) => void): void {
+function serveBrowser<M extends MediaConnection>(socket: WebSocket, id: number, example: Example<M>, media: M, log: (t: string) => void): void {
   const browser: Browser = {
     id,
     send(message) {

@@ -2,12 +2,25 @@
  * One browser's side of a call: its WebRtcEndpoint on the media server, and the ICE candidates
  * going both ways. Browsers trickle candidates as soon as they have made their offer, often before
  * the application has created the endpoint they are meant for, so early ones wait here.
+ *
+ * It takes the endpoint of either client (kuroshio-client's, or the official client's wrapped in
+ * kurento.ts): all it needs is what `LegEndpoint` names, and a way to hear the endpoint's candidates.
  */
 import type { Browser } from './app-server.js';
-import type { IceCandidate, MediaPipeline, WebRtcEndpoint } from './kurento.js';
+import type { IceCandidate } from './ice-candidate.js';
 
-export class BrowserLeg {
-  private endpoint: WebRtcEndpoint | undefined;
+/** What a leg does with its endpoint. */
+export interface LegEndpoint {
+  processOffer(offer: string): Promise<string>;
+  gatherCandidates(): Promise<void>;
+  addIceCandidate(candidate: IceCandidate): Promise<void>;
+}
+
+/** Subscribes a listener to the endpoint's own ICE candidates. */
+export type CandidateSource = (listener: (candidate: IceCandidate) => void) => unknown;
+
+export class BrowserLeg<E extends LegEndpoint = LegEndpoint> {
+  private endpoint: E | undefined;
   private early: IceCandidate[] = [];
 
   constructor(private readonly browser: Browser) {}
@@ -21,10 +34,9 @@ export class BrowserLeg {
     this.endpoint.addIceCandidate(candidate).catch((err: Error) => this.browser.log(`addIceCandidate failed: ${err.message}`));
   }
 
-  /** Creates this browser's endpoint in `pipeline`; the media server's candidates go to the browser. */
-  async open(pipeline: MediaPipeline): Promise<WebRtcEndpoint> {
-    const endpoint = await pipeline.createWebRtcEndpoint();
-    endpoint.onIceCandidate((candidate) => this.browser.send({ type: 'iceCandidate', candidate }));
+  /** Takes this browser's endpoint; the media server's candidates go to the browser. */
+  async open(endpoint: E, candidates: CandidateSource): Promise<E> {
+    await candidates((candidate) => this.browser.send({ type: 'iceCandidate', candidate }));
     this.endpoint = endpoint;
     const early = this.early;
     this.early = [];
@@ -44,7 +56,7 @@ export class BrowserLeg {
   }
 
   /** Forgets the endpoint and pending candidates (releasing media is the pipeline owner's job). */
-  reset(): WebRtcEndpoint | undefined {
+  reset(): E | undefined {
     const endpoint = this.endpoint;
     this.endpoint = undefined;
     this.early = [];

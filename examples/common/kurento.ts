@@ -1,5 +1,6 @@
 /**
- * The official `kurento-client` (7.3.0, unchanged), loaded and wrapped the way the examples need:
+ * The official `kurento-client` (7.3.0, unchanged), loaded and wrapped the way the one-to-many
+ * example needs (the others use kuroshio-client, see kuroshio.ts; both talk to either server):
  * a handful of typed, promise-returning calls over the client's callback API.
  *
  * The client has quirks on current Node that any application must work around:
@@ -11,6 +12,7 @@
  * - many of its promises never settle on failure, so every call goes through a callback.
  */
 import { createRequire } from 'node:module';
+import type { IceCandidate } from './ice-candidate.js';
 
 const require = createRequire(import.meta.url);
 
@@ -40,12 +42,7 @@ interface ClientModule {
   getComplexType(name: 'IceCandidate'): (value: IceCandidate) => object;
 }
 
-/** An ICE candidate as browsers (RTCIceCandidate.toJSON) and Kurento (IceCandidate) both spell it. */
-export interface IceCandidate {
-  candidate: string;
-  sdpMid: string;
-  sdpMLineIndex: number;
-}
+export type { IceCandidate };
 
 let clientModule: ClientModule | undefined;
 

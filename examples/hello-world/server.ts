@@ -4,15 +4,17 @@
  *
  *   node dist/examples/hello-world/server.js --ws_uri=ws://localhost:8888/kurento --port 8443
  */
+import type { MediaPipeline, WebRtcEndpoint } from 'kuroshio-client';
 import { candidateField, runExample, stringField } from '../common/app-server.js';
 import { BrowserLeg } from '../common/browser-leg.js';
-import type { MediaPipeline } from '../common/kurento.js';
+import { KuroshioConnection, candidatesOf } from '../common/kuroshio.js';
 
 await runExample({
   name: 'hello-world',
   staticDir: new URL('./static/', import.meta.url),
+  openMedia: (wsUri, log) => new KuroshioConnection(wsUri, log),
   connect(browser, media) {
-    const leg = new BrowserLeg(browser);
+    const leg = new BrowserLeg<WebRtcEndpoint>(browser);
     let pipeline: MediaPipeline | undefined;
 
     const stop = async (): Promise<void> => {
@@ -29,7 +31,8 @@ await runExample({
           await stop();
           pipeline = await media.createPipeline();
           try {
-            const endpoint = await leg.open(pipeline);
+            const created = await media.createWebRtcEndpoint(pipeline);
+            const endpoint = await leg.open(created, candidatesOf(created));
             await endpoint.connect(endpoint);
             await leg.negotiate(sdpOffer);
             browser.log('loopback running');

@@ -11,7 +11,7 @@
  */
 import { candidateField, runExample, stringField, type Browser } from '../common/app-server.js';
 import { BrowserLeg } from '../common/browser-leg.js';
-import type { MediaPipeline, WebRtcEndpoint } from '../common/kurento.js';
+import { MediaServerConnection, type MediaPipeline, type WebRtcEndpoint } from '../common/kurento.js';
 
 interface Presenter {
   browser: Browser;
@@ -44,8 +44,10 @@ async function endBroadcast(reason: string): Promise<void> {
 await runExample({
   name: 'one2many-call',
   staticDir: new URL('./static/', import.meta.url),
+  // This example keeps the official kurento-client, to show that both clients work.
+  openMedia: (wsUri, log) => new MediaServerConnection(wsUri, log),
   connect(browser, media) {
-    const leg = new BrowserLeg(browser);
+    const leg = new BrowserLeg<WebRtcEndpoint>(browser);
     let role: 'presenter' | 'viewer' | undefined;
     const asViewer: Viewer = { browser, leg };
 
@@ -74,7 +76,8 @@ await runExample({
           role = 'presenter';
           try {
             me.pipeline = await media.createPipeline();
-            const endpoint = await leg.open(me.pipeline);
+            const created = await me.pipeline.createWebRtcEndpoint();
+            const endpoint = await leg.open(created, (listener) => created.onIceCandidate(listener));
             await leg.negotiate(sdpOffer);
             me.endpoint = endpoint;
             browser.log('presenting');
@@ -95,7 +98,8 @@ await runExample({
           role = 'viewer';
           viewers.add(asViewer);
           try {
-            const endpoint = await leg.open(source.pipeline);
+            const created = await source.pipeline.createWebRtcEndpoint();
+            const endpoint = await leg.open(created, (listener) => created.onIceCandidate(listener));
             await source.endpoint.connect(endpoint);
             await leg.negotiate(sdpOffer);
             browser.log('viewing');

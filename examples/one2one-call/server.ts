@@ -9,14 +9,15 @@
  *   browser → server: register {name} · call {to, sdpOffer} · accept {sdpOffer} · decline · hangup
  *   server → browser: registered {name} · incomingCall {from} · callStarted {peer} · callEnded {reason}
  */
+import type { MediaPipeline, WebRtcEndpoint } from 'kuroshio-client';
 import { candidateField, runExample, stringField, type Browser, type Message } from '../common/app-server.js';
 import { BrowserLeg } from '../common/browser-leg.js';
-import type { MediaPipeline, MediaServerConnection } from '../common/kurento.js';
+import { KuroshioConnection, candidatesOf } from '../common/kuroshio.js';
 
 interface User {
   name: string;
   browser: Browser;
-  leg: BrowserLeg;
+  leg: BrowserLeg<WebRtcEndpoint>;
   /** The call this user is in, or is setting up. */
   call: Call | undefined;
 }
@@ -48,7 +49,7 @@ async function endCall(user: User, reason: string): Promise<void> {
   await call.pipeline?.release();
 }
 
-async function startCall(call: Call, calleeOffer: string, media: MediaServerConnection): Promise<void> {
+async function startCall(call: Call, calleeOffer: string, media: KuroshioConnection): Promise<void> {
   const { caller, callee } = call;
   const pipeline = await media.createPipeline();
   if (callee.call !== call) {
@@ -57,8 +58,10 @@ async function startCall(call: Call, calleeOffer: string, media: MediaServerConn
     return;
   }
   call.pipeline = pipeline;
-  const callerEndpoint = await caller.leg.open(call.pipeline);
-  const calleeEndpoint = await callee.leg.open(call.pipeline);
+  const callerCreated = await media.createWebRtcEndpoint(call.pipeline);
+  const calleeCreated = await media.createWebRtcEndpoint(call.pipeline);
+  const callerEndpoint = await caller.leg.open(callerCreated, candidatesOf(callerCreated));
+  const calleeEndpoint = await callee.leg.open(calleeCreated, candidatesOf(calleeCreated));
   await callerEndpoint.connect(calleeEndpoint);
   await calleeEndpoint.connect(callerEndpoint);
   await callee.leg.negotiate(calleeOffer);
@@ -70,6 +73,7 @@ async function startCall(call: Call, calleeOffer: string, media: MediaServerConn
 await runExample({
   name: 'one2one-call',
   staticDir: new URL('./static/', import.meta.url),
+  openMedia: (wsUri, log) => new KuroshioConnection(wsUri, log),
   connect(browser, media) {
     let me: User | undefined;
 
@@ -84,7 +88,7 @@ await runExample({
           const name = stringField(message, 'name').trim();
           if (me) throw new Error(`already registered as ${me.name}`);
           if (users.has(name)) throw new Error(`the name ${name} is taken`);
-          me = { name, browser, leg: new BrowserLeg(browser), call: undefined };
+          me = { name, browser, leg: new BrowserLeg<WebRtcEndpoint>(browser), call: undefined };
           users.set(name, me);
           browser.log(`registered as ${name}`);
           browser.send({ type: 'registered', name });

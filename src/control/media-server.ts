@@ -84,6 +84,24 @@ export class MediaServer {
     return this.pool.all;
   }
 
+  /** Replacement workers started per worker slot since the server started. */
+  get workerRestarts(): readonly number[] {
+    return this.pool.restartCounts;
+  }
+
+  /**
+   * Every worker event (any object, any type, subscribed to or not), for observers such as the
+   * console. Returns a function that stops the listening.
+   */
+  observeEvents(listener: (source: RemoteObject, type: string, data: Record<string, unknown>, timestamp: number) => void): () => void {
+    const onEvent = (worker: MediaWorker, message: EventMessage): void => {
+      const source = this.registry.find(message.objectId);
+      if (source && source.worker === worker) listener(source, message.type, message.data, message.timestamp);
+    };
+    this.pool.on('event', onEvent);
+    return () => this.pool.off('event', onEvent);
+  }
+
   // ---- Kurento operations ---------------------------------------------------------------------
 
   async create(sessionId: string, type: string, rawParams: unknown): Promise<string> {

@@ -32,6 +32,8 @@ interface Slot {
   worker: MediaWorker;
   /** Consecutive deaths of this slot's workers before they became stable. */
   earlyDeaths: number;
+  /** Workers started in this slot to replace one that died (the metrics' restart count). */
+  restarts: number;
   restartTimer: NodeJS.Timeout | undefined;
 }
 
@@ -50,7 +52,7 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
 
   async start(): Promise<void> {
     for (let i = 0; i < this.size; i++) {
-      const slot: Slot = { worker: this.spawn(i), earlyDeaths: 0, restartTimer: undefined };
+      const slot: Slot = { worker: this.spawn(i), earlyDeaths: 0, restarts: 0, restartTimer: undefined };
       this.slots.push(slot);
     }
     await Promise.all(this.slots.map((s) => s.worker.ready));
@@ -59,6 +61,11 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
   /** The current worker of every slot (a dead one while its replacement waits out a backoff). */
   get all(): readonly MediaWorker[] {
     return this.slots.map((s) => s.worker);
+  }
+
+  /** How many replacement workers each slot has started, by slot index. */
+  get restartCounts(): readonly number[] {
+    return this.slots.map((s) => s.restarts);
   }
 
   /**
@@ -104,6 +111,7 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
     const restart = (): void => {
       slot.restartTimer = undefined;
       if (this.closed) return;
+      slot.restarts++;
       slot.worker = this.spawn(index);
       slot.worker.ready.catch((err: Error) => this.log.error('replacement worker failed to start', { worker: index, error: err.message }));
     };

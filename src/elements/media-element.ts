@@ -16,7 +16,7 @@ import { SenderTimeline } from '../media/rtp-clock.js';
 import type { CodecDescription, MediaUnit } from '../media/rtp-media.js';
 import { ALL_MEDIA_KINDS, DEFAULT_DESCRIPTION, type MediaKind } from '../media/types.js';
 import { capsCodec } from './format-caps.js';
-import { MediaObjectImpl, type ObjectInit, type Params } from './media-object.js';
+import { MediaObjectImpl, type MediaCounters, type ObjectInit, type Params } from './media-object.js';
 
 /** The pipeline an element lives in, as its elements see it (MediaPipelineImpl implements it). */
 export interface ElementContainer {
@@ -57,6 +57,14 @@ function describeLink(edge: ElementLink): ConnectionData {
     sourceDescription: edge.source.description,
     sinkDescription: edge.sink.description,
   };
+}
+
+/** A link with the media it carries, for the `links` extension of ElementStats (the console's edges). */
+function describeRoute(edge: ElementLink): ConnectionData & { codec: string | undefined; route: 'direct' | 'transcoded' | 'decoded' | 'none' } {
+  const media = edge.routedMedia;
+  const codec = media === RAW ? 'RAW' : media && 'mimeType' in media ? `${(media as CodecDescription).mimeType.split('/')[1]}/${(media as CodecDescription).clockRate}` : undefined;
+  const route = media === undefined ? 'none' : edge.passes ? 'direct' : media === RAW ? 'decoded' : 'transcoded';
+  return { ...describeLink(edge), codec, route };
 }
 
 export class MediaElementImpl extends MediaObjectImpl {
@@ -343,11 +351,27 @@ export class MediaElementImpl extends MediaObjectImpl {
   /**
    * Statistics of this element; endpoints add their RTP statistics. `mediaProcessing` (our
    * extension, ignored by the official clients) lists the decoder and encoders of each source
-   * pad the layer transcodes: frames in and out, bitrate, cost.
+   * pad the layer transcodes: frames in and out, bitrate, cost. `links` (ours too) lists the links
+   * out of the element with the codec each one carries and whether it passes as it is.
    */
   protected collectStats(kind: MediaKind | undefined): StatsEntry[] {
     const mediaProcessing = this.router.stats(kind);
-    return [{ __type__: 'ElementStats', id: this.id, type: 'element', timestampMillis: Date.now(), inputLatency: [], mediaProcessing }];
+    const links = this.sources
+      .all()
+      .filter((pad) => kind === undefined || pad.kind === kind)
+      .flatMap((pad) => [...pad.links].map(describeRoute));
+    return [{ __type__: 'ElementStats', id: this.id, type: 'element', timestampMillis: Date.now(), inputLatency: [], mediaProcessing, links }];
+  }
+
+  /** The decoders and encoders the decoded-media layer runs for this element's source pads. */
+  override mediaCounters(): MediaCounters {
+    let decoders = 0;
+    let encoders = 0;
+    for (const pad of this.router.stats(undefined)) {
+      if (pad.decoder) decoders++;
+      encoders += pad.encoders.length;
+    }
+    return { streams: [], decoders, encoders };
   }
 
   /**

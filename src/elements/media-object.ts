@@ -29,6 +29,32 @@ export interface ElementHost {
   propertyDefault(className: string, property: string): unknown;
 }
 
+/**
+ * Counters of one RTP stream of an endpoint, cumulative over the stream's life, for the worker's
+ * metrics. They are the counters the RTP path keeps anyway, read when metrics are scraped.
+ */
+export interface StreamTotals {
+  /** Identifies the stream within its object (direction, kind and SSRC). */
+  readonly key: string;
+  readonly kind: 'AUDIO' | 'VIDEO';
+  /** inbound: what the peer sends us; outbound: what we send it. */
+  readonly direction: 'inbound' | 'outbound';
+  readonly packets: number;
+  readonly bytes: number;
+  readonly packetsLost: number;
+  /** NACKs and PLIs: sent to the peer for an inbound stream, received from it for an outbound one. */
+  readonly nacks: number;
+  readonly plis: number;
+}
+
+/** What an object reports for the worker's metrics (see `MediaObjectImpl.mediaCounters`). */
+export interface MediaCounters {
+  readonly streams: readonly StreamTotals[];
+  /** Decoders and encoders of the decoded-media layer the object runs now. */
+  readonly decoders: number;
+  readonly encoders: number;
+}
+
 /** What every implementation's constructor receives. */
 export interface ObjectInit {
   readonly id: string;
@@ -97,6 +123,11 @@ export abstract class MediaObjectImpl {
   /** Reads a property through its handler-less store (for implementations that need the value). */
   protected storedProperty<T>(name: string): T | undefined {
     return (this.propertyStore.has(name) ? this.propertyStore.get(name) : this.host.propertyDefault(this.className, name)) as T | undefined;
+  }
+
+  /** Counters for the worker's metrics; objects without media have none. Read on scrape, not per packet. */
+  mediaCounters(): MediaCounters | undefined {
+    return undefined;
   }
 
   /** Frees everything the object holds. Called once, children before parents. */

@@ -11,14 +11,14 @@ import type { ObjectInit } from './media-object.js';
 
 export type UriEndpointState = 'STOP' | 'START' | 'PAUSE';
 
-/** Where KMS puts a URI given without a scheme (its `UriEndpoint.defaultPath`). */
+/** Where KMS puts a URI given without a scheme (its `UriEndpoint.defaultPath`), unless configured. */
 const DEFAULT_PATH = '/var/lib/kurento';
 
 /** The URI as given (what getUri answers) and as used: a bare path becomes a file:// URI. */
-export function absoluteUri(uri: string): string {
+export function absoluteUri(uri: string, defaultPath: string = DEFAULT_PATH): string {
   const decoded = uri.replace(/%2F/gi, '/');
   if (/^[a-z][a-z0-9+.-]*:/i.test(decoded)) return decoded;
-  const path = isAbsolute(decoded) ? decoded : resolve(DEFAULT_PATH, decoded);
+  const path = isAbsolute(decoded) ? decoded : resolve(defaultPath, decoded);
   return pathToFileURL(path).href;
 }
 
@@ -31,7 +31,7 @@ export abstract class UriEndpointImpl extends MediaElementImpl {
   constructor(init: ObjectInit) {
     super(init);
     this.uri = init.params.uri as string;
-    this.target = absoluteUri(this.uri);
+    this.target = absoluteUri(this.uri, init.host.config.defaultUriPath);
   }
 
   getUri(): string {

@@ -12,11 +12,13 @@ import { sameCodec, type CodecDescription, type DataMedia, type MediaUnit } from
 import { DEFAULT_DESCRIPTION, type MediaKind } from '../media/types.js';
 import type { IceSettings } from '../transport/webrtc/ice-settings.js';
 import { IceSettingsError } from '../transport/webrtc/ice-settings.js';
-import { WebRtcSession, type RtpKind } from '../transport/webrtc/webrtc-session.js';
+import type { DtlsKeys } from 'werift';
+import { DtlsCertificateError, loadDtlsKeys } from '../transport/webrtc/dtls-certificate.js';
+import { WebRtcSession, type RtpKind, type WebRtcSessionOptions } from '../transport/webrtc/webrtc-session.js';
 import { BandwidthSettings } from './bandwidth.js';
 import type { ElementLink, ElementPadSink, ElementPadSource, StatsEntry } from './media-element.js';
 import { MediaElementImpl } from './media-element.js';
-import type { ObjectInit, Params } from './media-object.js';
+import type { MediaCounters, ObjectInit, Params } from './media-object.js';
 import { webRtcStats } from './webrtc-stats.js';
 
 /** How often the REMB we send the peer is refreshed. */
@@ -28,6 +30,7 @@ export class WebRtcEndpointImpl extends MediaElementImpl {
   private session: WebRtcSession | undefined;
   private readonly direction: 'sendrecv' | 'sendonly' | 'recvonly';
   private readonly useDataChannels: boolean;
+  private readonly certificateKeyType: 'RSA' | 'ECDSA';
   private readonly ice: IceSettings;
   readonly bandwidth = new BandwidthSettings();
   private connectionState: ConnectionState = 'DISCONNECTED';
@@ -51,6 +54,7 @@ export class WebRtcEndpointImpl extends MediaElementImpl {
     }
     this.direction = p.recvonly === true ? 'recvonly' : p.sendonly === true ? 'sendonly' : 'sendrecv';
     this.useDataChannels = p.useDataChannels === true;
+    this.certificateKeyType = p.certificateKeyType === 'ECDSA' ? 'ECDSA' : 'RSA';
     const config = init.host.config;
     this.ice = {
       portRange: [config.minPort, config.maxPort],
@@ -316,6 +320,21 @@ export class WebRtcEndpointImpl extends MediaElementImpl {
     return seen ? [seen, ...negotiated.filter((c) => !sameCodec(c, seen))] : negotiated;
   }
 
+  override mediaCounters(): MediaCounters {
+    const processing = super.mediaCounters();
+    const streams = (this.session?.streamCounters() ?? []).map((c) => ({
+      key: `${c.direction}/${c.kind}/${c.ssrc}`,
+      kind: c.kind,
+      direction: c.direction,
+      packets: c.packets,
+      bytes: c.bytes,
+      packetsLost: c.packetsLost,
+      nacks: c.nackCount,
+      plis: c.pliCount,
+    }));
+    return { ...processing, streams };
+  }
+
   protected override collectStats(kind: MediaKind | undefined): StatsEntry[] {
     return [...super.collectStats(kind), ...webRtcStats(this.id, this.session, kind, this.droppedForCodec)];
   }
@@ -331,11 +350,28 @@ export class WebRtcEndpointImpl extends MediaElementImpl {
 
   // ---- internals ------------------------------------------------------------------------------
 
+  /** Codecs and DTLS certificate from the server configuration (a Kurento folder's SdpEndpoint and WebRtcEndpoint files). */
+  private configuredMedia(): Pick<WebRtcSessionOptions, 'allowedCodecs' | 'dtlsKeys'> {
+    const config = this.host.config;
+    const pem = this.certificateKeyType === 'ECDSA' ? config.pemCertificateECDSA : config.pemCertificateRSA;
+    let dtlsKeys: DtlsKeys | undefined;
+    try {
+      dtlsKeys = pem ? loadDtlsKeys(pem) : undefined;
+    } catch (err) {
+      if (err instanceof DtlsCertificateError) throw new KurentoError('SDP_END_POINT_CANNOT_CREATE_SESSON', err.message);
+      throw err;
+    }
+    return {
+      allowedCodecs: { ...(config.audioCodecs ? { audio: config.audioCodecs } : {}), ...(config.videoCodecs ? { video: config.videoCodecs } : {}) },
+      ...(dtlsKeys ? { dtlsKeys } : {}),
+    };
+  }
+
   private openSession(): WebRtcSession {
     if (this.session) return this.session;
     let session: WebRtcSession;
     try {
-      session = new WebRtcSession({ direction: this.direction, useDataChannels: this.useDataChannels, ice: { ...this.ice } });
+      session = new WebRtcSession({ direction: this.direction, useDataChannels: this.useDataChannels, ice: { ...this.ice }, ...this.configuredMedia() });
     } catch (err) {
       if (err instanceof IceSettingsError) throw new KurentoError('ICE_GATHER_CANDIDATES_ERROR', err.message);
       throw err;

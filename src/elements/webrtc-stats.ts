@@ -33,9 +33,9 @@ export function webRtcStats(elementId: string, session: WebRtcSession | undefine
       fractionLost: c.fractionLost,
     };
     if (c.direction === 'inbound') {
-      entries.push({ __type__: 'RTCInboundRTPStreamStats', id: `inbound_${c.kind}_${c.ssrc}`, type: 'inboundrtp', timestampMillis: now, ...common, packetsReceived: c.packets, bytesReceived: c.bytes, jitter: c.jitter });
+      entries.push({ __type__: 'RTCInboundRTPStreamStats', id: `inbound_${c.kind}_${c.ssrc}`, type: 'inboundrtp', timestampMillis: now, ...common, packetsReceived: c.packets, bytesReceived: c.bytes, jitter: c.jitter, framesReceived: c.frames });
     } else {
-      entries.push({ __type__: 'RTCOutboundRTPStreamStats', id: `outbound_${c.kind}_${c.ssrc}`, type: 'outboundrtp', timestampMillis: now, ...common, packetsSent: c.packets, bytesSent: c.bytes, targetBitrate: c.remb, roundTripTime: c.roundTripTime });
+      entries.push({ __type__: 'RTCOutboundRTPStreamStats', id: `outbound_${c.kind}_${c.ssrc}`, type: 'outboundrtp', timestampMillis: now, ...common, packetsSent: c.packets, bytesSent: c.bytes, targetBitrate: c.remb, roundTripTime: c.roundTripTime, framesSent: c.frames });
     }
   }
   if (!kind || kind === 'DATA') {

@@ -28,6 +28,8 @@ export interface WorkerRequestMap {
   release: { params: { objectId: string }; result: null };
   /** Liveness and load probe. */
   ping: { params: Record<string, never>; result: WorkerLoad };
+  /** The worker's figures for the metrics endpoint, read when it is scraped (`ops/metrics.ts`). */
+  metrics: { params: Record<string, never>; result: WorkerMetrics };
 }
 
 export type WorkerMethod = keyof WorkerRequestMap;
@@ -37,6 +39,34 @@ export interface WorkerLoad {
   rssBytes: number;
   /** CPU seconds (user+system) the worker has used so far. */
   cpuSeconds: number;
+}
+
+/** Cumulative RTP counters of one media kind, summed over a worker's endpoints (never decreasing). */
+export interface RtpTotals {
+  packetsIn: number;
+  bytesIn: number;
+  packetsOut: number;
+  bytesOut: number;
+  packetsLost: number;
+  /** NACK messages sent to peers (for media they send us) and received from them. */
+  nacksSent: number;
+  nacksReceived: number;
+  /** Keyframe requests (PLI) sent to peers, and received from them. */
+  plisSent: number;
+  plisReceived: number;
+}
+
+export interface WorkerMetrics {
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** CPU seconds (user+system) the worker has used so far. */
+  cpuSeconds: number;
+  /** Event-loop delay since the previous report, in seconds. */
+  eventLoopDelay: { mean: number; p99: number; max: number };
+  rtp: { AUDIO: RtpTotals; VIDEO: RtpTotals };
+  /** Decoders and encoders of the decoded-media layer running now. */
+  decoders: number;
+  encoders: number;
 }
 
 export interface RequestMessage<M extends WorkerMethod = WorkerMethod> {

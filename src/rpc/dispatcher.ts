@@ -23,6 +23,12 @@ export interface JsonRpcResponse {
   error?: RpcErrorBody;
 }
 
+/**
+ * Sees every request the dispatcher answers (metrics): its method, how long it took, and the
+ * error code it was answered with, if any. Called once per request, after it completed.
+ */
+export type RequestObserver = (method: string, seconds: number, errorCode: number | undefined) => void;
+
 /** A Kurento method: takes the request params (possibly undefined), returns the result. */
 export type MethodHandler = (params: unknown) => Promise<unknown> | unknown;
 
@@ -39,7 +45,10 @@ function hasId(message: RequestParams): boolean {
 export class RpcDispatcher {
   private readonly methods = new Map<string, MethodHandler>();
 
-  constructor(private readonly cache: RequestCache<JsonRpcResponse> | undefined) {}
+  constructor(
+    private readonly cache: RequestCache<JsonRpcResponse> | undefined,
+    private readonly observer?: RequestObserver,
+  ) {}
 
   register(name: string, handler: MethodHandler): void {
     this.methods.set(name, handler);
@@ -81,6 +90,7 @@ export class RpcDispatcher {
     } else {
       const cached = this.fromCache(message);
       if (cached) return cached;
+      const started = this.observer ? performance.now() : 0;
       try {
         const result = await handler(message.params);
         if (!hasId(message)) {
@@ -97,6 +107,7 @@ export class RpcDispatcher {
       } catch (err) {
         response = { jsonrpc: '2.0', id, error: toErrorBody(err) };
       }
+      this.observer?.(message.method, (performance.now() - started) / 1000, response.error?.code);
     }
     this.toCache(message, response);
     return response;

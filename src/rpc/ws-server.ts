@@ -4,7 +4,8 @@
  * the last response that carried one; that is where the session's events go. Requests of one
  * connection run concurrently, except around those that may change that binding.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { JsonRpcCode } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -16,6 +17,13 @@ export interface WsServerOptions {
   port: number;
   path: string;
   maxMessageBytes: number;
+  /** Serve `wss://` with this certificate and key (PEM) instead of plain `ws://`. */
+  tls?: { cert: string; key: string; passphrase?: string };
+  /**
+   * Plain HTTP requests on the port (not WebSocket upgrades): the handler answers those it knows
+   * (metrics, health, console) and returns false for the others, which get 426.
+   */
+  httpHandler?: (request: IncomingMessage, response: ServerResponse) => boolean;
 }
 
 /** Frames above this multiple of the limit are not even read: the socket is closed (1009). */
@@ -82,9 +90,11 @@ export class KurentoWsServer {
     private readonly onSessionBound: (sessionId: string, connection: ClientConnection) => void,
     private readonly log: Logger,
   ) {
-    this.http = createServer((_req, res) => {
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+      if (options.httpHandler?.(req, res)) return;
       res.writeHead(426, { 'content-type': 'text/plain' }).end('Kurento Protocol: connect with a WebSocket\n');
-    });
+    };
+    this.http = options.tls ? createTlsServer(options.tls, onRequest) : createServer(onRequest);
     this.wss = new WebSocketServer({
       server: this.http,
       maxPayload: Math.max(options.maxMessageBytes * HARD_LIMIT_FACTOR, 16 * 1024 * 1024),
@@ -93,6 +103,11 @@ export class KurentoWsServer {
     this.wss.on('connection', (socket, request) => this.accept(socket, request));
     // The HTTP server's errors (a port in use) are reported by `listen`; ws repeats them here.
     this.wss.on('error', (err) => this.log.debug('websocket server error', { error: err.message }));
+  }
+
+  /** WebSocket connections open now. */
+  get connectionCount(): number {
+    return this.connections.size;
   }
 
   async listen(): Promise<number> {

@@ -45,6 +45,9 @@ export class ReceiveStream {
   private readonly missing = new Map<number, Missing>();
   nackCount = 0;
   pliCount = 0;
+  /** Distinct RTP timestamps seen: frames, for video (the frame rate in getStats and the console). */
+  frames = 0;
+  private lastFrameTimestamp = -1;
 
   constructor(
     readonly ssrc: number,
@@ -74,6 +77,10 @@ export class ReceiveStream {
    * believed (it is then dropped by the caller).
    */
   update(seq: number, rtpTimestamp: number, arrivalMs: number): boolean {
+    if (rtpTimestamp !== this.lastFrameTimestamp) {
+      this.frames++;
+      this.lastFrameTimestamp = rtpTimestamp;
+    }
     if (!this.started) {
       this.started = true;
       this.baseSeq = seq;

@@ -90,8 +90,12 @@ export class SendStream {
     return this.sourceSsrc;
   }
 
+  /** Distinct RTP timestamps sent: frames, for video (getStats and the console). */
+  frames = 0;
+
   /** Counts a packet sent (sender report counters). */
   sent(payloadBytes: number, rtpTimestamp: number, nowMs: number): void {
+    if (rtpTimestamp !== this.lastTimestamp || this.packetCount === 0) this.frames++;
     this.packetCount = (this.packetCount + 1) >>> 0;
     this.octetCount = (this.octetCount + payloadBytes) >>> 0;
     this.lastTimestamp = rtpTimestamp;

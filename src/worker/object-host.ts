@@ -12,11 +12,13 @@ import { allModules } from '../api/modules/index.js';
 import { KurentoError, toErrorBody } from '../errors.js';
 import type { ElementFactory, ElementHost, MediaObjectImpl, Params } from '../elements/media-object.js';
 import type { FromWorkerMessage, RequestMessage, WorkerLoad, WorkerRequestMap } from '../ipc/protocol.js';
+import { WorkerMetricsCollector } from './metrics.js';
 
 export class ObjectHost implements ElementHost {
   private readonly objects = new Map<string, MediaObjectImpl>();
   private readonly catalog = new ApiCatalog(allModules);
   private readonly factories: ReadonlyMap<string, ElementFactory>;
+  private readonly metrics = new WorkerMetricsCollector();
 
   constructor(
     private readonly send: (message: FromWorkerMessage) => void,
@@ -25,6 +27,11 @@ export class ObjectHost implements ElementHost {
     readonly config: ServerConfig = DEFAULT_CONFIG,
   ) {
     this.factories = new Map(factories.map((f) => [f.type, f]));
+  }
+
+  private get configuredDefaults(): { mtu?: number; encoderBitrate?: number; minEncoderBitrate?: number; maxEncoderBitrate?: number } {
+    const { mtu, encoderBitrate, minEncoderBitrate, maxEncoderBitrate } = this.config;
+    return { mtu, encoderBitrate, minEncoderBitrate, maxEncoderBitrate };
   }
 
   /** Module-qualified names of the classes this host can build. */
@@ -56,6 +63,9 @@ export class ObjectHost implements ElementHost {
   }
 
   propertyDefault(className: string, property: string): unknown {
+    // Defaults a Kurento configuration folder sets (MediaElement.conf.ini, BaseRtpEndpoint.conf.ini).
+    const configured = this.configuredDefaults[property as keyof ObjectHost['configuredDefaults']];
+    if (configured !== undefined) return configured;
     const cls = this.catalog.findClass(className);
     if (!cls) return null;
     return this.catalog.allProperties(cls).find((p) => p.name === property)?.defaultValue ?? null;
@@ -101,6 +111,8 @@ export class ObjectHost implements ElementHost {
         return this.release(request.params as WorkerRequestMap['release']['params']);
       case 'ping':
         return this.load();
+      case 'metrics':
+        return this.metrics.collect(this.objects.values());
     }
     throw new KurentoError('UNEXPECTED_ERROR', `Unknown worker request '${String(request.method)}'`);
   }
@@ -125,6 +137,7 @@ export class ObjectHost implements ElementHost {
     const found = this.objects.get(params.objectId);
     if (!found) return null;
     this.objects.delete(params.objectId);
+    this.metrics.retire(found);
     await found.release();
     return null;
   }

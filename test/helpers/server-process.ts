@@ -26,10 +26,16 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** Options for node itself, before the script (`--import`, ...); media workers inherit them. */
   nodeArgs?: string[];
+  /**
+   * False: start with `args` only, without the usual `--port 0 --host 127.0.0.1 --log-level debug`
+   * (a test of settings that come from elsewhere, such as a Kurento configuration folder).
+   */
+  defaultArgs?: boolean;
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, '--port', '0', '--host', '127.0.0.1', '--log-level', 'debug', ...(options.args ?? [])], {
+  const defaults = options.defaultArgs === false ? [] : ['--port', '0', '--host', '127.0.0.1', '--log-level', 'debug'];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...defaults, ...(options.args ?? [])], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -37,10 +37,13 @@ export class Rig {
     readonly kurento: Kurento,
   ) {}
 
-  /** `env`: more environment for the server (e.g. inspectorEnv() for memory measurements). */
-  static async start(env: NodeJS.ProcessEnv = {}): Promise<Rig> {
+  /**
+   * `env`: more environment for the server (e.g. inspectorEnv() for memory measurements);
+   * `args`: more server options (the console test enables the console).
+   */
+  static async start(env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<Rig> {
     // Traffic stays on loopback: only `lo` addresses are gathered and announced.
-    const server = await startServer({ args: ['--workers', '1'], env: { KMS_NETWORK_INTERFACES: 'lo', ...env } });
+    const server = await startServer({ args: ['--workers', '1', ...args], env: { KMS_NETWORK_INTERFACES: 'lo', ...env } });
     const started: Array<{ close(): Promise<void> }> = [{ close: () => server.stop() }];
     try {
       const pageServer = await startPageServer();

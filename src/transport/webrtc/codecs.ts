@@ -60,3 +60,15 @@ export function headerExtensions(): { audio: RTCRtpHeaderExtensionParameters[]; 
   const absSendTime = new RTCRtpHeaderExtensionParameters({ id: 2, uri: 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time' });
   return { audio: [mid, absSendTime], video: [mid, absSendTime] };
 }
+
+/**
+ * Only the codecs a configuration allows (KMS's SdpEndpoint `audioCodecs`/`videoCodecs`, names
+ * like `VP8/90000` or `opus/48000/2`), with their RTX; all of them when none is configured.
+ */
+export function allowedCodecs(codecs: RTCRtpCodecParameters[], allowed: readonly string[] | undefined): RTCRtpCodecParameters[] {
+  if (!allowed) return codecs;
+  const names = new Set(allowed.map((name) => name.split('/').slice(0, 2).join('/').toLowerCase()));
+  const kept = codecs.filter((c) => !c.mimeType.endsWith('/rtx') && names.has(`${c.mimeType.split('/')[1]!}/${c.clockRate}`.toLowerCase()));
+  const keptTypes = new Set(kept.map((c) => c.payloadType));
+  return codecs.filter((c) => kept.includes(c) || (c.mimeType.endsWith('/rtx') && keptTypes.has(Number(/apt=(\d+)/.exec(c.parameters ?? '')?.[1]))));
+}

@@ -198,7 +198,7 @@ export class FastMediaPath extends MediaPath {
       if (!stream || stream.packetCount === 0) continue;
       out.push({
         direction: 'outbound', kind, ssrc: stream.ssrc, codec: '',
-        packets: stream.packetCount, bytes: stream.octetCount,
+        packets: stream.packetCount, bytes: stream.octetCount, frames: stream.frames,
         nackCount: stream.nackCount, pliCount: stream.pliCount,
         packetsLost: 0, fractionLost: 0, jitter: 0,
         roundTripTime: session.roundTripTimeMs / 1000, remb: stream.remb,
@@ -207,7 +207,7 @@ export class FastMediaPath extends MediaPath {
     for (const { kind, stream } of session.receiveStreams()) {
       out.push({
         direction: 'inbound', kind, ssrc: stream.ssrc, codec: '',
-        packets: stream.packetsReceived, bytes: stream.bytes,
+        packets: stream.packetsReceived, bytes: stream.bytes, frames: stream.frames,
         nackCount: stream.nackCount, pliCount: stream.pliCount,
         packetsLost: stream.cumulativeLost, fractionLost: 0, jitter: stream.jitter,
         roundTripTime: 0, remb: 0,

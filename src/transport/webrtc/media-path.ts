@@ -23,6 +23,8 @@ export interface StreamCounters {
   codec: string;
   packets: number;
   bytes: number;
+  /** Frames (distinct RTP timestamps); 0 where the path does not count them. */
+  frames: number;
   nackCount: number;
   pliCount: number;
   packetsLost: number;

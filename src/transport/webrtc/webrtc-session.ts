@@ -14,11 +14,11 @@
  * - `data-channels.ts`: SCTP data channels;
  * - `keyframe-spacing.ts`, `peer-liveness.ts`, `datagram-counter.ts`.
  */
-import { RTCPeerConnection, type RTCRtpCodecParameters, type RTCRtpTransceiver } from 'werift';
+import { RTCPeerConnection, type DtlsKeys, type RTCRtpCodecParameters, type RTCRtpTransceiver } from 'werift';
 import { KurentoError } from '../../errors.js';
 import { codecName, sameCodec, type CodecDescription, type DataMedia, type RtpMedia } from '../../media/rtp-media.js';
 import { TypedEmitter } from '../../typed-emitter.js';
-import { audioCodecs, headerExtensions, videoCodecs } from './codecs.js';
+import { allowedCodecs, audioCodecs, headerExtensions, videoCodecs } from './codecs.js';
 import { DataChannels, type DataChannelOptions, type DataChannelState } from './data-channels.js';
 import { DatagramCounter } from './datagram-counter.js';
 import { attachFastPath, fastPathEnabled, type FastMediaPath } from './fast-media-path.js';
@@ -40,6 +40,10 @@ export interface WebRtcSessionOptions {
   direction: MediaDirection;
   useDataChannels: boolean;
   ice: IceSettings;
+  /** The codecs the configuration allows, by kind (`VP8/90000`); all when absent. */
+  allowedCodecs?: { audio?: readonly string[]; video?: readonly string[] };
+  /** A configured DTLS certificate; werift makes one per session when absent. */
+  dtlsKeys?: DtlsKeys;
 }
 
 export interface WebRtcSessionEvents {
@@ -323,7 +327,8 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
   private createPeerConnection(): { pc: RTCPeerConnection; werift: WeriftMediaPath } {
     const pc = new RTCPeerConnection({
       ...toPeerConfig(this.options.ice),
-      codecs: { audio: audioCodecs(), video: videoCodecs() },
+      codecs: { audio: allowedCodecs(audioCodecs(), this.options.allowedCodecs?.audio), video: allowedCodecs(videoCodecs(), this.options.allowedCodecs?.video) },
+      ...(this.options.dtlsKeys ? { dtls: { keys: this.options.dtlsKeys } } : {}),
       headerExtensions: headerExtensions(),
       bundlePolicy: 'max-bundle',
     });

@@ -129,7 +129,7 @@ export class WeriftMediaPath extends MediaPath {
       if (outbound && Number(outbound.packetsSent ?? 0) > 0) {
         out.push({
           direction: 'outbound', kind, ssrc: Number(outbound.ssrc), codec: t.sender.codec?.mimeType ?? '',
-          packets: Number(outbound.packetsSent ?? 0), bytes: Number(outbound.bytesSent ?? 0),
+          packets: Number(outbound.packetsSent ?? 0), bytes: Number(outbound.bytesSent ?? 0), frames: Number(outbound.framesSent ?? 0),
           nackCount: Number(outbound.nackCount ?? 0), pliCount: Number(outbound.pliCount ?? 0),
           packetsLost: Number(remote?.packetsLost ?? 0), fractionLost: Number(remote?.fractionLost ?? 0),
           jitter: Number(remote?.jitter ?? 0), roundTripTime: Number(remote?.roundTripTime ?? 0),
@@ -140,7 +140,7 @@ export class WeriftMediaPath extends MediaPath {
       for (const inbound of fromReceiver.filter((s) => s.type === 'inbound-rtp')) {
         out.push({
           direction: 'inbound', kind, ssrc: Number(inbound.ssrc), codec: String(t.codecs[0]?.mimeType ?? ''),
-          packets: Number(inbound.packetsReceived ?? 0), bytes: Number(inbound.bytesReceived ?? 0),
+          packets: Number(inbound.packetsReceived ?? 0), bytes: Number(inbound.bytesReceived ?? 0), frames: Number(inbound.framesReceived ?? 0),
           nackCount: Number(inbound.nackCount ?? 0), pliCount: Number(inbound.pliCount ?? 0),
           packetsLost: Number(inbound.packetsLost ?? 0), fractionLost: 0, jitter: Number(inbound.jitter ?? 0),
           roundTripTime: 0, remb: 0,
