@@ -82,7 +82,10 @@ test('uploads leave no native memory behind', async () => {
       }
       console.log(`native heap growth per ${UPLOADS} uploads, round by round: ${grown.map((g) => g.toFixed(1)).join(', ')} MB`);
       const leak = ((UPLOADS * 64) / 1024).toFixed(0);
-      assert.ok(grown[2]! < 8, `the third round of ${UPLOADS} uploads grew the heap by ${grown[2]!.toFixed(1)} MB (a 64 KB buffer each would be ${leak} MB)`);
+      // A leak grows every round by the same amount; a busy machine can add a one-off (a new
+      // malloc arena for a thread pool thread), so the smaller of the later rounds is the measure.
+      const steady = Math.min(grown[1]!, grown[2]!);
+      assert.ok(steady < 8, `rounds of ${UPLOADS} uploads kept growing the heap: ${grown.map((g) => g.toFixed(1)).join(', ')} MB (a 64 KB buffer each would be ${leak} MB)`);
     },
   );
 });
