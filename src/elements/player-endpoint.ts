@@ -272,15 +272,18 @@ export class PlayerEndpointImpl extends UriEndpointImpl {
   /** Waits `ms` (Infinity: until woken); stop, seek and play wake it early. */
   private sleep(ms: number, generation: number): Promise<void> {
     if (generation !== this.generation) return Promise.resolve();
+    // One loop sleeps at a time; a sleeper still registered (there should be none) is woken
+    // now rather than chained: a chain of every sleep so far, walked at each wake, made each frame
+    // cost more than the last (and would overflow the stack after minutes of playback).
+    this.wake();
     return new Promise((resolve) => {
-      const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
-      const wake = this.wakeLoop;
-      this.wakeLoop = done;
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
-        wake?.();
+        if (this.wakeLoop === done) this.wakeLoop = undefined;
         resolve();
-      }
+      };
+      const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
+      this.wakeLoop = done;
     });
   }
 
