@@ -9,6 +9,7 @@ import { MediaPipelineImpl } from './media-pipeline.js';
 import { PassThroughImpl } from './pass-through.js';
 import { PlayerEndpointImpl } from './player-endpoint.js';
 import { RecorderEndpointImpl } from './recorder-endpoint.js';
+import { RtpEndpointImpl } from './rtp-endpoint.js';
 import { WebRtcEndpointImpl } from './webrtc-endpoint.js';
 
 /** A factory for a class whose constructor takes the init record as it is. */
@@ -21,5 +22,6 @@ export const builtInFactories: readonly ElementFactory[] = [
   classFactory('kurento.PassThrough', PassThroughImpl),
   classFactory('kurento.PlayerEndpoint', PlayerEndpointImpl),
   classFactory('kurento.RecorderEndpoint', RecorderEndpointImpl),
+  classFactory('kurento.RtpEndpoint', RtpEndpointImpl),
   classFactory('kurento.WebRtcEndpoint', WebRtcEndpointImpl),
 ];

@@ -26,7 +26,7 @@ import { toPeerConfig, type IceSettings } from './ice-settings.js';
 import { KeyframeSpacing } from './keyframe-spacing.js';
 import type { MediaPath, RtpKind, StreamCounters } from './media-path.js';
 import { PeerLiveness, receivedOnSelectedPair } from './peer-liveness.js';
-import { assertSdp } from './sdp-check.js';
+import { assertSdp } from '../sdp-check.js';
 import { describeCodec, isMediaCodec, receivingTransceiver, sendingTransceiver, toKind } from './transceivers.js';
 import { COMPONENT_ID, STREAM_ID, TrickleIce, type IceCandidateInfo, type IceComponentState } from './trickle-ice.js';
 import { WeriftMediaPath } from './werift-media-path.js';
