@@ -5,6 +5,7 @@
  * `create` with NOT_IMPLEMENTED.
  */
 import type { ElementFactory, MediaObjectImpl, ObjectInit } from './media-object.js';
+import { HttpPostEndpointImpl } from './http-post-endpoint.js';
 import { MediaPipelineImpl } from './media-pipeline.js';
 import { PassThroughImpl } from './pass-through.js';
 import { PlayerEndpointImpl } from './player-endpoint.js';
@@ -18,6 +19,7 @@ export function classFactory(type: string, Implementation: new (init: ObjectInit
 }
 
 export const builtInFactories: readonly ElementFactory[] = [
+  classFactory('kurento.HttpPostEndpoint', HttpPostEndpointImpl),
   classFactory('kurento.MediaPipeline', MediaPipelineImpl),
   classFactory('kurento.PassThrough', PassThroughImpl),
   classFactory('kurento.PlayerEndpoint', PlayerEndpointImpl),

@@ -11,7 +11,7 @@
  */
 import { networkInterfaces } from 'node:os';
 import { KurentoCode } from '../errors.js';
-import type { MediaKind } from '../media/types.js';
+import { DEFAULT_DESCRIPTION, type MediaKind } from '../media/types.js';
 import { PlainRtpSession } from '../transport/rtp/rtp-peer-session.js';
 import { localKey, type SdesKey } from '../transport/rtp/sdes.js';
 import { BaseRtpEndpointImpl } from './base-rtp-endpoint.js';
@@ -36,8 +36,16 @@ export function announcedAddress(config: { externalIPv4?: string; externalIPv6?:
   return ipv6 ? '::1' : '127.0.0.1';
 }
 
+/**
+ * How often a peer that cannot ask for keyframes (no PLI or FIR negotiated: RTP/AVP, ffmpeg,
+ * most SIP gateways) gets one anyway: it may have started listening after the last one, and a
+ * lost packet would otherwise break its picture until the source's next periodic keyframe.
+ */
+const UNASKED_KEYFRAME_INTERVAL_MS = 2000;
+
 export class RtpEndpointImpl extends BaseRtpEndpointImpl {
   private session: PlainRtpSession | undefined;
+  private keyframeTimer: NodeJS.Timeout | undefined;
   private readonly key: SdesKey | undefined;
   private readonly ipv6: boolean;
 
@@ -61,6 +69,7 @@ export class RtpEndpointImpl extends BaseRtpEndpointImpl {
   async processOffer(params: Params): Promise<string> {
     const answer = await this.openSession().processOffer(params.offer as string, this.codecsFromUpstream());
     this.negotiated();
+    this.keyframesForDeafPeers();
     return answer;
   }
 
@@ -68,6 +77,7 @@ export class RtpEndpointImpl extends BaseRtpEndpointImpl {
     if (!this.session) throw BaseRtpEndpointImpl.notOfferGenerated();
     this.session.processAnswer(params.answer as string);
     this.negotiated();
+    this.keyframesForDeafPeers();
     return this.session.localDescription ?? '';
   }
 
@@ -104,10 +114,22 @@ export class RtpEndpointImpl extends BaseRtpEndpointImpl {
   }
 
   override release(): void {
+    if (this.keyframeTimer) clearInterval(this.keyframeTimer);
     const session = this.session;
     this.session = undefined;
     super.release();
     session?.close();
+  }
+
+  /** A peer we send video that cannot ask for keyframes gets one from upstream every so often. */
+  private keyframesForDeafPeers(): void {
+    const session = this.session;
+    if (!session?.canSend('VIDEO') || session.peerRequestsKeyframes('VIDEO')) return;
+    this.keyframeTimer = setInterval(() => {
+      const video = this.sinks.find('VIDEO', DEFAULT_DESCRIPTION);
+      if (video?.link) this.askUpstreamForKeyframe(video);
+    }, UNASKED_KEYFRAME_INTERVAL_MS);
+    this.keyframeTimer.unref();
   }
 
   private openSession(): PlainRtpSession {

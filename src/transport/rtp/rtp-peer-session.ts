@@ -155,6 +155,12 @@ export class PlainRtpSession extends TypedEmitter<RtpPeerSessionEvents> {
     return found?.negotiated.receiving ? found.negotiated.receive.map((c) => c.codec) : [];
   }
 
+  /** Whether the peer can ask us for keyframes of what we send it (PLI or FIR negotiated). */
+  peerRequestsKeyframes(kind: RtpKind): boolean {
+    const feedback = this.active.get(kind)?.negotiated.feedback;
+    return feedback !== undefined && (feedback.pli || feedback.fir);
+  }
+
   requestKeyframe(kind: RtpKind): boolean {
     return this.active.get(kind)?.line.session?.requestKeyframe(kind) ?? false;
   }

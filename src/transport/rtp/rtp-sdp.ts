@@ -345,11 +345,12 @@ export function applyAnswer(offerText: string, answerText: string, key: SdesKey 
     const theirs = answer.media[index]?.type === ours.type ? answer.media[index] : answer.media.find((m) => m.type === ours.type);
     if (!kind || !theirs || lineProblem(theirs, key, taken)) return;
     const ourCodecs = remoteCodecs(ours);
-    // We send what the peer takes, with its payload types; we receive with ours, and with its
-    // own numbering too when it declared another for the same codec (ffmpeg numbers its own).
+    // We send what the peer takes, with its payload types. It should send with ours, but a peer
+    // that never read our offer (ffmpeg numbers its own) sends with the numbers of its SDP: those
+    // win, and ours serve for the rest.
     const send = remoteCodecs(theirs).filter((c) => ourCodecs.some((o) => codecName(o.codec) === codecName(c.codec)));
     if (send.length === 0) return;
-    const receive = [...ourCodecs.filter((o) => send.some((c) => codecName(c.codec) === codecName(o.codec))), ...send.filter((c) => !ourCodecs.some((o) => o.payloadType === c.payloadType))];
+    const receive = [...send, ...ourCodecs.filter((o) => send.some((c) => codecName(c.codec) === codecName(o.codec)) && !send.some((c) => c.payloadType === o.payloadType))];
     const remoteKey = key ? remoteKeyOf(theirs, key.suite)?.key : undefined;
     if (key && !remoteKey) return;
     taken.add(kind);

@@ -1,0 +1,95 @@
+/**
+ * Uploaded bytes on their way to FFmpeg's demuxer: FFmpeg reads a Unix socket of ours (in a
+ * private directory) through its own `unix:` protocol, and what is poured in — one request body
+ * after another, if a client reconnects — is what it demuxes. This is `http-upload.ts` the other
+ * way round, for the same reasons: no custom I/O context (node-av 6.1.1 leaks its buffer), and
+ * backpressure all the way to the client, so memory stays bounded whatever the upload's size.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+
+export class UploadFeed {
+  private connection: Socket | undefined;
+  private readonly connected: Promise<Socket>;
+  private ended = false;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly dir: string,
+    /** What FFmpeg opens to read the upload. */
+    readonly uri: string,
+  ) {
+    this.connected = new Promise((resolve) => {
+      server.once('connection', (socket) => {
+        // One reader only: nobody else may connect, and the socket file can go.
+        server.close();
+        this.connection = socket;
+        socket.on('error', () => socket.destroy());
+        if (this.ended) socket.end();
+        resolve(socket);
+      });
+    });
+  }
+
+  static async open(): Promise<UploadFeed> {
+    // mkdtemp makes the directory private (0700): no other user can connect to the socket.
+    const dir = await mkdtemp(join(tmpdir(), 'kuroshio-post-'));
+    const path = join(dir, 'in.sock');
+    const server = createServer();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(path, () => resolve());
+      });
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+    return new UploadFeed(server, dir, `unix:${path}`);
+  }
+
+  /**
+   * Pours a body in, at the pace the demuxer reads it. Resolves 'complete' when the body ended,
+   * 'aborted' when its client went away first (the feed stays open for another body).
+   */
+  async pour(body: Readable): Promise<'complete' | 'aborted'> {
+    const socket = await Promise.race([this.connected, new Promise<undefined>((resolve) => body.once('close', () => resolve(undefined)))]);
+    if (!socket || socket.destroyed) return 'aborted';
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = (how: 'complete' | 'aborted'): void => {
+        if (settled) return;
+        settled = true;
+        body.off('data', onData);
+        resolve(how);
+      };
+      const onData = (chunk: Buffer): void => {
+        if (!socket.write(chunk)) {
+          body.pause();
+          socket.once('drain', () => body.resume());
+        }
+      };
+      body.on('data', onData);
+      body.once('end', () => settle('complete'));
+      body.once('error', () => settle('aborted'));
+      body.once('close', () => settle(body.readableEnded ? 'complete' : 'aborted'));
+      socket.once('close', () => settle('aborted'));
+    });
+  }
+
+  /** No more bodies: the demuxer reads to the end of what it has, then sees the end of the stream. */
+  end(): void {
+    this.ended = true;
+    this.connection?.end();
+  }
+
+  async close(): Promise<void> {
+    this.ended = true;
+    this.server.close();
+    this.connection?.destroy();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
