@@ -59,6 +59,8 @@ export class PlainRtpSession extends TypedEmitter<RtpPeerSessionEvents> {
   private connected = false;
   private mediaConnected = false;
   private lastHeard = 0;
+  /** The datagram being handled carried an RTCP BYE. */
+  private saidBye = false;
   private livenessTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly sessionId = Math.floor(Math.random() * 2 ** 31);
@@ -240,6 +242,7 @@ export class PlainRtpSession extends TypedEmitter<RtpPeerSessionEvents> {
       session.on('bitrateEstimate', (kind, bps) => this.emit('bitrateEstimate', kind, bps));
       session.on('rtcp', () => this.setMedia(true));
       session.on('bye', () => {
+        this.saidBye = true;
         this.setMedia(false);
         this.setConnected(false);
       });
@@ -255,6 +258,11 @@ export class PlainRtpSession extends TypedEmitter<RtpPeerSessionEvents> {
   }
 
   private heard(): void {
+    // The datagram that said goodbye does not bring the peer back; its next packet would.
+    if (this.saidBye) {
+      this.saidBye = false;
+      return;
+    }
     this.lastHeard = Date.now();
     this.setConnected(true);
   }
