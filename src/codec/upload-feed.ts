@@ -5,11 +5,10 @@
  * way round, for the same reasons: no custom I/O context (node-av 6.1.1 leaks its buffer), and
  * backpressure all the way to the client, so memory stays bounded whatever the upload's size.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import type { Server, Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import { listenPrivately } from './private-socket.js';
 
 export class UploadFeed {
   private connection: Socket | undefined;
@@ -35,20 +34,8 @@ export class UploadFeed {
   }
 
   static async open(): Promise<UploadFeed> {
-    // mkdtemp makes the directory private (0700): no other user can connect to the socket.
-    const dir = await mkdtemp(join(tmpdir(), 'kuroshio-post-'));
-    const path = join(dir, 'in.sock');
-    const server = createServer();
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(path, () => resolve());
-      });
-    } catch (err) {
-      await rm(dir, { recursive: true, force: true });
-      throw err;
-    }
-    return new UploadFeed(server, dir, `unix:${path}`);
+    const { server, dir, ffmpegUrl } = await listenPrivately('kuroshio-post-', 'in.sock');
+    return new UploadFeed(server, dir, ffmpegUrl);
   }
 
   /**

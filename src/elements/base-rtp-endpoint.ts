@@ -49,6 +49,8 @@ export interface RtpPeerEvents {
 export interface RtpPeerSession {
   on<K extends keyof RtpPeerEvents>(event: K, listener: (...args: RtpPeerEvents[K]) => void): unknown;
   readonly isConnected: boolean;
+  /** The peer's SDP (its offer or its answer), once given. */
+  readonly remoteDescription: string | undefined;
   /** Sends a packet in a codec the peer negotiated; false when it cannot (no such codec, not yet). */
   sendRtp(media: RtpMedia): boolean;
   /** Whether the session negotiated the kind in a direction that lets us send it. */
@@ -91,12 +93,19 @@ export abstract class BaseRtpEndpointImpl extends MediaElementImpl {
     return new KurentoError('SDP_END_POINT_NOT_OFFER_GENERATED', 'Offer not generated. It is not possible to process an answer.');
   }
 
-  protected static noLocalSdp(): KurentoError {
-    return new KurentoError('SDP_END_POINT_NO_LOCAL_SDP_ERROR', 'No local SDP');
+  /** Our SDP as it stands now (an offer or an answer), once made. */
+  protected abstract localDescription(): Promise<string | undefined> | string | undefined;
+
+  async getLocalSessionDescriptor(): Promise<string> {
+    const sdp = await this.localDescription();
+    if (!sdp) throw new KurentoError('SDP_END_POINT_NO_LOCAL_SDP_ERROR', 'No local SDP');
+    return sdp;
   }
 
-  protected static noRemoteSdp(): KurentoError {
-    return new KurentoError('SDP_END_POINT_NO_REMOTE_SDP_ERROR', 'No remote SDP');
+  getRemoteSessionDescriptor(): string {
+    const sdp = this.rtpPeer?.remoteDescription;
+    if (!sdp) throw new KurentoError('SDP_END_POINT_NO_REMOTE_SDP_ERROR', 'No remote SDP');
+    return sdp;
   }
 
   /** The session is negotiated (processOffer answered, or processAnswer applied). */

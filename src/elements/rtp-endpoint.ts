@@ -81,16 +81,8 @@ export class RtpEndpointImpl extends BaseRtpEndpointImpl {
     return this.session.localDescription ?? '';
   }
 
-  getLocalSessionDescriptor(): string {
-    const sdp = this.session?.localDescription;
-    if (!sdp) throw BaseRtpEndpointImpl.noLocalSdp();
-    return sdp;
-  }
-
-  getRemoteSessionDescriptor(): string {
-    const sdp = this.session?.remoteDescription;
-    if (!sdp) throw BaseRtpEndpointImpl.noRemoteSdp();
-    return sdp;
+  protected override localDescription(): string | undefined {
+    return this.session?.localDescription;
   }
 
   // ---- media plane ----------------------------------------------------------------------------

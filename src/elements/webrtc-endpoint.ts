@@ -82,16 +82,8 @@ export class WebRtcEndpointImpl extends BaseRtpEndpointImpl {
     return result;
   }
 
-  async getLocalSessionDescriptor(): Promise<string> {
-    const sdp = await this.session?.currentLocalDescription();
-    if (!sdp) throw BaseRtpEndpointImpl.noLocalSdp();
-    return sdp;
-  }
-
-  getRemoteSessionDescriptor(): string {
-    const sdp = this.session?.remoteDescription;
-    if (!sdp) throw BaseRtpEndpointImpl.noRemoteSdp();
-    return sdp;
+  protected override localDescription(): Promise<string | undefined> | undefined {
+    return this.session?.currentLocalDescription();
   }
 
   // ---- ICE ------------------------------------------------------------------------------------
