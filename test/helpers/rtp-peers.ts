@@ -39,8 +39,10 @@ export class PeerProcess {
     clearTimeout(timer);
   }
 
+  /** What the process said, first and last lines (repeated decoder complaints are long). */
   get log(): string {
-    return this.stderr.join('').slice(-3000);
+    const text = this.stderr.join('');
+    return text.length <= 4000 ? text : `${text.slice(0, 2000)}\n[...]\n${text.slice(-2000)}`;
   }
 }
 
@@ -86,7 +88,8 @@ export function ssrcOf(sdp: string, kind: 'audio' | 'video'): number {
 /**
  * What an application gives a receive-only peer from an RtpEndpoint's offer: the same SDP with
  * one codec per line, the peer's own ports, and its address. It is also the answer the endpoint
- * is given (the peer takes that codec, at those ports).
+ * is given (the peer takes that codec, at those ports). ffmpeg and GStreamer's udpsrc send no
+ * RTCP feedback, so the profile is plain RTP/AVP (RTP/SAVP) without `a=rtcp-fb`.
  */
 export function pointOfferAt(offer: string, at: { video?: { port: number; payloadType: number }; audio?: { port: number; payloadType: number } }): string {
   const [session, ...sections] = offer.split(/\r\n(?=m=)/);
@@ -98,11 +101,12 @@ export function pointOfferAt(offer: string, at: { video?: { port: number; payloa
     const lines = section.split('\r\n').filter((l) => l !== '');
     const pt = target.payloadType;
     const kept = lines.slice(1).filter((l) => {
-      const ptOf = /^a=(?:rtpmap|fmtp|rtcp-fb):(\d+)/.exec(l)?.[1];
+      const ptOf = /^a=(?:rtpmap|fmtp):(\d+)/.exec(l)?.[1];
       if (ptOf !== undefined) return Number(ptOf) === pt;
-      return !/^a=(rtcp:|rtcp-mux|ssrc)/.test(l);
+      return !/^a=(rtcp:|rtcp-mux|rtcp-fb|ssrc)/.test(l);
     });
-    out.push([lines[0]!.replace(/^m=(\w+) \d+ (\S+) .*$/, `m=$1 ${target.port} $2 ${pt}`), ...kept, `a=rtcp:${target.port + 1}`].join('\r\n'));
+    const profile = lines[0]!.includes('RTP/SAVPF') ? 'RTP/SAVP' : 'RTP/AVP';
+    out.push([lines[0]!.replace(/^m=(\w+) \d+ (\S+) .*$/, `m=$1 ${target.port} ${profile} ${pt}`), ...kept, `a=rtcp:${target.port + 1}`].join('\r\n'));
   }
   return `${out.join('\r\n')}\r\n`;
 }
