@@ -18,7 +18,7 @@ let second: RunningServer;
 let secondKurento: Kurento;
 
 before(async () => {
-  rig = await Rig.start(['--workers', '2']);
+  rig = await Rig.start({}, ['--workers', '2']);
   second = await startServer({ args: ['--workers', '1'], env: { KMS_NETWORK_INTERFACES: 'lo' } });
   secondKurento = await Kurento.connect(second.url);
 });

@@ -53,9 +53,10 @@ function rtpPacket(seq: number, ssrc: number, payloadType = 96): Buffer {
   return packet;
 }
 
-function peerOffer(port: number, options: { profile: string; feedback?: string[]; crypto?: string }): string {
+function peerOffer(port: number, options: { profile: string; feedback?: string[]; crypto?: string; address?: string }): string {
+  const address = options.address ?? '127.0.0.1';
   return [
-    'v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=scripted peer', 'c=IN IP4 127.0.0.1', 't=0 0',
+    'v=0', `o=- 1 1 IN IP4 ${address}`, 's=scripted peer', `c=IN IP4 ${address}`, 't=0 0',
     `m=video ${port} ${options.profile} 96`,
     'a=rtpmap:96 VP8/90000',
     ...(options.feedback ?? []).map((f) => `a=rtcp-fb:96 ${f}`),
@@ -126,12 +127,12 @@ test('AVPF peer: its losses are NACKed, our REMB stays within maxVideoRecvBandwi
   assert.equal(await invoke(client, id, 'getConnectionState'), 'DISCONNECTED');
 });
 
-test('plain RTP/AVP peer: no feedback is sent (no NACK, PLI or REMB), only reports', async () => {
+test('plain RTP/AVP peer behind NAT: no feedback is sent (no NACK, PLI or REMB), and reports go where its RTCP comes from', async () => {
   const media = await socket();
-  const { id, port } = await endpointFor(peerOffer(media.address().port, { profile: 'RTP/AVP' }));
+  // The SDP names the peer's private address (TEST-NET here); its packets come from elsewhere,
+  // as through a NAT: symmetric RTP answers where they come from.
+  const { id, port } = await endpointFor(peerOffer(media.address().port, { profile: 'RTP/AVP', address: '192.0.2.10' }));
   const rtcpSocket = await socket();
-  // Our RTCP goes to the peer's port + 1 unless the peer sends from elsewhere (symmetric RTP):
-  // send RTCP from a second socket and see the reports follow it.
   const received = rtcpOf(rtcpSocket);
   for (let seq = 1; seq <= 20; seq++) if (seq !== 10) media.send(rtpPacket(seq, 0x2000), port, '127.0.0.1');
   const rr = Buffer.alloc(8);

@@ -3,10 +3,12 @@
  * range, RTCP on the next one, or muxed on the RTP port), where the peer is, and the RTP session
  * (`rtp/rtp-session.ts`) that carries the line's media once it is negotiated.
  *
- * Symmetric RTP (RFC 4961): the peer is first reached where its SDP says; once a datagram from it
- * is accepted (well formed, negotiated, authentic under SRTP) we answer to the address it came
- * from, which is where a peer behind NAT — or an ffmpeg that names our own port in its SDP —
- * really is. Nothing is ever sent to our own sockets.
+ * Symmetric RTP (RFC 4961) for peers behind NAT: the peer is reached where its SDP says, unless
+ * its accepted datagrams (well formed, negotiated, authentic under SRTP) come from another host
+ * than that — a NAT's public side — or its SDP names no usable place (an unspecified address, our
+ * own port, as an ffmpeg SDP naming its destination does): then we answer to where they came
+ * from. Datagrams from the SDP's own host on another port do not move it: a peer may send and
+ * receive with different processes (ffmpeg, GStreamer). Nothing is ever sent to our own sockets.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
@@ -41,8 +43,8 @@ export class RtpMediaLine {
   private negotiated: NegotiatedLine | undefined;
   private rtpRemote: Address | undefined;
   private rtcpRemote: Address | undefined;
-  private rtpLatched = false;
-  private rtcpLatched = false;
+  /** Where the peer's SDP said it receives. */
+  private declared: { rtp: Address; rtcp: Address } | undefined;
   private readonly sender: DirectUdpSender;
   /** Datagrams that arrived before negotiation, or that nobody could read. */
   droppedEarly = 0;
@@ -92,6 +94,7 @@ export class RtpMediaLine {
     this.negotiated = line;
     this.rtpRemote = { address: line.remote.address, port: line.remote.rtpPort };
     this.rtcpRemote = { address: line.remote.rtcpAddress, port: line.remote.rtcpPort };
+    this.declared = { rtp: this.rtpRemote, rtcp: this.rtcpRemote };
     const config: RtpSessionConfig = {
       cname,
       rtcpSsrc: this.ssrc,
@@ -124,17 +127,22 @@ export class RtpMediaLine {
     }
     if (!session.handleDatagram(buf)) return;
     this.onHeard();
-    // Symmetric RTP: answer where the peer really is. RTCP on the RTP port means it muxes.
     const origin = { address: from.address, port: from.port };
     if (socket === 'rtp' && !isRtcpPacket(buf)) {
-      if (!this.rtpLatched || !same(this.rtpRemote, origin)) this.rtpRemote = origin;
-      this.rtpLatched = true;
-      if (this.negotiated?.rtcpMux && !this.rtcpLatched) this.rtcpRemote = origin;
-    } else {
+      if (this.shouldLatch(this.declared?.rtp, origin)) {
+        this.rtpRemote = origin;
+        // RTCP muxed on the RTP port follows it.
+        if (this.negotiated?.rtcpMux) this.rtcpRemote = origin;
+      }
+    } else if (this.shouldLatch(this.declared?.rtcp, origin)) {
       this.rtcpRemote = origin;
-      this.rtcpLatched = true;
-      if (!this.rtpLatched && socket === 'rtcp' && this.rtpRemote) this.rtpRemote = { address: origin.address, port: this.rtpRemote.port };
     }
+  }
+
+  /** Whether datagrams from `origin` show where the peer really is, rather than where its SDP says. */
+  private shouldLatch(declared: Address | undefined, origin: Address): boolean {
+    if (!declared || this.isOwn(declared) || /^(0\.0\.0\.0|::)$/.test(declared.address) || declared.port === 0) return true;
+    return normalize(declared.address) !== normalize(origin.address);
   }
 
   private send(buf: Buffer, length: number): void {
@@ -158,6 +166,7 @@ export class RtpMediaLine {
   readonly localAddresses = new Set<string>();
 }
 
-function same(a: Address | undefined, b: Address): boolean {
-  return a !== undefined && a.address === b.address && a.port === b.port;
+/** IPv4 addresses as an IPv6 socket reports them (`::ffff:a.b.c.d`) compare equal to their plain form. */
+function normalize(address: string): string {
+  return address.replace(/^::ffff:/, '');
 }
