@@ -165,3 +165,33 @@ test('SDES key lifetime: OnKeySoftLimit when the peer\'s key nears the end of it
   const inbound = Object.values(stats).find((s) => s.type === 'inboundrtp');
   assert.ok(inbound && (inbound.packetsReceived ?? 0) <= 1024, `at most the key's lifetime is accepted, got ${inbound?.packetsReceived}`);
 });
+
+test('useIpv6: the endpoint announces and listens on IPv6, and an IPv6 peer\'s media arrives', async () => {
+  const media = createSocket({ type: 'udp6' });
+  sockets.push(media);
+  media.bind(0, '::1');
+  await once(media, 'listening');
+  const offer = peerOffer(media.address().port, { profile: 'RTP/AVP' }).replace(/IN IP4 127\.0\.0\.1/g, 'IN IP6 ::1');
+  const id = String((await client.call('create', { type: 'RtpEndpoint', constructorParams: { mediaPipeline: pipeline, useIpv6: true } })).value);
+  await subscribe(client, id, ['ConnectionStateChanged']);
+  const answer = String(await invoke(client, id, 'processOffer', { offer }));
+  assert.match(answer, /^c=IN IP6 ::1$/m);
+  const port = Number(/^m=video (\d+)/m.exec(answer)![1]);
+  for (let seq = 1; seq <= 5; seq++) media.send(rtpPacket(seq, 0x4000), port, '::1');
+  assert.equal((await client.waitForEvent('ConnectionStateChanged', id)).params.value.data.newState, 'CONNECTED');
+});
+
+test('KMS_EXTERNAL_IPV4: the SDP announces the external address', async () => {
+  const external = await startServer({ args: ['--workers', '1'], env: { KMS_NETWORK_INTERFACES: 'lo', KMS_EXTERNAL_IPV4: '198.51.100.20' } });
+  const other = await RawClient.connect(external.url);
+  try {
+    const p = await createPipeline(other);
+    const id = String((await other.call('create', { type: 'RtpEndpoint', constructorParams: { mediaPipeline: p } })).value);
+    const offer = String(await invoke(other, id, 'generateOffer'));
+    assert.match(offer, /^c=IN IP4 198\.51\.100\.20$/m);
+    assert.match(offer, /^o=- \d+ \d+ IN IP4 198\.51\.100\.20$/m);
+  } finally {
+    other.close();
+    await external.stop();
+  }
+});
