@@ -30,6 +30,22 @@ interface Route {
   worker: MediaWorker;
 }
 
+/**
+ * Stops reading a socket for good in this process and returns what it had read but not yet
+ * delivered. `pause()` alone lets libuv keep reading into the stream's buffer, and bytes read
+ * here after the request line would be lost when the socket moves to a worker: the body would
+ * arrive with a hole (a chunked body's framing broken, an upload corrupted). No event-loop turn
+ * happens between draining the buffer and stopping the handle, so nothing slips in between.
+ */
+function stopReading(socket: Socket): Buffer[] {
+  socket.pause();
+  const buffered: Buffer[] = [];
+  for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) buffered.push(chunk);
+  // Node's socket keeps its libuv handle private; readStop is the only way to stop reading it.
+  (socket as unknown as { _handle?: { readStop?: () => number } })._handle?.readStop?.();
+  return buffered;
+}
+
 function respond(socket: Socket, status: string, extraHeaders = ''): void {
   socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\n${extraHeaders}\r\n`);
 }
@@ -116,7 +132,7 @@ export class HttpEndpointServer {
         return;
       }
       socket.off('data', onData);
-      socket.pause();
+      const all = Buffer.concat([head, ...stopReading(socket)]);
       socket.setTimeout(0);
       const [method = '', target = ''] = head.subarray(0, lineEnd).toString('latin1').split(' ');
       const uuid = target.split('?')[0]!.replace(/^\/+/, '');
@@ -127,7 +143,7 @@ export class HttpEndpointServer {
         respond(socket, '404 Not Found');
       } else {
         socket.removeAllListeners('error');
-        found.worker.handOver(found.objectId, socket, head);
+        found.worker.handOver(found.objectId, socket, all);
       }
     };
     socket.on('data', onData);
