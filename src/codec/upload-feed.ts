@@ -43,8 +43,12 @@ export class UploadFeed {
    * 'aborted' when its client went away first (the feed stays open for another body).
    */
   async pour(body: Readable): Promise<'complete' | 'aborted'> {
-    const socket = await Promise.race([this.connected, new Promise<undefined>((resolve) => body.once('close', () => resolve(undefined)))]);
-    if (!socket || socket.destroyed) return 'aborted';
+    // The client may have gone already (while the feed was being opened): its body then never
+    // says so again.
+    if (body.destroyed && !body.readableEnded) return 'aborted';
+    const gone = new Promise<undefined>((resolve) => body.once('close', () => resolve(undefined)));
+    const socket = await Promise.race([this.connected, gone]);
+    if (!socket || socket.destroyed || (body.destroyed && !body.readableEnded)) return 'aborted';
     return new Promise((resolve) => {
       let settled = false;
       const settle = (how: 'complete' | 'aborted'): void => {
@@ -60,6 +64,12 @@ export class UploadFeed {
         }
       };
       body.on('data', onData);
+      // An HTTP body whose client went away is destroyed after 'aborted': what it had already
+      // received but not handed on (it was paused for the demuxer) is taken first, so the next
+      // request of a reconnecting client continues the stream without a hole.
+      body.once('aborted', () => {
+        for (let chunk = body.read() as Buffer | null; chunk !== null; chunk = body.read() as Buffer | null) socket.write(chunk);
+      });
       body.once('end', () => settle('complete'));
       body.once('error', () => settle('aborted'));
       body.once('close', () => settle(body.readableEnded ? 'complete' : 'aborted'));

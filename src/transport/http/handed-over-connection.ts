@@ -20,7 +20,12 @@ export class HandedOverConnection extends Duplex {
     });
     socket.on('end', () => this.push(null));
     socket.on('error', (err) => this.destroy(err));
-    socket.on('close', () => this.destroy());
+    // A client that closed may leave bytes we have not read yet: they are still delivered (the
+    // HTTP server then sees the body end early), only a broken socket drops them.
+    socket.on('close', (hadError) => {
+      if (hadError) this.destroy();
+      else this.push(null);
+    });
   }
 
   /** What Node's HTTP server asks of a socket beyond the stream interface. */
