@@ -1,7 +1,7 @@
 /**
  * `npm run bench:http-post`: the media worker's memory while a 1 GB upload goes through an
  * HttpPostEndpoint. The upload is H.264 at a very high bitrate (lossless 720p of noise, made once
- * by ffmpeg into a temporary directory), posted by curl as a chunked body; the endpoint plays it
+ * by ffmpeg into a temporary directory), streamed by curl as a chunked body; the endpoint plays it
  * in real time, so curl is held back by TCP and the upload lasts as long as its media. The
  * worker's resident memory is printed every few seconds, next to the bytes uploaded so far.
  *
@@ -50,7 +50,8 @@ async function main(): Promise<void> {
     const workers = (): number[] => processTree(server.process.pid!).slice(1);
     const worker = workers()[0]!;
     const before = rssKiB(worker);
-    const curl = spawn('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_upload}', '-H', 'Transfer-Encoding: chunked', '--data-binary', `@${file}`, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // -T streams the file (--data-binary would read all of it into curl's memory first).
+    const curl = spawn('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_upload}', '-X', 'POST', '-H', 'Transfer-Encoding: chunked', '-T', file, url], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     curl.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     const done = new Promise<void>((resolve) => curl.once('exit', () => resolve()));
