@@ -82,6 +82,8 @@ export class HttpPostEndpointImpl extends MediaElementImpl implements Connection
     clearTimeout(this.disconnectTimer);
     const upload = this.upload;
     this.upload = undefined;
+    // Uploads in progress end with the endpoint.
+    this.server.closeAllConnections();
     this.server.close();
     super.release();
     if (upload) await this.finish(upload);
