@@ -62,6 +62,12 @@ export interface ServerConfig {
   /** DTLS certificate chain + private key (PEM) of WebRtcEndpoints, by the key type they ask for. */
   pemCertificateRSA?: string;
   pemCertificateECDSA?: string;
+  /** Port of the HTTP server of HttpPostEndpoint uploads (KMS's HttpEndpoint `serverPort`); 0: any free port. */
+  httpEndpointPort: number;
+  /** Address it binds to (KMS's `serverAddress`); all addresses by default. */
+  httpEndpointAddress?: string;
+  /** Host put in the URLs `getUrl` gives (KMS's `announcedAddress`); the machine's first address by default. */
+  httpEndpointAnnouncedAddress?: string;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -79,6 +85,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   iceTcp: true,
   console: false,
   ipv6: true,
+  httpEndpointPort: 9091,
 };
 
 const USAGE = `Usage: kuroshio [options]
@@ -93,6 +100,7 @@ Options:
   --min-port <n>        lowest UDP/TCP port for RTP and ICE (default 40000)
   --max-port <n>        highest UDP/TCP port for RTP and ICE (default 57999)
   --gc-period <s>       seconds between collections of idle sessions (default 240)
+  --http-port <n>       port of HttpPostEndpoint uploads, 0 for any (default 9091)
   --max-message <bytes> largest JSON-RPC message accepted (default 1048576)
   --log-level <level>   error | warn | info | debug | trace (default info)
   --config <file>       JSON file with any of these settings (camelCase keys)
@@ -160,6 +168,7 @@ function fromFile(path: string): Partial<ServerConfig> {
 const OPTIONAL_KEYS = [
   'metricsPort', 'consoleToken', 'kurentoConfig', 'securePort', 'certificate', 'certificatePassword', 'mtu', 'encoderBitrate',
   'minEncoderBitrate', 'maxEncoderBitrate', 'defaultUriPath', 'audioCodecs', 'videoCodecs', 'pemCertificateRSA', 'pemCertificateECDSA',
+  'httpEndpointAddress', 'httpEndpointAnnouncedAddress',
 ];
 
 function kurentoSettings(folder: string): ReturnType<typeof readKurentoFolder> {
@@ -195,6 +204,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
       'min-port': { type: 'string' },
       'max-port': { type: 'string' },
       'gc-period': { type: 'string' },
+      'http-port': { type: 'string' },
       'max-message': { type: 'string' },
       'log-level': { type: 'string' },
       config: { type: 'string' },
@@ -226,6 +236,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
   if (values['min-port']) config.minPort = toInt(values['min-port'], '--min-port');
   if (values['max-port']) config.maxPort = toInt(values['max-port'], '--max-port');
   if (values['gc-period']) config.gcPeriod = Number(values['gc-period']);
+  if (values['http-port']) config.httpEndpointPort = toInt(values['http-port'], '--http-port');
   if (values['max-message']) config.maxMessageBytes = toInt(values['max-message'], '--max-message');
   if (values['log-level']) config.logLevel = parseLogLevel(values['log-level'], config.logLevel);
   config.path = config.path.replace(/^\/+/, '');
@@ -240,6 +251,7 @@ function validate(config: ServerConfig): void {
   if (config.minPort < 1 || config.maxPort > 65535 || config.minPort > config.maxPort) {
     throw new ConfigError(`bad port range ${config.minPort}-${config.maxPort}`);
   }
+  if (config.httpEndpointPort < 0 || config.httpEndpointPort > 65535) throw new ConfigError(`http port out of range: ${config.httpEndpointPort}`);
   if (!(config.gcPeriod > 0)) throw new ConfigError(`gc period must be positive, got ${config.gcPeriod}`);
   if (config.maxMessageBytes < 1024) throw new ConfigError('max message size must be at least 1024 bytes');
   if (config.securePort !== undefined && !config.certificate) throw new ConfigError('a secure WebSocket port needs a certificate');

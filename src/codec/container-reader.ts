@@ -114,9 +114,10 @@ export class ContainerReader {
         if (ctx) return ContainerReader.probe(ctx, uri, transport);
       }
     }
-    if (!['file:', 'http:', 'https:'].includes(url.protocol)) throw new MediaIoError('INVALID_URI', `Invalid URI: ${url.protocol} is not supported`);
-    const target = url.protocol === 'file:' ? fileURLToPath(url) : uri;
-    const ctx = await openInput(target, url.protocol === 'file:' ? {} : { rw_timeout: String(IO_TIMEOUT_US) }, uri, false);
+    if (!['file:', 'http:', 'https:', 'unix:'].includes(url.protocol)) throw new MediaIoError('INVALID_URI', `Invalid URI: ${url.protocol} is not supported`);
+    // unix: is an upload poured into a socket of ours (HttpPostEndpoint), read with FFmpeg's own protocol.
+    const target = url.protocol === 'file:' ? fileURLToPath(url) : url.protocol === 'unix:' ? `unix:${url.pathname}` : uri;
+    const ctx = await openInput(target, url.protocol === 'file:' || url.protocol === 'unix:' ? {} : { rw_timeout: String(IO_TIMEOUT_US) }, uri, false);
     if (!ctx) throw new MediaIoError('RESOURCE_ERROR_OPEN', `cannot open ${uri}`); // only RTSP retries
     return ContainerReader.probe(ctx, uri, undefined);
   }

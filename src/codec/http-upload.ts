@@ -12,13 +12,12 @@
  * queue reports an output that cannot keep up. The output is not seekable, so containers are
  * written the way live streams are (fragmented MP4, Matroska without cues).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
-import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { Server, Socket } from 'node:net';
 import { MediaIoError } from './media-io-error.js';
+import { listenPrivately, type PrivateSocket } from './private-socket.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -99,21 +98,14 @@ export class HttpUpload {
       });
       request.flushHeaders();
     });
-    // mkdtemp makes the directory private (0700): no other user can connect to the socket.
-    const dir = await mkdtemp(join(tmpdir(), 'kuroshio-upload-'));
-    const path = join(dir, 'out.sock');
-    const server = createServer();
+    let socket: PrivateSocket;
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(path, () => resolve());
-      });
+      socket = await listenPrivately('kuroshio-upload-', 'out.sock');
     } catch (err) {
       request.destroy();
-      await rm(dir, { recursive: true, force: true });
       throw new MediaIoError('RESOURCE_ERROR_OPEN', `cannot prepare the upload: ${err instanceof Error ? err.message : String(err)}`);
     }
-    return new HttpUpload(request, server, dir, `unix:${path}`);
+    return new HttpUpload(request, socket.server, socket.dir, socket.ffmpegUrl);
   }
 
   onFailure(listener: (err: MediaIoError) => void): void {

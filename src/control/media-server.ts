@@ -19,9 +19,16 @@ import { ObjectRegistry } from '../registry/object-registry.js';
 import { RemoteObject } from '../registry/remote-object.js';
 import { SessionStore, type ClientConnection } from '../session/session-store.js';
 import { EventRouter } from './event-router.js';
+import { HttpEndpointServer } from './http-endpoint-server.js';
 import { SERVER_MANAGER_ID, mediaObjectOperations, serverManagerOperations, type LocalOperation } from './local-operations.js';
 import type { MediaWorker } from './media-worker.js';
 import { WorkerPool } from './worker-pool.js';
+
+/** The uuid of an object id (`<parent>/<uuid>_<module>.<Type>`). */
+function uuidOf(id: string): string {
+  const own = id.slice(id.lastIndexOf('/') + 1);
+  return own.slice(0, own.indexOf('_'));
+}
 
 export interface DescribeResult {
   type: string;
@@ -41,6 +48,8 @@ export class MediaServer {
   private readonly commonOperations = mediaObjectOperations();
   private readonly managerOperations: Map<string, LocalOperation>;
   private gcTimer: NodeJS.Timeout | undefined;
+  /** The port of HttpEndpoint uploads, opened with the first one. */
+  private readonly http: HttpEndpointServer;
 
   constructor(
     private readonly config: ServerConfig,
@@ -64,6 +73,15 @@ export class MediaServer {
       sessionIds: () => this.sessions.ids(),
       pids: () => [process.pid, ...this.pool.all.flatMap((w) => (w.pid ? [w.pid] : []))],
     });
+    this.http = new HttpEndpointServer(
+      {
+        port: config.httpEndpointPort,
+        ...(config.httpEndpointAddress !== undefined ? { address: config.httpEndpointAddress } : {}),
+        ...(config.httpEndpointAnnouncedAddress !== undefined ? { announcedAddress: config.httpEndpointAnnouncedAddress } : {}),
+        ...(config.networkInterfaces !== undefined ? { networkInterfaces: config.networkInterfaces } : {}),
+      },
+      log.child('http'),
+    );
     this.registry.on('released', (dead) => this.onReleased(dead));
     this.pool.on('event', (worker, message) => this.onWorkerEvent(worker, message));
     this.pool.on('worker-lost', (worker, how) => this.onWorkerLost(worker, how));
@@ -77,6 +95,7 @@ export class MediaServer {
 
   async close(): Promise<void> {
     if (this.gcTimer) clearInterval(this.gcTimer);
+    await this.http.close();
     await this.pool.close();
   }
 
@@ -119,6 +138,9 @@ export class MediaServer {
       throw new KurentoError('NOT_IMPLEMENTED', `${cls.qualifiedName} is described but not implemented yet in Kuroshio`);
     }
     const pipelineId = parent?.pipeline?.id ?? id;
+    // HttpEndpoints are served on the server's HTTP port: it opens with the first one (as in KMS).
+    const httpEndpoint = this.catalog.isA(cls, 'HttpEndpoint');
+    if (httpEndpoint) await this.http.ensureListening();
     await worker.request('create', {
       objectId: id,
       type: cls.qualifiedName,
@@ -136,6 +158,7 @@ export class MediaServer {
     if (parent) worker.elements++;
     else worker.pipelines++;
     this.registry.add(new RemoteObject(id, cls, parent, worker), sessionId);
+    if (httpEndpoint) this.http.register(uuid, id, worker);
     if (!parent) this.log.debug('pipeline placed', { pipelineId: id, worker: worker.index, pid: worker.pid });
     this.events.deliver(this.serverManager, 'ObjectCreated', { object: id });
     return id;
@@ -162,7 +185,11 @@ export class MediaServer {
       params = {};
       returns = resolved.def.type;
     }
-    const local = resolved.owner.name === 'MediaObject' ? this.commonOperations.get(operation) : target === this.serverManager ? this.managerOperations.get(operation) : undefined;
+    const local =
+      resolved.owner.name === 'MediaObject' ? this.commonOperations.get(operation)
+      : target === this.serverManager ? this.managerOperations.get(operation)
+      : resolved.owner.name === 'HttpEndpoint' && operation === 'getUrl' ? (o: RemoteObject) => this.http.url(uuidOf(o.id))
+      : undefined;
     let value: unknown;
     if (local) value = await local(target, params, sessionId);
     else if (target.worker) {
@@ -307,6 +334,7 @@ export class MediaServer {
 
   private onReleased(dead: RemoteObject[]): void {
     for (const o of dead) {
+      if (this.catalog.isA(o.cls, 'HttpEndpoint')) this.http.unregister(uuidOf(o.id));
       if (o.worker) {
         if (o.parent) o.worker.elements--;
         else o.worker.pipelines--;

@@ -6,7 +6,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { KurentoError, errorFromBody, type RpcErrorBody } from '../errors.js';
-import type { EventMessage, FromWorkerMessage, RequestMessage, WorkerMethod, WorkerRequestMap } from '../ipc/protocol.js';
+import type { Socket } from 'node:net';
+import type { ConnectionMessage, EventMessage, FromWorkerMessage, RequestMessage, WorkerMethod, WorkerRequestMap } from '../ipc/protocol.js';
 import type { Logger } from '../log.js';
 import { TypedEmitter } from '../typed-emitter.js';
 
@@ -118,6 +119,21 @@ export class MediaWorker extends TypedEmitter<MediaWorkerEvents> {
       this.child.send(message, (err) => {
         if (err && this.pending.delete(id)) reject(new KurentoError('UNEXPECTED_ERROR', `Media worker ${this.index} unreachable: ${err.message}`));
       });
+    });
+  }
+
+  /**
+   * Hands an HTTP connection to the worker holding `objectId`, with the bytes already read from it.
+   * The socket leaves this process; if the worker is gone, it is closed.
+   */
+  handOver(objectId: string, socket: Socket, head: Buffer): void {
+    if (!this.alive || !this.child.connected) {
+      socket.destroy();
+      return;
+    }
+    const message: ConnectionMessage = { kind: 'connection', objectId, head };
+    this.child.send(message, socket, (err) => {
+      if (err) socket.destroy();
     });
   }
 

@@ -5,10 +5,12 @@
  * `create` with NOT_IMPLEMENTED.
  */
 import type { ElementFactory, MediaObjectImpl, ObjectInit } from './media-object.js';
+import { HttpPostEndpointImpl } from './http-post-endpoint.js';
 import { MediaPipelineImpl } from './media-pipeline.js';
 import { PassThroughImpl } from './pass-through.js';
 import { PlayerEndpointImpl } from './player-endpoint.js';
 import { RecorderEndpointImpl } from './recorder-endpoint.js';
+import { RtpEndpointImpl } from './rtp-endpoint.js';
 import { WebRtcEndpointImpl } from './webrtc-endpoint.js';
 
 /** A factory for a class whose constructor takes the init record as it is. */
@@ -17,9 +19,11 @@ export function classFactory(type: string, Implementation: new (init: ObjectInit
 }
 
 export const builtInFactories: readonly ElementFactory[] = [
+  classFactory('kurento.HttpPostEndpoint', HttpPostEndpointImpl),
   classFactory('kurento.MediaPipeline', MediaPipelineImpl),
   classFactory('kurento.PassThrough', PassThroughImpl),
   classFactory('kurento.PlayerEndpoint', PlayerEndpointImpl),
   classFactory('kurento.RecorderEndpoint', RecorderEndpointImpl),
+  classFactory('kurento.RtpEndpoint', RtpEndpointImpl),
   classFactory('kurento.WebRtcEndpoint', WebRtcEndpointImpl),
 ];

@@ -12,6 +12,7 @@
  * Objects depend on `ElementHost` only, never on the worker's own classes: the worker implements
  * the interface (`worker/object-host.ts`), and an element is one file plus one registration.
  */
+import type { Socket } from 'node:net';
 import type { ServerConfig } from '../config.js';
 import { KurentoError } from '../errors.js';
 
@@ -53,6 +54,16 @@ export interface MediaCounters {
   /** Decoders and encoders of the decoded-media layer the object runs now. */
   readonly decoders: number;
   readonly encoders: number;
+}
+
+/** An object that serves HTTP connections the control process routes to it (HttpPostEndpoint). */
+export interface ConnectionTaker {
+  /** Takes a connection, `head` being the bytes already read from it (the request's start). */
+  acceptConnection(socket: Socket, head: Buffer): void;
+}
+
+export function isConnectionTaker(object: MediaObjectImpl): object is MediaObjectImpl & ConnectionTaker {
+  return typeof (object as Partial<ConnectionTaker>).acceptConnection === 'function';
 }
 
 /** What every implementation's constructor receives. */

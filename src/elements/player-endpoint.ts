@@ -15,6 +15,7 @@
  * outage, not at every retry; the element never hangs (network I/O has timeouts, close()
  * interrupts a blocked read).
  */
+import type { RtpPacket } from 'werift';
 import { ContainerReader, type ReaderOptions, type SourceFrame } from '../codec/container-reader.js';
 import { MediaIoError } from '../codec/media-io-error.js';
 import { KurentoError } from '../errors.js';
@@ -22,37 +23,31 @@ import { RtpMedia, type CodecDescription } from '../media/rtp-media.js';
 import { DEFAULT_DESCRIPTION } from '../media/types.js';
 import type { ElementPadSource } from './media-element.js';
 import type { ObjectInit, Params } from './media-object.js';
+import { PlayedTracks } from './played-tracks.js';
 import { PlayerTrack } from './player-track.js';
 import { UriEndpointImpl } from './uri-endpoint.js';
 
 const RECONNECT_MS = 1000;
-/** Gap put on the RTP timeline where playback jumps (seek, reconnection). */
-const JUMP_GAP_US = 40_000;
 
 export class PlayerEndpointImpl extends UriEndpointImpl {
-  private readonly useEncodedMedia: boolean;
   private readonly networkCacheMs: number;
   private readonly udpPortRange: readonly [number, number];
   /** A live source is down and its failure was reported: retries stay quiet until it plays again. */
   private outageReported = false;
   private reader: ContainerReader | undefined;
-  private readonly tracks = new Map<number, PlayerTrack>();
+  private readonly tracks: PlayedTracks;
   /** Bumped by stop(): a loop of an older generation ends at its next step. */
   private generation = 0;
   private loop: Promise<void> | undefined;
   private wakeLoop: (() => void) | undefined;
   private seekRequest: { ms: number; done: (ok: boolean) => void } | undefined;
-  /** Media time (µs) of the last frame sent, and its place on the output timeline. */
-  private positionUs = 0;
-  private offsetUs = 0;
-  private lastOutUs = -JUMP_GAP_US;
   /** Codecs found by probing a file before play, for a WebRtcEndpoint's offer answer. */
   private probedCodecs = new Map<'AUDIO' | 'VIDEO', CodecDescription>();
   private info = { isSeekable: false, seekableInit: 0, seekableEnd: 0, duration: 0 };
 
   constructor(init: ObjectInit) {
     super(init);
-    this.useEncodedMedia = init.params.useEncodedMedia === true;
+    this.tracks = new PlayedTracks(init.params.useEncodedMedia === true, (kind, packets, codec) => this.sendPackets(kind, packets, codec));
     this.networkCacheMs = Math.max(0, (init.params.networkCache as number | undefined) ?? 2000);
     // RTSP over UDP takes its media ports from the server's RTP range, so one firewall rule covers both.
     this.udpPortRange = [init.host.config.minPort, init.host.config.maxPort];
@@ -82,7 +77,7 @@ export class PlayerEndpointImpl extends UriEndpointImpl {
   }
 
   getPosition(): number {
-    return Math.round(this.positionUs / 1000);
+    return Math.round(this.tracks.positionUs / 1000);
   }
 
   async setPosition(params: Params): Promise<null> {
@@ -108,14 +103,13 @@ export class PlayerEndpointImpl extends UriEndpointImpl {
 
   override producedCodecs(pad: ElementPadSource): CodecDescription[] {
     if (pad.kind === 'DATA') return [];
-    for (const track of this.tracks.values()) if (track.source.kind === pad.kind) return [track.codec];
-    const probed = this.probedCodecs.get(pad.kind);
-    return probed ? [probed] : [];
+    const codec = this.tracks.codecOf(pad.kind) ?? this.probedCodecs.get(pad.kind);
+    return codec ? [codec] : [];
   }
 
   /** A receiver wants a key frame: the tracks of that kind make one if they can (a file has none to give). */
   override onKeyframeRequest(pad: ElementPadSource): void {
-    for (const track of this.tracks.values()) if (track.source.kind === pad.kind) track.requestKeyframe();
+    if (pad.kind !== 'DATA') this.tracks.requestKeyframe(pad.kind);
   }
 
   override async release(): Promise<void> {
@@ -144,7 +138,7 @@ export class PlayerEndpointImpl extends UriEndpointImpl {
     }
     if (generation === this.generation) {
       this.loop = undefined;
-      this.positionUs = 0;
+      this.tracks.positionUs = 0;
       this.setState('STOP');
     }
   }
@@ -160,10 +154,7 @@ export class PlayerEndpointImpl extends UriEndpointImpl {
         }
         this.reader = reader;
         this.info = { isSeekable: reader.seekable, seekableInit: 0, seekableEnd: reader.seekable ? reader.durationMs : 0, duration: reader.durationMs };
-        for (const source of reader.tracks) {
-          if (this.tracks.has(source.index)) continue;
-          this.tracks.set(source.index, PlayerTrack.create(source, this.useEncodedMedia));
-        }
+        this.tracks.adopt(reader);
         return true;
       } catch (err) {
         const error = err instanceof MediaIoError ? err : new MediaIoError('STREAM_ERROR_FAILED', String(err));
@@ -194,7 +185,7 @@ export class PlayerEndpointImpl extends UriEndpointImpl {
         const ok = await reader.seek(request.ms);
         if (ok) {
           base = undefined;
-          this.positionUs = request.ms * 1000;
+          this.tracks.positionUs = request.ms * 1000;
         }
         request.done(ok);
         continue;
@@ -217,7 +208,7 @@ export class PlayerEndpointImpl extends UriEndpointImpl {
       if (!base) {
         // A live source's frames wait networkCache ms: late ones then still leave on time.
         base = { wallMs: Date.now() + (reader.live ? this.networkCacheMs : 0), mediaUs: frame.timeUs };
-        this.offsetUs = this.lastOutUs + JUMP_GAP_US - frame.timeUs;
+        this.tracks.jumpTo(frame.timeUs);
         this.outageReported = false;
       }
       const due = base.wallMs + (frame.timeUs - base.mediaUs) / 1000;
@@ -225,7 +216,7 @@ export class PlayerEndpointImpl extends UriEndpointImpl {
       if (generation !== this.generation) break;
       if (this.seekRequest) continue; // a seek arrived while waiting: this frame is stale
       try {
-        await this.send(frame);
+        await this.tracks.send(frame);
       } catch (err) {
         this.reportError(err instanceof MediaIoError ? err : new MediaIoError('STREAM_ERROR_FAILED', `cannot send the media: ${err instanceof Error ? err.message : String(err)}`));
         return 'failed';
@@ -234,16 +225,11 @@ export class PlayerEndpointImpl extends UriEndpointImpl {
     return 'stopped';
   }
 
-  private async send(frame: SourceFrame): Promise<void> {
-    const track = this.tracks.get(frame.track.index);
-    if (!track) return;
-    const packets = await track.packetize(frame, this.offsetUs);
-    this.positionUs = Math.max(0, frame.timeUs);
-    this.lastOutUs = Math.max(this.lastOutUs, frame.timeUs + this.offsetUs);
-    const pad = this.sources.find(frame.track.kind, DEFAULT_DESCRIPTION);
-    if (!pad || pad.links.size === 0 || packets.length === 0) return;
-    this.markFlowOut(frame.track.kind, DEFAULT_DESCRIPTION);
-    for (const packet of packets) this.pushMedia(pad, RtpMedia.fromPacket(frame.track.kind, packet, track.codec));
+  private sendPackets(kind: 'AUDIO' | 'VIDEO', packets: RtpPacket[], codec: CodecDescription): void {
+    const pad = this.sources.find(kind, DEFAULT_DESCRIPTION);
+    if (!pad || pad.links.size === 0) return;
+    this.markFlowOut(kind, DEFAULT_DESCRIPTION);
+    for (const packet of packets) this.pushMedia(pad, RtpMedia.fromPacket(kind, packet, codec));
   }
 
   // ---- helpers --------------------------------------------------------------------------------
@@ -258,9 +244,7 @@ export class PlayerEndpointImpl extends UriEndpointImpl {
     await this.loop;
     this.loop = undefined;
     await this.closeSource();
-    for (const track of this.tracks.values()) track.close();
     this.tracks.clear();
-    this.positionUs = 0;
   }
 
   private async closeSource(): Promise<void> {

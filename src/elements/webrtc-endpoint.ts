@@ -7,44 +7,27 @@
  * DTLS, RTP, data channels) lives in `WebRtcSession`.
  */
 import { KurentoCode, KurentoError } from '../errors.js';
-import { ANY_CAPS, type SinkCaps } from '../media/processing/caps.js';
-import { sameCodec, type CodecDescription, type DataMedia, type MediaUnit } from '../media/rtp-media.js';
+import type { DataMedia } from '../media/rtp-media.js';
 import { DEFAULT_DESCRIPTION, type MediaKind } from '../media/types.js';
 import type { IceSettings } from '../transport/webrtc/ice-settings.js';
 import { IceSettingsError } from '../transport/webrtc/ice-settings.js';
 import type { DtlsKeys } from 'werift';
 import { DtlsCertificateError, loadDtlsKeys } from '../transport/webrtc/dtls-certificate.js';
-import { WebRtcSession, type RtpKind, type WebRtcSessionOptions } from '../transport/webrtc/webrtc-session.js';
-import { BandwidthSettings } from './bandwidth.js';
-import type { ElementLink, ElementPadSink, ElementPadSource, StatsEntry } from './media-element.js';
-import { MediaElementImpl } from './media-element.js';
-import type { MediaCounters, ObjectInit, Params } from './media-object.js';
+import { WebRtcSession, type WebRtcSessionOptions } from '../transport/webrtc/webrtc-session.js';
+import { BaseRtpEndpointImpl, type MediaDirection } from './base-rtp-endpoint.js';
+import type { StatsEntry } from './media-element.js';
+import type { ObjectInit, Params } from './media-object.js';
 import { webRtcStats } from './webrtc-stats.js';
 
-/** How often the REMB we send the peer is refreshed. */
-const REMB_INTERVAL_MS = 1000;
-
-type ConnectionState = 'CONNECTED' | 'DISCONNECTED';
-
-export class WebRtcEndpointImpl extends MediaElementImpl {
+export class WebRtcEndpointImpl extends BaseRtpEndpointImpl {
   private session: WebRtcSession | undefined;
-  private readonly direction: 'sendrecv' | 'sendonly' | 'recvonly';
+  private readonly mode: MediaDirection;
   private readonly useDataChannels: boolean;
   private readonly certificateKeyType: 'RSA' | 'ECDSA';
   private readonly ice: IceSettings;
-  readonly bandwidth = new BandwidthSettings();
-  private connectionState: ConnectionState = 'DISCONNECTED';
-  private mediaState: ConnectionState = 'DISCONNECTED';
   private readonly iceStates = new Map<string, { streamId: string; componentId: number; state: string }>();
   private readonly dtlsStates = new Map<string, { streamId: string; componentId: string; connectionId: string; state: string }>();
   private readonly candidatePairs = new Map<string, { streamId: string; componentId: number; localCandidate: string; remoteCandidate: string }>();
-  /** Lowest receiver estimate the peer reported for what we send it (bits/s), per kind. */
-  private readonly peerEstimate = new Map<RtpKind, number>();
-  private rembTimer: NodeJS.Timeout | undefined;
-  private sessionStarted = false;
-  private readonly lastCodecIn = new Map<RtpKind, CodecDescription>();
-  /** Packets that could not be sent because the peer did not negotiate their codec. */
-  droppedForCodec = 0;
 
   constructor(init: ObjectInit) {
     super(init);
@@ -52,7 +35,7 @@ export class WebRtcEndpointImpl extends MediaElementImpl {
     if (p.recvonly === true && p.sendonly === true) {
       throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', 'A WebRtcEndpoint cannot be both recvonly and sendonly');
     }
-    this.direction = p.recvonly === true ? 'recvonly' : p.sendonly === true ? 'sendonly' : 'sendrecv';
+    this.mode = p.recvonly === true ? 'recvonly' : p.sendonly === true ? 'sendonly' : 'sendrecv';
     this.useDataChannels = p.useDataChannels === true;
     this.certificateKeyType = p.certificateKeyType === 'ECDSA' ? 'ECDSA' : 'RSA';
     const config = init.host.config;
@@ -70,11 +53,18 @@ export class WebRtcEndpointImpl extends MediaElementImpl {
 
   // ---- SDP ------------------------------------------------------------------------------------
 
+  protected override get rtpPeer(): WebRtcSession | undefined {
+    return this.session;
+  }
+
+  protected override get direction(): MediaDirection {
+    return this.mode;
+  }
+
   async processOffer(params: Params): Promise<string> {
     const session = this.openSession();
     const answer = await session.processOffer(params.offer as string, this.codecsFromUpstream());
-    this.capsChanged();
-    this.startMediaSession();
+    this.negotiated();
     return this.gatherRequestedEarly ? ((await session.currentLocalDescription()) ?? answer) : answer;
   }
 
@@ -86,25 +76,14 @@ export class WebRtcEndpointImpl extends MediaElementImpl {
   }
 
   async processAnswer(params: Params): Promise<string> {
-    if (!this.session) {
-      throw new KurentoError('SDP_END_POINT_NOT_OFFER_GENERATED', 'Offer not generated. It is not possible to process an answer.');
-    }
+    if (!this.session) throw BaseRtpEndpointImpl.notOfferGenerated();
     const result = await this.session.processAnswer(params.answer as string);
-    this.capsChanged();
-    this.startMediaSession();
+    this.negotiated();
     return result;
   }
 
-  async getLocalSessionDescriptor(): Promise<string> {
-    const sdp = await this.session?.currentLocalDescription();
-    if (!sdp) throw new KurentoError('SDP_END_POINT_NO_LOCAL_SDP_ERROR', 'No local SDP');
-    return sdp;
-  }
-
-  getRemoteSessionDescriptor(): string {
-    const sdp = this.session?.remoteDescription;
-    if (!sdp) throw new KurentoError('SDP_END_POINT_NO_REMOTE_SDP_ERROR', 'No remote SDP');
-    return sdp;
+  protected override localDescription(): Promise<string | undefined> | undefined {
+    return this.session?.currentLocalDescription();
   }
 
   // ---- ICE ------------------------------------------------------------------------------------
@@ -137,14 +116,6 @@ export class WebRtcEndpointImpl extends MediaElementImpl {
 
   getDtlsConnectionState(): unknown[] {
     return [...this.dtlsStates.values()];
-  }
-
-  getMediaState(): string {
-    return this.mediaState;
-  }
-
-  getConnectionState(): string {
-    return this.connectionState;
   }
 
   // ICE settings are properties in KMS; they take effect for the next negotiation.
@@ -198,53 +169,6 @@ export class WebRtcEndpointImpl extends MediaElementImpl {
     return null;
   }
 
-  // ---- bandwidth (KMS units: kbps) ------------------------------------------------------------
-
-  getMaxAudioRecvBandwidth(): number {
-    return this.bandwidth.maxAudioRecv;
-  }
-  setMaxAudioRecvBandwidth(p: Params): null {
-    this.bandwidth.maxAudioRecv = p.maxAudioRecvBandwidth as number;
-    return null;
-  }
-  getMaxVideoRecvBandwidth(): number {
-    return this.bandwidth.maxVideoRecv;
-  }
-  setMaxVideoRecvBandwidth(p: Params): null {
-    this.bandwidth.maxVideoRecv = p.maxVideoRecvBandwidth as number;
-    return null;
-  }
-  getMinVideoRecvBandwidth(): number {
-    return this.bandwidth.minVideoRecv;
-  }
-  setMinVideoRecvBandwidth(p: Params): null {
-    this.bandwidth.minVideoRecv = p.minVideoRecvBandwidth as number;
-    return null;
-  }
-  getMinVideoSendBandwidth(): number {
-    return this.bandwidth.minVideoSend;
-  }
-  setMinVideoSendBandwidth(p: Params): null {
-    this.bandwidth.minVideoSend = p.minVideoSendBandwidth as number;
-    this.reportWantedBitrate();
-    return null;
-  }
-  getMaxVideoSendBandwidth(): number {
-    return this.bandwidth.maxVideoSend;
-  }
-  setMaxVideoSendBandwidth(p: Params): null {
-    this.bandwidth.maxVideoSend = p.maxVideoSendBandwidth as number;
-    this.reportWantedBitrate();
-    return null;
-  }
-
-  requestKeyframe(): null {
-    if (!this.session?.requestKeyframe('VIDEO')) {
-      throw new KurentoError('MEDIA_OBJECT_OPERATION_NOT_SUPPORTED', 'Keyframe request failed: no video is being received');
-    }
-    return null;
-  }
-
   // ---- data channels --------------------------------------------------------------------------
 
   createDataChannel(p: Params): null {
@@ -266,73 +190,8 @@ export class WebRtcEndpointImpl extends MediaElementImpl {
 
   // ---- media plane ----------------------------------------------------------------------------
 
-  /**
-   * Media from the pipeline goes to the peer. Its arrival is the endpoint's in-flow, whether or
-   * not the peer can take it yet (KMS counts buffers reaching the element's sink pads).
-   */
-  override acceptMedia(pad: ElementPadSink, unit: MediaUnit): void {
-    this.markFlowIn(unit.kind, pad.description);
-    if (pad.description !== DEFAULT_DESCRIPTION || !this.session) return;
-    if (unit.kind === 'DATA') {
-      this.sendData(unit);
-      return;
-    }
-    if (this.direction === 'recvonly') return;
-    if (!this.session.sendRtp(unit) && this.session.canSend(unit.kind)) this.droppedForCodec++;
-  }
-
-  /** Downstream wants a keyframe of what the peer sends us. */
-  override onKeyframeRequest(pad: ElementPadSource): void {
-    if (pad.kind === 'VIDEO') this.session?.requestKeyframe('VIDEO');
-  }
-
-  /** Downstream sinks changed what they can take: the next REMB says so. */
-  override onBitrateRequest(_pad: ElementPadSource): void {
-    this.sendRemb();
-  }
-
-  protected override onLinked(edge: ElementLink): void {
-    super.onLinked(edge);
-    if (edge.sink.owner === this) this.reportWantedBitrate();
-  }
-
-  /** A sink pad that lost its source receives nothing more: its in-flow ends now, not after 2 s. */
-  protected override onUnlinked(edge: ElementLink): void {
-    super.onUnlinked(edge);
-    if (edge.sink.owner === this) this.endFlow('in', edge.kind, edge.sink.description);
-  }
-
-  /**
-   * What the peer takes from us, once negotiated: the media layer transcodes what it does not.
-   * Before that, whatever comes (nothing is sent anyway).
-   */
-  protected override sinkCaps(pad: ElementPadSink): SinkCaps {
-    if (pad.kind === 'DATA' || !this.session || this.direction === 'recvonly' || pad.description !== DEFAULT_DESCRIPTION) return ANY_CAPS;
-    const codecs = this.session.sendCodecs(pad.kind);
-    return codecs.length > 0 ? { accepts: 'encoded', codecs } : ANY_CAPS;
-  }
-
-  /** What the peer sends us is what this element produces. */
-  override producedCodecs(pad: ElementPadSource): CodecDescription[] {
-    if (pad.kind === 'DATA' || !this.session) return [];
-    const seen = this.lastCodecIn.get(pad.kind);
-    const negotiated = this.session.receiveCodecs(pad.kind);
-    return seen ? [seen, ...negotiated.filter((c) => !sameCodec(c, seen))] : negotiated;
-  }
-
-  override mediaCounters(): MediaCounters {
-    const processing = super.mediaCounters();
-    const streams = (this.session?.streamCounters() ?? []).map((c) => ({
-      key: `${c.direction}/${c.kind}/${c.ssrc}`,
-      kind: c.kind,
-      direction: c.direction,
-      packets: c.packets,
-      bytes: c.bytes,
-      packetsLost: c.packetsLost,
-      nacks: c.nackCount,
-      plis: c.pliCount,
-    }));
-    return { ...processing, streams };
+  protected override acceptData(message: DataMedia): void {
+    if (this.useDataChannels) this.session?.sendData(message);
   }
 
   protected override collectStats(kind: MediaKind | undefined): StatsEntry[] {
@@ -340,8 +199,6 @@ export class WebRtcEndpointImpl extends MediaElementImpl {
   }
 
   override async release(): Promise<void> {
-    if (this.rembTimer) clearInterval(this.rembTimer);
-    this.endFlows();
     const session = this.session;
     this.session = undefined;
     super.release();
@@ -371,7 +228,7 @@ export class WebRtcEndpointImpl extends MediaElementImpl {
     if (this.session) return this.session;
     let session: WebRtcSession;
     try {
-      session = new WebRtcSession({ direction: this.direction, useDataChannels: this.useDataChannels, ice: { ...this.ice }, ...this.configuredMedia() });
+      session = new WebRtcSession({ direction: this.mode, useDataChannels: this.useDataChannels, ice: { ...this.ice }, ...this.configuredMedia() });
     } catch (err) {
       if (err instanceof IceSettingsError) throw new KurentoError('ICE_GATHER_CANDIDATES_ERROR', err.message);
       throw err;
@@ -391,23 +248,7 @@ export class WebRtcEndpointImpl extends MediaElementImpl {
       this.dtlsStates.set(`${s.streamId}_${s.componentId}`, s);
       this.emit('DtlsConnectionStateChange', s);
     });
-    session.on('connection', (state) => this.setConnectionState(state));
-    session.on('media', (state) => this.setMediaState(state));
-    session.on('rtp', (media) => {
-      const kind = media.kind;
-      this.markFlowOut(kind, DEFAULT_DESCRIPTION);
-      if (this.lastCodecIn.get(kind) !== media.codec) this.lastCodecIn.set(kind, media.codec);
-      const out = this.sources.find(kind, DEFAULT_DESCRIPTION);
-      if (out && out.links.size > 0) this.pushMedia(out, media);
-    });
-    session.on('keyframeRequest', (kind) => {
-      const input = this.sinks.find(kind, DEFAULT_DESCRIPTION);
-      if (input) this.askUpstreamForKeyframe(input);
-    });
-    session.on('bitrateEstimate', (kind, bps) => {
-      this.peerEstimate.set(kind, bps);
-      this.reportWantedBitrate();
-    });
+    this.followSession(session);
     session.on('data', (message) => {
       this.markFlowOut('DATA', DEFAULT_DESCRIPTION);
       const out = this.sources.find('DATA', DEFAULT_DESCRIPTION);
@@ -418,75 +259,5 @@ export class WebRtcEndpointImpl extends MediaElementImpl {
     session.on('failure', (description) => this.emitError('UNEXPECTED_ERROR', KurentoCode.UNEXPECTED_ERROR, description));
     if (this.gatherRequestedEarly) session.gatherCandidates();
     return session;
-  }
-
-  private startMediaSession(): void {
-    if (this.sessionStarted) return;
-    this.sessionStarted = true;
-    this.emit('MediaSessionStarted');
-    this.rembTimer = setInterval(() => this.sendRemb(), REMB_INTERVAL_MS);
-    this.rembTimer.unref();
-  }
-
-  private setConnectionState(state: ConnectionState): void {
-    if (state === this.connectionState) return;
-    const oldState = this.connectionState;
-    this.connectionState = state;
-    this.emit('ConnectionStateChanged', { oldState, newState: state });
-    if (state === 'CONNECTED') {
-      // What the pipeline sent before the peer could receive it is lost: a viewer joining a
-      // running stream must not wait for the source's next periodic keyframe.
-      const video = this.sinks.find('VIDEO', DEFAULT_DESCRIPTION);
-      if (video?.link) this.askUpstreamForKeyframe(video);
-    }
-    if (state === 'DISCONNECTED') {
-      // The peer's media stops; what the pipeline sends us still arrives (KMS's in-flow).
-      this.endFlow('out');
-      if (this.sessionStarted) this.emit('MediaSessionTerminated');
-    }
-  }
-
-  private setMediaState(state: ConnectionState): void {
-    if (state === this.mediaState) return;
-    const oldState = this.mediaState;
-    this.mediaState = state;
-    this.emit('MediaStateChanged', { oldState, newState: state });
-    if (state === 'CONNECTED') {
-      // A peer that just connected may have started with a picture nobody asked for.
-      const video = this.sources.find('VIDEO', DEFAULT_DESCRIPTION);
-      if (video && video.links.size > 0) this.session?.requestKeyframe('VIDEO');
-    }
-  }
-
-  /** What we ask the peer to send at most: what our sinks can take, within our receive limits. */
-  private sendRemb(): void {
-    const session = this.session;
-    if (!session?.isConnected) return;
-    const video = this.sources.find('VIDEO', DEFAULT_DESCRIPTION);
-    const downstream = video ? this.wantedBitrate(video) : 0;
-    session.sendBitrateLimit('VIDEO', this.bandwidth.videoReceiveLimit(downstream));
-  }
-
-  /** Tells our upstream what the peer can take from us (its estimate, within our send limits). */
-  private reportWantedBitrate(): void {
-    const video = this.sinks.find('VIDEO', DEFAULT_DESCRIPTION);
-    if (video) this.setWantedBitrate(video, this.bandwidth.videoSendLimit(this.peerEstimate.get('VIDEO')));
-  }
-
-  /** Codecs arriving at our sink pads, so our answer can put them first. */
-  private codecsFromUpstream(): CodecDescription[] {
-    const out: CodecDescription[] = [];
-    for (const kind of ['VIDEO', 'AUDIO'] as const) {
-      const pad = this.sinks.find(kind, DEFAULT_DESCRIPTION);
-      if (pad) out.push(...this.upstreamCodecs(pad));
-    }
-    return out;
-  }
-
-  private sendData(message: DataMedia): boolean {
-    const session = this.session;
-    if (!session || !this.useDataChannels) return false;
-    if (session.sendData(message)) return true;
-    return false;
   }
 }

@@ -4,17 +4,19 @@
  * `RTCDataChannelStats`, `EndpointStats`), each tagged with its `__type__`.
  */
 import type { MediaKind } from '../media/types.js';
+import type { StreamCounters } from '../rtp/stream-counters.js';
 import type { WebRtcSession } from '../transport/webrtc/webrtc-session.js';
 import type { StatsEntry } from './media-element.js';
 
-/** The stats entries we can compute synchronously from the session's counters. */
-export function webRtcStats(elementId: string, session: WebRtcSession | undefined, kind: MediaKind | undefined, dropped: number): StatsEntry[] {
+/** KMS's EndpointStats entry of an endpoint. */
+export function endpointStats(elementId: string): StatsEntry {
+  return { __type__: 'EndpointStats', id: `${elementId}_endpoint`, type: 'endpoint', timestampMillis: Date.now(), inputLatency: [], E2ELatency: [] };
+}
+
+/** RTCInboundRTPStreamStats and RTCOutboundRTPStreamStats of an RTP session's streams. */
+export function rtpStreamStats(counters: readonly StreamCounters[], kind: MediaKind | undefined): StatsEntry[] {
   const now = Date.now();
-  const entries: StatsEntry[] = [
-    { __type__: 'EndpointStats', id: `${elementId}_endpoint`, type: 'endpoint', timestampMillis: now, inputLatency: [], E2ELatency: [] },
-  ];
-  if (!session) return entries;
-  const counters = session.streamCounters();
+  const entries: StatsEntry[] = [];
   for (const c of counters) {
     if (kind && kind !== c.kind) continue;
     const common = {
@@ -38,6 +40,15 @@ export function webRtcStats(elementId: string, session: WebRtcSession | undefine
       entries.push({ __type__: 'RTCOutboundRTPStreamStats', id: `outbound_${c.kind}_${c.ssrc}`, type: 'outboundrtp', timestampMillis: now, ...common, packetsSent: c.packets, bytesSent: c.bytes, targetBitrate: c.remb, roundTripTime: c.roundTripTime, framesSent: c.frames });
     }
   }
+  return entries;
+}
+
+/** The stats entries we can compute synchronously from the session's counters. */
+export function webRtcStats(elementId: string, session: WebRtcSession | undefined, kind: MediaKind | undefined, dropped: number): StatsEntry[] {
+  const now = Date.now();
+  const entries: StatsEntry[] = [endpointStats(elementId)];
+  if (!session) return entries;
+  entries.push(...rtpStreamStats(session.streamCounters(), kind));
   if (!kind || kind === 'DATA') {
     for (const d of session.dataChannelStates()) {
       entries.push({

@@ -104,5 +104,15 @@ export interface ReadyMessage {
   factories: string[];
 }
 
-export type ToWorkerMessage = RequestMessage;
+/**
+ * An HTTP connection for an object of the worker (an HttpPostEndpoint upload): the socket travels
+ * as the message's handle, `head` holds the bytes the control process read to route it.
+ */
+export interface ConnectionMessage {
+  kind: 'connection';
+  objectId: string;
+  head: Buffer;
+}
+
+export type ToWorkerMessage = RequestMessage | ConnectionMessage;
 export type FromWorkerMessage = ResponseMessage | EventMessage | ReadyMessage;

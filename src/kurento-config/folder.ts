@@ -6,8 +6,8 @@
  *   and password) and `mediaServer.resources` (garbage collector period, request cache);
  * - `modules/kurento/*.conf.ini` (or `.conf.json`, as KMS also reads): WebRtcEndpoint (STUN,
  *   TURN, network interfaces, external addresses, ICE-TCP, DTLS certificates), BaseRtpEndpoint
- *   (port range, MTU), MediaElement (encoder bitrates), SdpEndpoint (audio and video codecs) and
- *   UriEndpoint (default path).
+ *   (port range, MTU), MediaElement (encoder bitrates), SdpEndpoint (audio and video codecs),
+ *   UriEndpoint (default path) and HttpEndpoint (the uploads' port, address and announced address).
  *
  * KMS's JSON files carry comments both as `"//"` keys and, in older versions, as `//` lines:
  * both are accepted. Settings KMS has and Kuroshio does not use (thread counts, resource limits,
@@ -56,6 +56,9 @@ export interface KurentoFolderSettings {
   audioCodecs?: string[];
   videoCodecs?: string[];
   defaultUriPath?: string;
+  httpEndpointPort?: number;
+  httpEndpointAddress?: string;
+  httpEndpointAnnouncedAddress?: string;
 }
 
 type Values = Record<string, unknown>;
@@ -180,6 +183,7 @@ export function readKurentoFolder(folder: string): KurentoFolderSettings {
   const element = modules.get('MediaElement') ?? none;
   const sdp = modules.get('SdpEndpoint') ?? none;
   const uri = modules.get('UriEndpoint') ?? none;
+  const http = modules.get('HttpEndpoint') ?? none;
   const defaultPath = uri.string('defaultPath');
   // A port of 0 means "no plain WebSocket" in KMS; Kuroshio always has one, on its default port.
   const port = websocket.integer('port');
@@ -213,5 +217,8 @@ export function readKurentoFolder(folder: string): KurentoFolderSettings {
     audioCodecs: sdp.codecs('audioCodecs'),
     videoCodecs: sdp.codecs('videoCodecs'),
     defaultUriPath: defaultPath === undefined ? undefined : uriToPath(defaultPath, uri === none ? '' : 'UriEndpoint.conf.ini'),
+    httpEndpointPort: http.integer('serverPort'),
+    httpEndpointAddress: http.string('serverAddress'),
+    httpEndpointAnnouncedAddress: http.string('announcedAddress'),
   });
 }

@@ -23,6 +23,7 @@ import {
 } from './rtp-header.js';
 import {
   buildNack,
+  buildFir,
   buildPli,
   buildReceiverReport,
   buildRemb,
@@ -55,6 +56,11 @@ export interface RtpSessionConfig {
   receive: Partial<Record<RtpKind, { codecs: NegotiatedCodec[] }>>;
   /** SSRCs the peer announced, with their kind and, for RTX, the SSRC they repair. */
   remoteSsrcs: Map<number, { kind: RtpKind; repairs?: number }>;
+  /**
+   * Feedback the peer takes (RFC 4585): NACKs for our losses, and how to ask for a keyframe.
+   * WebRTC peers take all of it (the default); a plain RTP/AVP peer none.
+   */
+  feedback?: { nack: boolean; keyframe: 'pli' | 'fir' | 'none'; remb: boolean };
 }
 
 export interface RtpSessionEvents {
@@ -64,6 +70,8 @@ export interface RtpSessionEvents {
   bitrateEstimate: [RtpKind, number];
   /** Any RTCP from the peer (its media session is alive). */
   rtcp: [];
+  /** The peer said goodbye (RTCP BYE) for these SSRCs. */
+  bye: [number[]];
   senderReport: [{ ssrc: number; ntpSeconds: number; ntpFraction: number; rtpTimestamp: number }];
 }
 
@@ -100,6 +108,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   private nackTimer: NodeJS.Timeout | undefined;
   private rttMs = 100;
   private closed = false;
+  private firSequence = 0;
   /** Datagrams dropped: undecryptable, malformed, or from streams we never agreed to. */
   dropped = 0;
   received = 0;
@@ -140,9 +149,18 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
 
   // ---- receiving ------------------------------------------------------------------------------
 
-  /** An SRTP or SRTCP datagram from the peer. */
-  handleDatagram(buf: Buffer): void {
-    if (this.closed) return;
+  /**
+   * An SRTP or SRTCP datagram from the peer. Returns whether it was accepted (authentic, well
+   * formed, of a negotiated payload type): a transport latching onto its sender needs to know.
+   */
+  handleDatagram(buf: Buffer): boolean {
+    if (this.closed) return false;
+    const droppedBefore = this.dropped;
+    this.receive(buf);
+    return this.dropped === droppedBefore;
+  }
+
+  private receive(buf: Buffer): void {
     this.bytesReceived += buf.length;
     if (isRtcpPacket(buf)) {
       const length = this.srtp.unprotectRtcp(buf, buf.length);
@@ -217,16 +235,18 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
 
   /** Asks the peer for a keyframe on what it sends us of this kind. */
   requestKeyframe(kind: RtpKind): boolean {
+    const method = this.config.feedback?.keyframe ?? 'pli';
     const target = this.firstIncoming(kind);
-    if (target === undefined) return false;
-    this.sendRtcp([buildPli(this.senderSsrc(), target)]);
+    if (target === undefined || method === 'none') return false;
+    this.firSequence = (this.firSequence + 1) & 0xff;
+    this.sendRtcp([method === 'pli' ? buildPli(this.senderSsrc(), target) : buildFir(this.senderSsrc(), target, this.firSequence)]);
     return true;
   }
 
   /** Tells the peer the most we want to receive of a kind (REMB). */
   sendRemb(kind: RtpKind, bitsPerSecond: number): void {
     const ssrcs = [...this.incomingKind].filter(([, k]) => k === kind).map(([s]) => s);
-    if (ssrcs.length > 0) this.sendRtcp([buildRemb(this.senderSsrc(), bitsPerSecond, ssrcs)]);
+    if (ssrcs.length > 0 && this.config.feedback?.remb !== false) this.sendRtcp([buildRemb(this.senderSsrc(), bitsPerSecond, ssrcs)]);
   }
 
   canSend(kind: RtpKind): boolean {
@@ -307,6 +327,9 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
           }
           break;
         }
+        case 'bye':
+          this.emit('bye', r.ssrcs);
+          break;
         case 'remb':
           for (const [kind, out] of this.outgoing) {
             if (r.ssrcs.includes(out.stream.ssrc)) {
@@ -415,6 +438,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   }
 
   private sendNacks(): void {
+    if (this.config.feedback?.nack === false) return;
     const now = Date.now();
     const packets: Buffer[] = [];
     for (const stream of this.incoming.values()) {

@@ -2,6 +2,7 @@
  * Entry point of a media worker process. Requests arrive on the IPC channel from the control
  * process; the worker exits when that channel closes, so an orphaned worker never lingers.
  */
+import type { Socket } from 'node:net';
 import type { FromWorkerMessage, ToWorkerMessage } from '../ipc/protocol.js';
 import { DEFAULT_CONFIG, type ServerConfig } from '../config.js';
 import { createLogger } from '../log.js';
@@ -28,8 +29,9 @@ if (profileDirectory) {
   );
 }
 
-process.on('message', (message: ToWorkerMessage) => {
-  void host.handle(message);
+process.on('message', (message: ToWorkerMessage, handle?: unknown) => {
+  if (message.kind === 'connection') host.acceptConnection(message.objectId, handle as Socket, message.head);
+  else void host.handle(message);
 });
 
 /** Longer than this and an orphaned worker ends anyway: no control process is left to kill it. */

@@ -10,7 +10,8 @@ import { ApiCatalog } from '../api/catalog.js';
 import { DEFAULT_CONFIG, type ServerConfig } from '../config.js';
 import { allModules } from '../api/modules/index.js';
 import { KurentoError, toErrorBody } from '../errors.js';
-import type { ElementFactory, ElementHost, MediaObjectImpl, Params } from '../elements/media-object.js';
+import type { Socket } from 'node:net';
+import { isConnectionTaker, type ElementFactory, type ElementHost, type MediaObjectImpl, type Params } from '../elements/media-object.js';
 import type { FromWorkerMessage, RequestMessage, WorkerLoad, WorkerRequestMap } from '../ipc/protocol.js';
 import { WorkerMetricsCollector } from './metrics.js';
 
@@ -51,6 +52,14 @@ export class ObjectHost implements ElementHost {
     } catch (err) {
       this.send({ kind: 'response', id: request.id, error: toErrorBody(err) });
     }
+  }
+
+  /** An HTTP connection the control process routed to one of our objects (an upload). */
+  acceptConnection(objectId: string, socket: Socket | undefined, head: Buffer): void {
+    if (!socket) return;
+    const target = this.find(objectId);
+    if (target && isConnectionTaker(target)) target.acceptConnection(socket, Buffer.from(head));
+    else socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
   }
 
   emitEvent(objectId: string, type: string, data: Params): void {

@@ -155,6 +155,8 @@ before(async () => {
   writeFileSync(join(modules, 'MediaElement.conf.ini'), 'encoderBitrate=500000\nminEncoderBitrate=100000\nmaxEncoderBitrate=900000\n');
   writeFileSync(join(modules, 'SdpEndpoint.conf.json'), JSON.stringify({ numAudioMedias: 1, audioCodecs: [{ name: 'opus/48000/2' }], videoCodecs: [{ name: 'H264/90000' }] }));
   writeFileSync(join(modules, 'UriEndpoint.conf.ini'), `defaultPath=file://${join(folder, 'media')}/\n`);
+  // Port 0: any free one, as KMS takes it (other servers on this machine may hold 9091).
+  writeFileSync(join(modules, 'HttpEndpoint.conf.ini'), 'serverPort=0\nannouncedAddress=uploads.example.test\n');
   server = await startServer({ defaultArgs: false, args: ['--kurento-config', folder, '--workers', '1', '--log-level', 'debug'] });
 });
 
@@ -264,6 +266,22 @@ test('UriEndpoint.conf.ini: a URI without a scheme is read from the configured d
     const player = await client.create('PlayerEndpoint', { mediaPipeline: pipeline, uri: 'clip.webm' });
     const info = await player.getVideoInfo();
     assert.ok(info.duration >= 900 && info.duration <= 1100, `duration ${info.duration} ms of the clip in ${folder}/media`);
+    await pipeline.release();
+  } finally {
+    client.close();
+  }
+});
+
+test('HttpEndpoint.conf.ini: HttpPostEndpoint URLs name the announced address, on a port that takes uploads', async () => {
+  const client = await KurentoClient.connect(`ws://127.0.0.1:${ports.ws}/media`);
+  try {
+    const pipeline = await client.create('MediaPipeline');
+    const post = await client.create('HttpPostEndpoint', { mediaPipeline: pipeline });
+    const url = new URL(await post.getUrl());
+    assert.equal(url.hostname, 'uploads.example.test');
+    assert.ok(Number(url.port) > 0, `a real port: ${url.href}`);
+    const res = await fetch(`http://127.0.0.1:${url.port}/not-an-endpoint`, { method: 'POST', body: 'x' });
+    assert.equal(res.status, 404);
     await pipeline.release();
   } finally {
     client.close();

@@ -6,7 +6,9 @@
  *  - libsrtp's full-packet self-test vectors (test/srtp_driver.c: srtp_validate and
  *    srtp_validate_gcm) for AES_CM_128_HMAC_SHA1_80 and AEAD_AES_128_GCM, SRTP and SRTCP, which
  *    also exercise the KDF (they start from master keys);
- *  - RFC 7714 §16 (SRTP) and §17 (SRTCP, with and without encryption) for AES-128/256-GCM.
+ *  - RFC 7714 §16 (SRTP) and §17 (SRTCP, with and without encryption) for AES-128/256-GCM;
+ *  - RFC 6188 §7.2 (AES-256 key derivation) and libsrtp's srtp_validate_aes_256 packet for
+ *    AES_256_CM_HMAC_SHA1_80 (the SDES suite of RtpEndpoint).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -149,6 +151,46 @@ test('AES_CM_128_HMAC_SHA1_32 is the _80 transform with a 4-byte SRTP tag and th
     LIBSRTP_RTCP,
     hex('81c8000b cafebabe 7128035b e487b9bd bef89041 f977a5a8 80000001 993e08cd 54d6c123 0798'),
   );
+});
+
+// ---- RFC 6188: AES-256-CM -----------------------------------------------------------------------
+
+const AES256_MASTER_KEY = hex('f0f04914b513f2763a1b1fa130f10e29 98f6f6e43e4309d1e622a0e332b9f1b6');
+const AES256_MASTER_SALT = hex('3b04803de51ee7c96423ab5b78d2');
+
+test('RFC 6188 §7.2: AES-256 session keys derived from a 256-bit master key', () => {
+  assert.equal(addon.kdf(AES256_MASTER_KEY, AES256_MASTER_SALT, 0, 0, 32, 6).toString('hex'), '5ba1064e30ec51613cad926c5a28ef731ec7fb397f70a960653caf06554cd8c4');
+  assert.equal(addon.kdf(AES256_MASTER_KEY, AES256_MASTER_SALT, 2, 0, 14, 6).toString('hex'), 'fa31791685ca444a9e07c6c64e93');
+  assert.equal(addon.kdf(AES256_MASTER_KEY, AES256_MASTER_SALT, 1, 0, 20, 6).toString('hex'), 'fd9c32d39ed5fbb5a9dc96b30818454d1313dc05');
+});
+
+test('libsrtp srtp_validate_aes_256: AES_256_CM_HMAC_SHA1_80 SRTP from a master key, both ways', () => {
+  const context = (): SrtpContext => new SrtpContext({ profile: SrtpProfile.AES256_CM_HMAC_SHA1_80, masterKey: AES256_MASTER_KEY, masterSalt: AES256_MASTER_SALT });
+  const plain = hex('800f1234 decafbad cafebabe abababab abababab abababab abababab');
+  const expected = hex('800f1234 decafbad cafebabe f1d9de17 ff251ff1 aa007774 b0b4b40d a08d9d9a 5b3a55d8 873b');
+  const buf = withRoom(plain);
+  assert.equal(context().protectRtp(buf, plain.length), expected.length);
+  assert.equal(buf.subarray(0, expected.length).toString('hex'), expected.toString('hex'));
+  const received = Buffer.from(expected);
+  assert.equal(context().unprotectRtp(received, received.length), plain.length);
+  assert.equal(received.subarray(0, plain.length).toString('hex'), plain.toString('hex'));
+});
+
+test('AES_256_CM_HMAC_SHA1_32 is the _80 transform with a 4-byte SRTP tag; a 128-bit key is refused', () => {
+  const ctx = new SrtpContext({ profile: SrtpProfile.AES256_CM_HMAC_SHA1_32, masterKey: AES256_MASTER_KEY, masterSalt: AES256_MASTER_SALT });
+  const plain = hex('800f1234 decafbad cafebabe abababab abababab abababab abababab');
+  const buf = withRoom(plain);
+  assert.equal(ctx.protectRtp(buf, plain.length), plain.length + 4);
+  assert.equal(buf.subarray(0, plain.length + 4).toString('hex'), hex('800f1234 decafbad cafebabe f1d9de17 ff251ff1 aa007774 b0b4b40d a08d9d9a').toString('hex'));
+  // SRTCP round trip with the 80-bit tag (RFC 6188 keeps RFC 3711's SRTCP layout).
+  const rtcp = hex('81c8000b cafebabe abababab abababab abababab abababab');
+  const rtcpBuf = withRoom(rtcp);
+  const protectedLength = ctx.protectRtcp(rtcpBuf, rtcp.length);
+  assert.equal(protectedLength, rtcp.length + 14);
+  const other = new SrtpContext({ profile: SrtpProfile.AES256_CM_HMAC_SHA1_32, masterKey: AES256_MASTER_KEY, masterSalt: AES256_MASTER_SALT });
+  assert.equal(other.unprotectRtcp(rtcpBuf, protectedLength), rtcp.length);
+  assert.equal(rtcpBuf.subarray(0, rtcp.length).toString('hex'), rtcp.toString('hex'));
+  assert.throws(() => new SrtpContext({ profile: SrtpProfile.AES256_CM_HMAC_SHA1_80, masterKey: hex('e1f97a0d3e018be0d64fa32c06de4139'), masterSalt: AES256_MASTER_SALT }), RangeError);
 });
 
 test('libsrtp srtp_validate_gcm: AEAD_AES_128_GCM SRTP and SRTCP from a master key (12-byte salt)', () => {

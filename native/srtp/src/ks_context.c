@@ -23,6 +23,8 @@ int ks_profile_key_len(int profile) {
     case KS_AEAD_AES_128_GCM:
       return 16;
     case KS_AEAD_AES_256_GCM:
+    case KS_AES256_CM_HMAC_SHA1_80:
+    case KS_AES256_CM_HMAC_SHA1_32:
       return 32;
     default:
       return 0;
@@ -37,7 +39,7 @@ int ks_profile_salt_len(int profile) {
 int ks_profile_rtp_overhead(int profile) {
   if (!ks_profile_key_len(profile)) return 0;
   if (is_gcm(profile)) return 16;
-  return profile == KS_AES128_CM_HMAC_SHA1_32 ? 4 : 10;
+  return profile == KS_AES128_CM_HMAC_SHA1_32 || profile == KS_AES256_CM_HMAC_SHA1_32 ? 4 : 10;
 }
 
 int ks_profile_rtcp_overhead(int profile) {

@@ -1,6 +1,6 @@
 /*
- * Kuroshio SRTP core: RFC 3711 (AES-CM + HMAC-SHA1) and RFC 7714 (AES-GCM) for SRTP and SRTCP,
- * on OpenSSL's EVP API. No N-API in here (ks_addon.c is the binding), so the core can be read
+ * Kuroshio SRTP core: RFC 3711 (AES-CM + HMAC-SHA1, with 128-bit keys or RFC 6188's 256-bit keys)
+ * and RFC 7714 (AES-GCM) for SRTP and SRTCP, on OpenSSL's EVP API. No N-API in here (ks_addon.c is the binding), so the core can be read
  * and reviewed as plain C.
  *
  * One ks_context holds one set of master keys (one direction of a DTLS-SRTP association, or both
@@ -17,12 +17,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* DTLS-SRTP protection profile identifiers (RFC 5764 §4.1.2, RFC 7714 §14.2). */
+/* DTLS-SRTP protection profile identifiers (RFC 5764 §4.1.2, RFC 7714 §14.2). The AES-256-CM
+ * suites of RFC 6188 have no DTLS-SRTP identifier (they are keyed by SDES, RFC 4568): theirs are
+ * private to this library, outside the IANA registry's range. */
 enum ks_profile {
   KS_AES128_CM_HMAC_SHA1_80 = 0x0001,
   KS_AES128_CM_HMAC_SHA1_32 = 0x0002,
   KS_AEAD_AES_128_GCM = 0x0007,
   KS_AEAD_AES_256_GCM = 0x0008,
+  KS_AES256_CM_HMAC_SHA1_80 = 0xff01,
+  KS_AES256_CM_HMAC_SHA1_32 = 0xff02,
 };
 
 /* Results. The order is part of the JS API (src/transport/srtp/profiles.ts mirrors it). */

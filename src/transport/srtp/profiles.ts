@@ -3,12 +3,18 @@
  * split of DTLS-SRTP keying material into master keys.
  */
 
-/** Profiles by their DTLS-SRTP identifiers (RFC 5764 §4.1.2, RFC 7714 §14.2). */
+/**
+ * Profiles by their DTLS-SRTP identifiers (RFC 5764 §4.1.2, RFC 7714 §14.2). RFC 6188's AES-256-CM
+ * suites are negotiated only with SDES (RFC 4568 `a=crypto`) and have no DTLS-SRTP identifier:
+ * theirs are private (native/srtp/src/ks_srtp.h).
+ */
 export const SrtpProfile = {
   AES128_CM_HMAC_SHA1_80: 0x0001,
   AES128_CM_HMAC_SHA1_32: 0x0002,
   AEAD_AES_128_GCM: 0x0007,
   AEAD_AES_256_GCM: 0x0008,
+  AES256_CM_HMAC_SHA1_80: 0xff01,
+  AES256_CM_HMAC_SHA1_32: 0xff02,
 } as const;
 export type SrtpProfile = (typeof SrtpProfile)[keyof typeof SrtpProfile];
 
@@ -29,6 +35,8 @@ const PARAMETERS: Record<SrtpProfile, ProfileParameters> = {
   [SrtpProfile.AES128_CM_HMAC_SHA1_80]: { name: 'AES128_CM_HMAC_SHA1_80', keyLength: 16, saltLength: 14, rtpOverhead: 10, rtcpOverhead: 14, aead: false },
   // The _32 profile shortens only the SRTP tag; SRTCP keeps 80 bits (RFC 5764 §4.1.2).
   [SrtpProfile.AES128_CM_HMAC_SHA1_32]: { name: 'AES128_CM_HMAC_SHA1_32', keyLength: 16, saltLength: 14, rtpOverhead: 4, rtcpOverhead: 14, aead: false },
+  [SrtpProfile.AES256_CM_HMAC_SHA1_80]: { name: 'AES256_CM_HMAC_SHA1_80', keyLength: 32, saltLength: 14, rtpOverhead: 10, rtcpOverhead: 14, aead: false },
+  [SrtpProfile.AES256_CM_HMAC_SHA1_32]: { name: 'AES256_CM_HMAC_SHA1_32', keyLength: 32, saltLength: 14, rtpOverhead: 4, rtcpOverhead: 14, aead: false },
   [SrtpProfile.AEAD_AES_128_GCM]: { name: 'AEAD_AES_128_GCM', keyLength: 16, saltLength: 12, rtpOverhead: 16, rtcpOverhead: 20, aead: true },
   [SrtpProfile.AEAD_AES_256_GCM]: { name: 'AEAD_AES_256_GCM', keyLength: 32, saltLength: 12, rtpOverhead: 16, rtcpOverhead: 20, aead: true },
 };

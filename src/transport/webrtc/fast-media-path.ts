@@ -11,7 +11,8 @@
 import type { Socket } from 'node:dgram';
 import type { RTCDtlsTransport, RTCPeerConnection, RTCRtpTransceiver } from 'werift';
 import { RtpMedia } from '../../media/rtp-media.js';
-import { ReceiveStream } from '../../rtp/receive-stream.js';
+import { ForeignSources } from '../../rtp/foreign-sources.js';
+import { sessionCounters } from '../../rtp/stream-counters.js';
 import { RtpSession, type NegotiatedCodec, type RtpKind, type RtpSessionConfig } from '../../rtp/rtp-session.js';
 import { WeriftSrtpTransform, type SrtpKeys, type SrtpTransform } from '../../rtp/srtp-transform.js';
 import { SrtpSession, srtpAddonAvailable } from '../srtp/index.js';
@@ -159,8 +160,8 @@ export function attachFastPath(pc: RTCPeerConnection, remoteSdp: string, cname: 
 
 /** Our RTP session as the WebRTC session's media path. */
 export class FastMediaPath extends MediaPath {
-  /** History of media that came from elsewhere than a fast-path peer, by source SSRC. */
-  private readonly foreignSources = new Map<number, ReceiveStream>();
+  /** Histories of media that came from elsewhere than a fast-path peer. */
+  private readonly foreignSources = new ForeignSources();
 
   constructor(private readonly session: RtpSession) {
     super();
@@ -171,7 +172,7 @@ export class FastMediaPath extends MediaPath {
   }
 
   override sendRtp(media: RtpMedia): boolean {
-    return this.session.forward(media.kind, media.buffer, media.codec, media.source ?? this.foreignSource(media));
+    return this.session.forward(media.kind, media.buffer, media.codec, media.source ?? this.foreignSources.remember(media));
   }
 
   /**
@@ -191,29 +192,7 @@ export class FastMediaPath extends MediaPath {
   }
 
   override streamCounters(): StreamCounters[] {
-    const session = this.session;
-    const out: StreamCounters[] = [];
-    for (const kind of ['AUDIO', 'VIDEO'] as const) {
-      const stream = session.sendStream(kind);
-      if (!stream || stream.packetCount === 0) continue;
-      out.push({
-        direction: 'outbound', kind, ssrc: stream.ssrc, codec: '',
-        packets: stream.packetCount, bytes: stream.octetCount, frames: stream.frames,
-        nackCount: stream.nackCount, pliCount: stream.pliCount,
-        packetsLost: 0, fractionLost: 0, jitter: 0,
-        roundTripTime: session.roundTripTimeMs / 1000, remb: stream.remb,
-      });
-    }
-    for (const { kind, stream } of session.receiveStreams()) {
-      out.push({
-        direction: 'inbound', kind, ssrc: stream.ssrc, codec: '',
-        packets: stream.packetsReceived, bytes: stream.bytes, frames: stream.frames,
-        nackCount: stream.nackCount, pliCount: stream.pliCount,
-        packetsLost: stream.cumulativeLost, fractionLost: 0, jitter: stream.jitter,
-        roundTripTime: 0, remb: 0,
-      });
-    }
-    return out;
+    return sessionCounters(this.session);
   }
 
   /** Media bypasses werift's DTLS transport here: what our RTP session saw. */
@@ -223,21 +202,5 @@ export class FastMediaPath extends MediaPath {
 
   override close(): void {
     this.session.close();
-  }
-
-  /**
-   * Media that did not come from a fast-path peer (a player, a werift-path session) has no shared
-   * history; keep one here per source SSRC so NACKs can still be answered.
-   */
-  private foreignSource(media: RtpMedia): ReceiveStream {
-    const ssrcValue = media.buffer.readUInt32BE(8);
-    let stream = this.foreignSources.get(ssrcValue);
-    if (!stream) {
-      stream = new ReceiveStream(ssrcValue, media.codec.clockRate);
-      this.foreignSources.set(ssrcValue, stream);
-    }
-    const seq = media.buffer.readUInt16BE(2);
-    stream.remember(seq, media.buffer, media.buffer.length);
-    return stream;
   }
 }

@@ -11,28 +11,10 @@
  */
 import type { RtpMedia } from '../../media/rtp-media.js';
 import type { RtpKind } from '../../rtp/rtp-session.js';
+import type { StreamCounters } from '../../rtp/stream-counters.js';
 import { TypedEmitter } from '../../typed-emitter.js';
 
-export type { RtpKind };
-
-/** RTP counters of one stream, as getStats reports them. */
-export interface StreamCounters {
-  direction: 'inbound' | 'outbound';
-  kind: RtpKind;
-  ssrc: number;
-  codec: string;
-  packets: number;
-  bytes: number;
-  /** Frames (distinct RTP timestamps); 0 where the path does not count them. */
-  frames: number;
-  nackCount: number;
-  pliCount: number;
-  packetsLost: number;
-  fractionLost: number;
-  jitter: number;
-  roundTripTime: number;
-  remb: number;
-}
+export type { RtpKind, StreamCounters };
 
 /** Traffic a media path carries outside werift's DTLS transport (and so outside its counters). */
 export interface BypassCounters {

@@ -74,6 +74,14 @@ export class TrickleIce extends TypedEmitter<TrickleIceEvents> {
     return this.gatherRequested;
   }
 
+  /** For each line werift sees, its index in the peer's offer (lines werift never saw are rejected). */
+  private lineMap: readonly number[] | undefined;
+
+  /** Sets how werift's line indices map to the offer's (undefined: they are the same). */
+  setLineMap(map: readonly number[] | undefined): void {
+    this.lineMap = map;
+  }
+
   /** Follows the local candidates of a new peer connection. */
   attach(pc: RTCPeerConnection): void {
     this.pc = pc;
@@ -85,7 +93,8 @@ export class TrickleIce extends TypedEmitter<TrickleIceEvents> {
       }
       const rewritten = rewriteCandidate(candidate.candidate, this.settings, this.allowedAddresses);
       if (!rewritten) return;
-      const info: IceCandidateInfo = { candidate: rewritten, sdpMid: candidate.sdpMid ?? '0', sdpMLineIndex: candidate.sdpMLineIndex ?? 0 };
+      const index = candidate.sdpMLineIndex ?? 0;
+      const info: IceCandidateInfo = { candidate: rewritten, sdpMid: candidate.sdpMid ?? '0', sdpMLineIndex: this.lineMap?.[index] ?? index };
       if (this.gatherRequested) this.announce(info);
       else this.heldCandidates.push(info);
     });
@@ -162,8 +171,11 @@ export class TrickleIce extends TypedEmitter<TrickleIceEvents> {
   }
 
   private async applyRemoteCandidate(candidate: IceCandidateInfo): Promise<void> {
+    const index = this.lineMap ? this.lineMap.indexOf(candidate.sdpMLineIndex) : candidate.sdpMLineIndex;
+    // A candidate of a line we rejected has nothing to connect (KMS ignores it too).
+    if (index < 0 || !this.pc) return;
     try {
-      await this.pc!.addIceCandidate({ candidate: candidate.candidate.replace(/^a=/, ''), sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex });
+      await this.pc!.addIceCandidate({ candidate: candidate.candidate.replace(/^a=/, ''), sdpMid: candidate.sdpMid, sdpMLineIndex: index });
     } catch (err) {
       throw new KurentoError('ICE_ADD_CANDIDATE_ERROR', `Cannot add ICE candidate: ${(err as Error).message}`);
     }

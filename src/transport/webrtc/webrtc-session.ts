@@ -26,7 +26,8 @@ import { toPeerConfig, type IceSettings } from './ice-settings.js';
 import { KeyframeSpacing } from './keyframe-spacing.js';
 import type { MediaPath, RtpKind, StreamCounters } from './media-path.js';
 import { PeerLiveness, receivedOnSelectedPair } from './peer-liveness.js';
-import { assertSdp } from './sdp-check.js';
+import { assertSdp, checkSdpText } from '../sdp-check.js';
+import { splitOffer } from './offer-lines.js';
 import { describeCodec, isMediaCodec, receivingTransceiver, sendingTransceiver, toKind } from './transceivers.js';
 import { COMPONENT_ID, STREAM_ID, TrickleIce, type IceCandidateInfo, type IceComponentState } from './trickle-ice.js';
 import { WeriftMediaPath } from './werift-media-path.js';
@@ -126,31 +127,62 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
 
   // ---- negotiation ----------------------------------------------------------------------------
 
-  /** Answers a remote offer. `preferred` codecs (the ones already flowing) go first. */
+  /**
+   * Answers a remote offer. `preferred` codecs (the ones already flowing) go first. Lines WebRTC
+   * cannot serve are rejected in the answer (port 0), as KMS does, not the whole offer; a failed
+   * offer leaves the session as it was, ready for a good one.
+   */
   async processOffer(offer: string, preferred: readonly CodecDescription[] = []): Promise<string> {
     if (this.offerState !== 'none') throw new KurentoError('SDP_END_POINT_ALREADY_NEGOTIATED', 'Endpoint already negotiated');
-    assertSdp(offer, 'offer');
-    const { pc, werift } = this.createPeerConnection();
-    pc.onRemoteTransceiverAdded.subscribe((transceiver) => this.adoptRemoteTransceiver(transceiver, preferred, werift));
-    try {
-      await pc.setRemoteDescription({ type: 'offer', sdp: offer });
-    } catch (err) {
-      throw new KurentoError('SDP_END_POINT_PROCESS_OFFER_ERROR', `Error processing offer: ${(err as Error).message}`);
+    assertSdp(offer, 'offer', checkSdpText);
+    const lines = splitOffer(offer);
+    if (!lines.forWerift) {
+      // Nothing to negotiate: every line is rejected, and no connection is made.
+      this.remoteSdp = offer;
+      this.offerState = 'answered';
+      this.localSdp = lines.rejectAll(Math.floor(Math.random() * 2 ** 31));
+      return this.localSdp;
     }
-    this.assertCommonCodecs(pc, offer);
-    this.datagrams.attach(pc);
-    this.remoteSdp = offer;
+    assertSdp(lines.forWerift, 'offer');
+    this.ice.setLineMap(lines.lineMap);
+    const { pc, werift } = this.createPeerConnection();
     let answer: string;
     try {
+      pc.onRemoteTransceiverAdded.subscribe((transceiver) => this.adoptRemoteTransceiver(transceiver, preferred, werift));
+      try {
+        await pc.setRemoteDescription({ type: 'offer', sdp: lines.forWerift });
+      } catch (err) {
+        throw new KurentoError('SDP_END_POINT_PROCESS_OFFER_ERROR', `Error processing offer: ${(err as Error).message}`);
+      }
+      this.assertCommonCodecs(pc, lines.forWerift);
       answer = (await pc.createAnswer()).sdp;
     } catch (err) {
+      await this.abandonPeerConnection();
+      if (err instanceof KurentoError) throw err;
       throw new KurentoError('SDP_END_POINT_PROCESS_OFFER_ERROR', `Error processing offer: ${(err as Error).message}`);
     }
+    this.datagrams.attach(pc);
+    this.remoteSdp = offer;
     this.offerState = 'answered';
     this.applyLocal(answer, 'answer');
     await this.ice.flushRemoteCandidates();
-    this.localSdp = this.finishLocalSdp(answer);
+    this.localSdp = lines.completeAnswer(this.finishLocalSdp(answer));
+    this.completeAnswer = (sdp) => lines.completeAnswer(sdp);
     return this.localSdp;
+  }
+
+  /** Puts the lines werift never saw back into an answer of ours (identity when it saw them all). */
+  private completeAnswer: (sdp: string) => string = (sdp) => sdp;
+
+  /** Undoes a peer connection whose offer failed, so the next offer starts from nothing. */
+  private async abandonPeerConnection(): Promise<void> {
+    const pc = this.pc;
+    this.pc = undefined;
+    this.werift?.close();
+    this.werift = undefined;
+    this.ice.detach();
+    this.ice.setLineMap(undefined);
+    if (pc) await pc.close();
   }
 
   /** Makes an offer for the peer (the server-initiated flow). */
@@ -194,7 +226,7 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
     await this.applyingLocal;
     const full = this.pc.localDescription?.sdp;
     if (!full) return this.localSdp;
-    return this.ice.gathering ? this.ice.withAllowedCandidates(full) : this.finishLocalSdp(full);
+    return this.completeAnswer(this.ice.gathering ? this.ice.withAllowedCandidates(full) : this.finishLocalSdp(full));
   }
 
   // ---- ICE ------------------------------------------------------------------------------------

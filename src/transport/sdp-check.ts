@@ -7,7 +7,7 @@
  * be negotiated (no ICE credentials, no DTLS fingerprint: a truncated offer, typically) fails in
  * the session as SDP_END_POINT_PROCESS_OFFER_ERROR (or _ANSWER_ERROR). The same split here.
  */
-import { KurentoError } from '../../errors.js';
+import { KurentoError } from '../errors.js';
 
 export interface SdpProblem {
   /** Not SDP at all (SDP_PARSE_ERROR), or SDP that WebRTC cannot negotiate. */
@@ -15,10 +15,14 @@ export interface SdpProblem {
   reason: string;
 }
 
-/** Returns what is wrong with the SDP, or undefined when it is well-formed enough to negotiate. */
-export function checkSdp(sdp: string, what: 'offer' | 'answer'): SdpProblem | undefined {
-  const parse = (reason: string): SdpProblem => ({ kind: 'parse', reason });
-  const negotiation = (reason: string): SdpProblem => ({ kind: 'negotiation', reason });
+const parse = (reason: string): SdpProblem => ({ kind: 'parse', reason });
+const negotiation = (reason: string): SdpProblem => ({ kind: 'negotiation', reason });
+
+/**
+ * What is wrong with an SDP as text, whatever the transport: not SDP at all (SDP_PARSE_ERROR),
+ * or media lines that cannot be read. Undefined when it can be negotiated line by line.
+ */
+export function checkSdpText(sdp: string, what: 'offer' | 'answer'): SdpProblem | undefined {
   if (typeof sdp !== 'string' || sdp.trim() === '') return parse(`empty ${what}`);
   const lines = sdp.split(/\r?\n/).filter((l) => l !== '');
   if (lines[0] !== 'v=0') return parse('it must start with v=0');
@@ -28,17 +32,25 @@ export function checkSdp(sdp: string, what: 'offer' | 'answer'): SdpProblem | un
   const media = lines.filter((l) => l.startsWith('m='));
   if (media.length === 0) return negotiation('no media (m=) section');
   for (const m of media) {
-    if (!/^m=(audio|video|application|text|message) \d+(\/\d+)? \S+( \S+)*$/.test(m)) return negotiation(`malformed media line '${m.slice(0, 60)}'`);
+    if (!/^m=[a-z]+ \d+(\/\d+)? \S+( \S+)*$/.test(m)) return negotiation(`malformed media line '${m.slice(0, 60)}'`);
   }
+  return undefined;
+}
+
+/** Returns what is wrong with a WebRTC SDP, or undefined when it is well-formed enough to negotiate. */
+export function checkSdp(sdp: string, what: 'offer' | 'answer'): SdpProblem | undefined {
+  const text = checkSdpText(sdp, what);
+  if (text) return text;
+  const lines = sdp.split(/\r?\n/).filter((l) => l !== '');
   if (!lines.some((l) => l.startsWith('a=ice-ufrag:'))) return negotiation('no ICE credentials (a=ice-ufrag)');
   if (!lines.some((l) => l.startsWith('a=ice-pwd:'))) return negotiation('no ICE password (a=ice-pwd)');
   if (!lines.some((l) => /^a=fingerprint:\S+ [0-9A-Fa-f:]+$/.test(l))) return negotiation('no DTLS fingerprint (a=fingerprint)');
   return undefined;
 }
 
-/** Throws KMS's error for an SDP that `checkSdp` finds wrong. */
-export function assertSdp(sdp: string, what: 'offer' | 'answer'): void {
-  const problem = checkSdp(sdp, what);
+/** Throws KMS's error for an SDP that `check` (WebRTC's by default) finds wrong. */
+export function assertSdp(sdp: string, what: 'offer' | 'answer', check: typeof checkSdp = checkSdp): void {
+  const problem = check(sdp, what);
   if (!problem) return;
   if (problem.kind === 'parse') throw new KurentoError('SDP_PARSE_ERROR', `Error parsing SDP ${what}: ${problem.reason}`);
   const type = what === 'offer' ? 'SDP_END_POINT_PROCESS_OFFER_ERROR' : 'SDP_END_POINT_PROCESS_ANSWER_ERROR';
