@@ -1,0 +1,92 @@
+/**
+ * GStreamerFilter without GStreamer: Kurento's classic `videoflip method=horizontal-flip`
+ * mirrors the picture (checked pixel by pixel on a recorded frame), setElementProperty changes
+ * the element while media flows, and commands KMS refuses get KMS's errors.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RawClient } from '../helpers/raw-client.js';
+import { startServer, type RunningServer } from '../helpers/server-process.js';
+import { create, invoke } from '../helpers/uri-endpoints.js';
+import { after, before } from 'node:test';
+import { filterClip, frameAt, makeClip, near, type Rgb } from './media.js';
+
+let server: RunningServer;
+let client: RawClient;
+let dir: string;
+let clip: string;
+
+// Left half red, right half blue, a green square near the top-left corner: every mirror image is different.
+const SCENE = 'color=red:s=320x480[l];color=blue:s=320x480[r];[l][r]hstack[bg];color=lime:s=80x80[sq];[bg][sq]overlay=40:40';
+const RED: Rgb = [255, 0, 0];
+const BLUE: Rgb = [0, 0, 255];
+const GREEN: Rgb = [0, 255, 0];
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kuroshio-gst-'));
+  clip = await makeClip(join(dir, 'scene.webm'), { lavfi: SCENE }, 2);
+  server = await startServer({ args: ['--workers', '1'] });
+  client = await RawClient.connect(server.url);
+});
+
+after(async () => {
+  client?.close();
+  await server?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('videoflip method=horizontal-flip mirrors the picture', async () => {
+  const out = join(dir, 'flipped.webm');
+  await filterClip(client, clip, out, (pipeline) => create(client, 'GStreamerFilter', { mediaPipeline: pipeline, command: 'videoflip method=horizontal-flip' }));
+  const picture = await frameAt(out, 1);
+  // The input has red on the left and the square at x 40..120; mirrored, blue is on the left
+  // and the square at x 520..600.
+  for (const [x, y, colour] of [[160, 300, BLUE], [480, 300, RED], [560, 80, GREEN], [80, 80, BLUE], [600, 240, RED], [20, 240, BLUE]] as const) {
+    const seen = picture.mean(x - 4, y - 4, 8, 8);
+    assert.ok(near(seen, colour as Rgb), `pixel (${x}, ${y}) is ${seen.map(Math.round).join(',')}, expected ${colour.join(',')}`);
+  }
+});
+
+test('setElementProperty changes the element while media flows; getCommand gives the command', async () => {
+  const out = join(dir, 'desaturated.webm');
+  await filterClip(
+    client,
+    clip,
+    out,
+    (pipeline) => create(client, 'GStreamerFilter', { mediaPipeline: pipeline, command: 'videobalance saturation=1.0' }),
+    async ({ filter }) => {
+      assert.equal(await invoke(client, filter, 'getCommand'), 'videobalance saturation=1.0');
+      await invoke(client, filter, 'setElementProperty', { propertyName: 'saturation', propertyValue: '0.0' });
+    },
+  );
+  const picture = await frameAt(out, 1);
+  const left = picture.mean(200, 300, 8, 8);
+  const right = picture.mean(440, 300, 8, 8);
+  for (const grey of [left, right]) assert.ok(Math.max(...grey) - Math.min(...grey) < 25, `no colour left: ${grey.map(Math.round).join(',')}`);
+});
+
+test('commands KMS refuses: a chain, a bin, an unknown element, a bad value, a filter type that does not fit', async () => {
+  const pipeline = await create(client, 'MediaPipeline', {});
+  const attempt = (command: string, filterType?: string) =>
+    client.request('create', { type: 'GStreamerFilter', constructorParams: { mediaPipeline: pipeline, command, ...(filterType ? { filterType } : {}) } });
+  for (const command of ['videoflip method=horizontal-flip ! videobalance saturation=0', '( videoflip )', 'videoflip videobalance', 'fakesrc ! fakesink']) {
+    const response = await attempt(command);
+    assert.equal(response.error?.code, 40001, command);
+    assert.equal(response.error?.message, 'Given command is not valid, only one element can be created', command);
+  }
+  const unknown = await attempt('nosuchelementatall');
+  assert.equal(unknown.error?.code, 40001);
+  assert.equal(unknown.error?.message, 'GStreamer element cannot be created: no element "nosuchelementatall"');
+  const badValue = await attempt('videoflip method=sideways');
+  assert.equal(badValue.error?.code, 40001);
+  assert.match(String(badValue.error?.message), /'sideways' is not a valid value of 'method'/);
+  const wrongType = await attempt('volume volume=0.5', 'VIDEO');
+  assert.equal(wrongType.error?.code, 40001);
+  // The server carries on: a good filter is still made, in the same pipeline.
+  const ok = await create(client, 'GStreamerFilter', { mediaPipeline: pipeline, command: 'videoflip method=vertical-flip' });
+  assert.equal(await invoke(client, ok, 'getCommand'), 'videoflip method=vertical-flip');
+  await client.call('release', { object: pipeline });
+});
