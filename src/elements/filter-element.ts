@@ -43,7 +43,10 @@ export abstract class FilterElementImpl extends MediaElementImpl {
     return ['VIDEO'];
   }
 
-  /** Works on one frame. The input belongs to the caller: never free it; copy it before drawing on it. */
+  /**
+   * Works on one frame. The input stays valid until the returned promise settles; never free it,
+   * and copy it before drawing on it (`writableCopy`): its picture is shared with other consumers.
+   */
   protected abstract processFrame(frame: Frame, kind: FrameKind): FilterOutput | Promise<FilterOutput>;
 
   protected override sinkCaps(pad: ElementPadSink): SinkCaps {
@@ -62,19 +65,32 @@ export abstract class FilterElementImpl extends MediaElementImpl {
     }
     this.markFlowIn(pad.kind, pad.description);
     if (this.isReleased) return;
+    if (this.pending >= MAX_PENDING) {
+      this.framesDropped++;
+      return;
+    }
+    // A reference of our own (no picture copy): asynchronous work reads the frame after the
+    // layer has freed its own.
+    const input = media.frame.clone();
+    if (!input) return;
+    const own: RawMedia = { kind: media.kind, frame: input };
     let output: FilterOutput | Promise<FilterOutput>;
     try {
-      output = this.processFrame(media.frame, media.kind);
+      output = this.processFrame(input, media.kind);
     } catch (err) {
       this.reportFailure(err);
       output = undefined;
     }
-    if (!(output instanceof Promise)) {
-      this.framesProcessed++;
-      this.sendOn(pad, media, output);
+    if (output instanceof Promise) {
+      this.queueAsync(pad, own, output);
       return;
     }
-    this.queueAsync(pad, media, output);
+    try {
+      this.framesProcessed++;
+      this.sendOn(pad, own, output);
+    } finally {
+      input.free();
+    }
   }
 
   /** Reports a failure once per distinct message as Kurento's `Error` event. */
@@ -86,15 +102,8 @@ export abstract class FilterElementImpl extends MediaElementImpl {
     this.emitError(type, KurentoCode.UNEXPECTED_ERROR, message);
   }
 
+  /** Frames leave in order: this one waits for those before it; `media.frame` is ours to free. */
   private queueAsync(pad: ElementPadSink, media: RawMedia, work: Promise<FilterOutput>): void {
-    // Frames leave in order: this one waits for those before it, holding a reference to the input.
-    if (this.pending >= MAX_PENDING) {
-      this.framesDropped++;
-      void work.then((out) => out?.free(), () => undefined);
-      return;
-    }
-    const input = media.frame.clone();
-    if (!input) return;
     this.pending++;
     const previous = this.chain;
     this.chain = (async () => {
@@ -107,10 +116,10 @@ export abstract class FilterElementImpl extends MediaElementImpl {
       }
       await previous;
       this.framesProcessed++;
-      if (!this.isReleased) this.sendOn(pad, { kind: media.kind, frame: input }, output);
+      if (!this.isReleased) this.sendOn(pad, media, output);
       else output?.free();
     })().finally(() => {
-      input.free();
+      media.frame.free();
       this.pending--;
     });
   }

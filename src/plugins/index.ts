@@ -8,3 +8,4 @@ export type { ConstructorParams, EventData, EventNames, Handlers, MethodNames, M
 export type { ObjectInit, Params } from '../elements/media-object.js';
 export type { FilterOutput, FrameKind } from '../elements/filter-element.js';
 export type { Frame } from 'node-av';
+export type { OverlayImage, YuvPlanes } from '../filters/picture.js';
