@@ -194,15 +194,17 @@ export class CrowdAnalysis {
         for (let dy = -SEARCH; dy <= SEARCH; dy++) {
           for (let dx = -SEARCH; dx <= SEARCH; dx++) {
             let sad = 0;
-            for (let y = 0; y < BLOCK && sad < best; y++) for (let x = 0; x < BLOCK; x++) sad += Math.abs(luma[(by + y) * w + bx + x]! - this.previous[(by + y - dy) * w + bx + x - dx]!);
-            if (sad < best) {
+            for (let y = 0; y < BLOCK && sad <= best; y++) for (let x = 0; x < BLOCK; x++) sad += Math.abs(luma[(by + y) * w + bx + x]! - this.previous[(by + y - dy) * w + bx + x - dx]!);
+            // Ties (an edge that slides along itself matches at many places) go to the smallest move.
+            if (sad < best || (sad === best && dx * dx + dy * dy < bestDx * bestDx + bestDy * bestDy)) {
               best = sad;
               bestDx = dx;
               bestDy = dy;
             }
           }
         }
-        if (bestDx === 0 && bestDy === 0) continue;
+        // A match no better than staying put is no motion worth counting.
+        if ((bestDx === 0 && bestDy === 0) || best > still / 2) continue;
         dxSum += bestDx;
         dySum += bestDy;
         blocks++;

@@ -2,7 +2,8 @@
  * Kurento's pointer detector (its `kmspointerdetector` module), on 4:2:0 pictures: the colour
  * to follow is learnt from the calibration region (`trackColorFromCalibrationRegion`: the
  * region's mean hue, saturation and value in OpenCV's scales, with margins), the pointer is the
- * centre of the pixels of that colour (at chroma resolution) when there are enough of them, and
+ * centre of the pixels of that colour (at chroma resolution) when there are enough of them (and
+ * not so many that they are a background), and
  * each window reports the pointer entering (`WindowIn`) and leaving (`WindowOut`) it.
  */
 import { hsv } from '../chroma/chroma-key.js';
@@ -23,6 +24,8 @@ export interface ColourRange {
 
 /** Fewer matching chroma samples than this is no pointer (noise). */
 const MIN_SAMPLES = 12;
+/** More than this share of the picture in the colour is a background, not a pointer. */
+const MAX_SHARE = 0.25;
 const HUE_MARGIN = 10;
 
 /** The colour of a region: its mean hue (circular), saturation and value, widened by margins. */
@@ -71,7 +74,7 @@ export function findPointer(p: Planes, colour: ColourRange): { x: number; y: num
       n++;
     }
   }
-  return n >= MIN_SAMPLES ? { x: (sx / n) * 2 + 1, y: (sy / n) * 2 + 1 } : undefined;
+  return n >= MIN_SAMPLES && n <= cw * ch * MAX_SHARE ? { x: (sx / n) * 2 + 1, y: (sy / n) * 2 + 1 } : undefined;
 }
 
 export function contains(r: Rect, point: { x: number; y: number }): boolean {

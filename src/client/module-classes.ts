@@ -19,7 +19,7 @@ type ClientClass = (new (...args: unknown[]) => object) & { events?: string[]; c
 
 /** The parts of `kurento-client` the generated classes use. */
 export interface KurentoClientModule {
-  readonly register: { readonly abstracts: Record<string, unknown>; readonly classes: Record<string, unknown> };
+  readonly register: ((module: unknown) => void) & { readonly abstracts: Record<string, unknown>; readonly classes: Record<string, unknown> };
   readonly disguise: (target: unknown, source: unknown) => unknown;
   readonly TransactionsManager: { readonly Transaction: new (...args: never[]) => unknown };
   readonly checkType: { readonly ChecktypeError: (key: string, type: unknown, value: unknown) => Error };

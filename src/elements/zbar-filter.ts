@@ -31,6 +31,12 @@ export class ZBarFilterImpl extends FilterElementImpl {
     });
   }
 
+  /** Scans made so far and their mean thread time (bench/filters reads them). */
+  get detectionStats(): { detections: number; msPerDetection: number } {
+    const d = this.scanner;
+    return { detections: d.detections, msPerDetection: d.detections > 0 ? d.detectionMs / d.detections : 0 };
+  }
+
   protected override processFrame(frame: Frame): FilterOutput {
     if (!isYuv420p(frame) || !this.scanner.wants()) return undefined;
     const planes = yuvPlanes(frame);

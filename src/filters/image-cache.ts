@@ -4,6 +4,7 @@
  * transparency, JPEG, GIF, BMP, WebP...) and kept; each size it is drawn at is scaled once and
  * kept too. A URI that cannot be fetched, is not an image, or is absurdly large fails with a
  * message for the filter's `Error` event; the failure is not kept, so a later call tries again.
+ * Sizes are checked from the file's header before FFmpeg sees it (`declaredSize`).
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -54,7 +55,43 @@ async function fetchBytes(uri: string): Promise<Buffer> {
   return bytes;
 }
 
+/**
+ * The picture size a PNG, GIF, BMP, JPEG or WebP file declares, read from its header: FFmpeg's
+ * probing decodes a picture to learn its size, which for a decompression bomb is the harm itself.
+ */
+export function declaredSize(bytes: Buffer): { width: number; height: number } | undefined {
+  if (bytes.length >= 24 && bytes.readUInt32BE(0) === 0x89504e47 && bytes.toString('ascii', 12, 16) === 'IHDR') return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+  if (bytes.length >= 10 && bytes.toString('ascii', 0, 3) === 'GIF') return { width: bytes.readUInt16LE(6), height: bytes.readUInt16LE(8) };
+  if (bytes.length >= 26 && bytes.toString('ascii', 0, 2) === 'BM') return { width: Math.abs(bytes.readInt32LE(18)), height: Math.abs(bytes.readInt32LE(22)) };
+  if (bytes.length >= 30 && bytes.toString('ascii', 0, 4) === 'RIFF' && bytes.toString('ascii', 8, 12) === 'WEBP') {
+    const chunk = bytes.toString('ascii', 12, 16);
+    if (chunk === 'VP8X') return { width: 1 + bytes.readUIntLE(24, 3), height: 1 + bytes.readUIntLE(27, 3) };
+    if (chunk === 'VP8 ') return { width: bytes.readUInt16LE(26) & 0x3fff, height: bytes.readUInt16LE(28) & 0x3fff };
+    if (chunk === 'VP8L') {
+      const bits = bytes.readUInt32LE(21);
+      return { width: (bits & 0x3fff) + 1, height: ((bits >> 14) & 0x3fff) + 1 };
+    }
+  }
+  if (bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xd8) {
+    // JPEG: walk the segments to the first start-of-frame marker.
+    let i = 2;
+    while (i + 9 < bytes.length && bytes[i] === 0xff) {
+      const marker = bytes[i + 1]!;
+      const length = bytes.readUInt16BE(i + 2);
+      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return { width: bytes.readUInt16BE(i + 7), height: bytes.readUInt16BE(i + 5) };
+      i += 2 + length;
+    }
+  }
+  return undefined;
+}
+
+function checkSize(uri: string, width: number, height: number): void {
+  if (width > MAX_SIDE || height > MAX_SIDE || width * height > MAX_PIXELS) throw new ImageError(`image ${uri} is too large (${width}x${height}; at most ${MAX_SIDE} per side and ${MAX_PIXELS} pixels)`);
+}
+
 async function decode(uri: string, bytes: Buffer): Promise<Frame> {
+  const declared = declaredSize(bytes);
+  if (declared) checkSize(uri, declared.width, declared.height);
   let demuxer: Demuxer;
   try {
     demuxer = await Demuxer.open(bytes);
@@ -66,7 +103,7 @@ async function decode(uri: string, bytes: Buffer): Promise<Frame> {
     if (!stream) throw new ImageError(`${uri} is not an image`);
     const { width, height } = stream.codecpar;
     if (width <= 0 || height <= 0) throw new ImageError(`${uri} is not an image`);
-    if (width > MAX_SIDE || height > MAX_SIDE || width * height > MAX_PIXELS) throw new ImageError(`image ${uri} is too large (${width}x${height}; at most ${MAX_SIDE} per side and ${MAX_PIXELS} pixels)`);
+    checkSize(uri, width, height);
     const decoder = await Decoder.create(stream);
     try {
       // Reading a picture's packets from memory is quick: the synchronous reader is used

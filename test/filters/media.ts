@@ -4,12 +4,15 @@
  * browser), and the pixels of a recorded frame read back with ffmpeg.
  */
 import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { RawClient } from '../helpers/raw-client.js';
 import { create, invoke, subscribe, waitForEvent } from '../helpers/uri-endpoints.js';
 
 const execFileAsync = promisify(execFile);
+const require = createRequire(import.meta.url);
+const qrcode = require('qrcode-generator') as (type: number, level: 'L' | 'M' | 'Q' | 'H') => { addData(text: string): void; make(): void; getModuleCount(): number; isDark(row: number, col: number): boolean };
 
 export const WIDTH = 640;
 export const HEIGHT = 480;
@@ -106,3 +109,26 @@ export class Picture {
 export function near(actual: Rgb, expected: Rgb, tolerance = 40): boolean {
   return actual.every((v, i) => Math.abs(v - expected[i]!) <= tolerance);
 }
+
+/** A 640x480 grey picture with the QR code of `text` drawn black on white, 6 px per module. */
+export function qrPicture(text: string): Buffer {
+  const code = qrcode(0, 'M');
+  code.addData(text);
+  code.make();
+  const modules = code.getModuleCount();
+  const scale = 6;
+  const size = (modules + 8) * scale;
+  const pixels = Buffer.alloc(640 * 480, 110);
+  const left = 100;
+  const top = Math.round((480 - size) / 2);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const row = Math.floor(y / scale) - 4;
+      const col = Math.floor(x / scale) - 4;
+      const dark = row >= 0 && col >= 0 && row < modules && col < modules && code.isDark(row, col);
+      pixels[(top + y) * 640 + left + x] = dark ? 0 : 255;
+    }
+  }
+  return pixels;
+}
+

@@ -48,7 +48,7 @@ test('chroma: after calibration on the green window, the background image replac
 
 test('pointerdetector: a pointer of the calibrated colour crossing a window raises WindowIn then WindowOut', async () => {
   // An orange ball from x 20 to the right at 130 px/s; its centre crosses x 300..400 between 2.0 s and 2.8 s.
-  const clip = await makeClip(join(dir, 'pointer.webm'), { lavfi: "color=0x303850:s=640x480,drawbox=x='20+t*130':y=220:w=40:h=40:color=0xff8000:t=fill" }, 4);
+  const clip = await makeClip(join(dir, 'pointer.webm'), { lavfi: "color=0x303850:s=640x480[bg];color=0xff8000:s=40x40[ball];[bg][ball]overlay=x='20+t*130':y=220" }, 4);
   const window = (id: string, x: number, y: number) => ({ id, upperRightX: x, upperRightY: y, width: 100, height: 120 });
   const { filter } = await filterClip(
     client,
@@ -62,15 +62,15 @@ test('pointerdetector: a pointer of the calibrated colour crossing a window rais
     },
   );
   const events = [...eventsOf(client, filter, 'WindowIn'), ...eventsOf(client, filter, 'WindowOut')].sort((a, b) => Number(a.timestampMillis) - Number(b.timestampMillis));
-  assert.deepEqual(events.map((e) => `${e.type} ${e.windowId}`), ['WindowIn target', 'WindowOut target']);
+  assert.deepEqual(events.map((e) => `${e.type} ${e.windowId}`), ['WindowIn target', 'WindowOut target'], JSON.stringify(events));
   const dwell = Number(events[1]!.timestampMillis) - Number(events[0]!.timestampMillis);
   assert.ok(dwell > 400 && dwell < 1300, `in the window for ${dwell} ms (0.8 s of video)`);
 });
 
 test('crowddetector: blobs moving right in one region give occupancy and a rightward direction there only', async () => {
   // Four bright blobs move right across the left half from 1 s on (180 px/s); the right half stays empty.
-  const blobs = [0, 1, 2, 3].map((k) => `drawbox=enable='gte(t,1)':x='10+mod((t-1)*180+${k * 55},200)':y=${60 + k * 100}:w=50:h=50:color=white:t=fill`).join(',');
-  const clip = await makeClip(join(dir, 'crowd.webm'), { lavfi: `color=0x404040:s=640x480,${blobs}` }, 4);
+  const blobs = [0, 1, 2, 3].map((k) => `color=white:s=50x50[b${k}];[bg${k}][b${k}]overlay=enable='gte(t,1)':x='10+mod((t-1)*180+${k * 55},200)':y=${60 + k * 100}[bg${k + 1}]`).join(';');
+  const clip = await makeClip(join(dir, 'crowd.webm'), { lavfi: `color=0x404040:s=640x480[bg0];${blobs};[bg4]null` }, 4);
   const config = { occupancyLevelMin: 2, occupancyLevelMed: 20, occupancyLevelMax: 50, occupancyNumFramesToEvent: 5, fluidityLevelMin: 10, fluidityLevelMed: 35, fluidityLevelMax: 65, fluidityNumFramesToEvent: 5, sendOpticalFlowEvent: true, opticalFlowNumFramesToEvent: 3, opticalFlowNumFramesToReset: 3, opticalFlowAngleOffset: 0 };
   const half = (id: string, x0: number) => ({ id, points: [{ x: x0, y: 0 }, { x: x0 + 0.5, y: 0 }, { x: x0 + 0.5, y: 1 }, { x: x0, y: 1 }], regionOfInterestConfig: config });
   const { filter } = await filterClip(

@@ -15,10 +15,12 @@ import { promisify } from 'node:util';
 import { clientModule as moduleClasses, type KurentoClientModule } from '../../src/client/module-classes.js';
 import negativeApi from '../fixtures/plugins/negative/api.js';
 import { clientModule, failureOf, Kurento, type Remote } from '../helpers/kurento-client.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { startServer, type RunningServer } from '../helpers/server-process.js';
 import { frameAt, makeClip, near } from '../filters/media.js';
 
 const PLUGIN = fileURLToPath(new URL('../fixtures/plugins/negative/', import.meta.url));
+const DESCRIBED_ONLY = fileURLToPath(new URL('../fixtures/plugins/described-only/', import.meta.url));
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 
 let server: RunningServer;
@@ -30,9 +32,9 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kuroshio-plugin-'));
   // White on the left, black on the right.
   clip = await makeClip(join(dir, 'halves.webm'), { lavfi: 'color=white:s=320x480[l];color=black:s=320x480[r];[l][r]hstack' }, 2);
-  server = await startServer({ args: ['--workers', '1', '--modules', PLUGIN] });
+  server = await startServer({ args: ['--workers', '1', '--modules', PLUGIN, '--modules', DESCRIBED_ONLY] });
   kurento = await Kurento.connect(server.url);
-  const client = clientModule() as unknown as KurentoClientModule & { register(module: unknown): void };
+  const client = clientModule() as unknown as KurentoClientModule;
   client.register(moduleClasses(negativeApi, client));
 });
 
@@ -93,4 +95,17 @@ test('a module that cannot be loaded stops the server at start with a clear mess
   );
   assert.equal(failure.code, 2);
   assert.match(failure.stderr, /no-such-module/);
+});
+
+test('a class that is described but implemented nowhere answers 40006 NOT_IMPLEMENTED', async () => {
+  const raw = await RawClient.connect(server.url);
+  try {
+    const pipeline = String((await raw.call('create', { type: 'MediaPipeline', constructorParams: {} })).value);
+    const response = await raw.request('create', { type: 'describedonly.Unimplemented', constructorParams: { mediaPipeline: pipeline } });
+    // Only the code and type: the wording is Kuroshio's own.
+    assert.equal(response.error?.code, 40006);
+    assert.deepEqual(response.error?.data, { type: 'NOT_IMPLEMENTED' });
+  } finally {
+    raw.close();
+  }
 });
