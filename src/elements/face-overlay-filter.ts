@@ -15,7 +15,7 @@ import type { FaceBox, FaceInput } from '../filters/face-detector.js';
 import { FaceTracker } from '../filters/face-tracker.js';
 import { imageCache } from '../filters/image-cache.js';
 import { OverlaySource } from '../filters/overlay-source.js';
-import { blendImage, isYuv420p, writableCopy, yuvPlanes, type YuvPlanes } from '../filters/picture.js';
+import { blendImage, isYuv420p, packPlane, writableCopy, yuvPlanes, type YuvPlanes } from '../filters/picture.js';
 import { FilterElementImpl, type FilterOutput } from './filter-element.js';
 import type { Params } from './media-object.js';
 
@@ -30,12 +30,6 @@ interface Placement {
   readonly offsetY: number;
   readonly width: number;
   readonly height: number;
-}
-
-function packPlane(plane: Buffer, stride: number, width: number, height: number): Uint8Array {
-  const out = new Uint8Array(width * height);
-  for (let row = 0; row < height; row++) out.set(plane.subarray(row * stride, row * stride + width), row * width);
-  return out;
 }
 
 function packed(planes: YuvPlanes): FaceInput {

@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { AV_PIX_FMT_YUVA420P, Decoder, Demuxer, FilterAPI, Frame } from 'node-av';
-import type { OverlayImage } from './picture.js';
+import { packPlane, type OverlayImage } from './picture.js';
 
 /** Larger files are refused before decoding. */
 const MAX_FILE_BYTES = 32 * 1024 * 1024;
@@ -140,20 +140,15 @@ async function scale(source: Frame, width: number, height: number): Promise<Over
     try {
       const planes = out.data!;
       const strides = out.linesize;
-      const pack = (plane: Buffer, stride: number, w: number, h: number): Uint8Array => {
-        const packed = new Uint8Array(w * h);
-        for (let row = 0; row < h; row++) packed.set(plane.subarray(row * stride, row * stride + w), row * w);
-        return packed;
-      };
       const cw = (width + 1) >> 1;
       const ch = (height + 1) >> 1;
       return {
         width,
         height,
-        y: pack(planes[0]!, strides[0]!, width, height),
-        u: pack(planes[1]!, strides[1]!, cw, ch),
-        v: pack(planes[2]!, strides[2]!, cw, ch),
-        a: pack(planes[3]!, strides[3]!, width, height),
+        y: packPlane(planes[0]!, strides[0]!, width, height),
+        u: packPlane(planes[1]!, strides[1]!, cw, ch),
+        v: packPlane(planes[2]!, strides[2]!, cw, ch),
+        a: packPlane(planes[3]!, strides[3]!, width, height),
       };
     } finally {
       out.free();

@@ -93,10 +93,15 @@ export function blendImage(target: YuvPlanes, image: OverlayImage, x: number, y:
   }
 }
 
+/** A plane copied into a tight width×height array (rows without their stride padding). */
+export function packPlane(plane: Uint8Array, stride: number, width: number, height: number): Uint8Array {
+  const out = new Uint8Array(width * height);
+  for (let row = 0; row < height; row++) out.set(plane.subarray(row * stride, row * stride + width), row * width);
+  return out;
+}
+
 /** The luma plane as a tight width×height buffer (what detectors and scanners read). */
 export function lumaOf(planes: YuvPlanes): Uint8Array {
   if (planes.yStride === planes.width) return planes.y.subarray(0, planes.width * planes.height);
-  const out = new Uint8Array(planes.width * planes.height);
-  for (let row = 0; row < planes.height; row++) out.set(planes.y.subarray(row * planes.yStride, row * planes.yStride + planes.width), row * planes.width);
-  return out;
+  return packPlane(planes.y, planes.yStride, planes.width, planes.height);
 }

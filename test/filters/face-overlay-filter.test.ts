@@ -3,54 +3,37 @@
  * sample sheet, cropped and scaled to 640x480; his face, found by eye, spans about x 320..430,
  * y 60..175): the overlay image is drawn over the face region, and nowhere else.
  */
-import { test, after, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { RawClient } from '../helpers/raw-client.js';
-import { startServer, type RunningServer } from '../helpers/server-process.js';
 import { create, eventsOf, invoke } from '../helpers/uri-endpoints.js';
-import { filterClip, frameAt, makeClip, near, writePicture, type Rgb } from './media.js';
+import { filterClip, frameAt, makeClip, near, writePicture, type Rgb, useFilterStage } from './media.js';
 
 const require = createRequire(import.meta.url);
 const SAMPLES = join(dirname(dirname(require.resolve('@vladmandic/human'))), 'assets', 'samples.jpg');
 const MAGENTA: Rgb = [255, 0, 255];
 
-let server: RunningServer;
-let client: RawClient;
-let dir: string;
 
 /** The sample sheet's third thumbnail, scaled to 640x480, as a 4 s clip. */
 export async function faceClip(directory: string): Promise<string> {
   return makeClip(join(directory, 'face.webm'), { args: ['-loop', '1', '-i', SAMPLES, '-vf', 'crop=208:158:328:0,scale=640:480'] }, 4);
 }
 
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kuroshio-face-'));
-  server = await startServer({ args: ['--workers', '1'] });
-  client = await RawClient.connect(server.url);
-});
-
-after(async () => {
-  client?.close();
-  await server?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const stage = useFilterStage();
 
 test('the overlay is drawn over the face, and nowhere else', async () => {
-  const clip = await faceClip(dir);
-  const mask = await writePicture(join(dir, 'mask.png'), Buffer.alloc(64 * 64 * 3, Buffer.from([255, 0, 255])), 64, 64, 'rgb24');
-  const output = join(dir, 'out.webm');
-  const { filter } = await filterClip(client, clip, output, async (pipeline) => {
-    const filter = await create(client, 'FaceOverlayFilter', { mediaPipeline: pipeline });
+  const clip = await faceClip(stage.dir);
+  const mask = await writePicture(join(stage.dir, 'mask.png'), Buffer.alloc(64 * 64 * 3, Buffer.from([255, 0, 255])), 64, 64, 'rgb24');
+  const output = join(stage.dir, 'out.webm');
+  const { filter } = await filterClip(stage.client, clip, output, async (pipeline) => {
+    const filter = await create(stage.client, 'FaceOverlayFilter', { mediaPipeline: pipeline });
     // The image covers the face's box exactly.
-    await invoke(client, filter, 'setOverlayedImage', { uri: pathToFileURL(mask).href, offsetXPercent: 0, offsetYPercent: 0, widthPercent: 1, heightPercent: 1 });
+    await invoke(stage.client, filter, 'setOverlayedImage', { uri: pathToFileURL(mask).href, offsetXPercent: 0, offsetYPercent: 0, widthPercent: 1, heightPercent: 1 });
     return filter;
   });
-  assert.deepEqual(eventsOf(client, filter, 'Error'), []);
+  assert.deepEqual(eventsOf(stage.client, filter, 'Error'), []);
   const picture = await frameAt(output, 3);
   for (const [x, y] of [[372, 115], [345, 90], [400, 150]] as const) {
     const seen = picture.mean(x - 3, y - 3, 6, 6);

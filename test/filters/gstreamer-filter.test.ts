@@ -5,18 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RawClient } from '../helpers/raw-client.js';
-import { startServer, type RunningServer } from '../helpers/server-process.js';
 import { create, invoke } from '../helpers/uri-endpoints.js';
-import { after, before } from 'node:test';
-import { filterClip, frameAt, makeClip, near, type Rgb } from './media.js';
+import { filterClip, frameAt, makeClip, near, type Rgb, useFilterStage } from './media.js';
 
-let server: RunningServer;
-let client: RawClient;
-let dir: string;
 let clip: string;
 
 // Left half red, right half blue, a green square near the top-left corner: every mirror image is different.
@@ -25,22 +17,13 @@ const RED: Rgb = [255, 0, 0];
 const BLUE: Rgb = [0, 0, 255];
 const GREEN: Rgb = [0, 255, 0];
 
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kuroshio-gst-'));
-  clip = await makeClip(join(dir, 'scene.webm'), { lavfi: SCENE }, 2);
-  server = await startServer({ args: ['--workers', '1'] });
-  client = await RawClient.connect(server.url);
-});
-
-after(async () => {
-  client?.close();
-  await server?.stop();
-  await rm(dir, { recursive: true, force: true });
+const stage = useFilterStage(async ({ dir }) => {
+  clip = await makeClip(join(stage.dir, 'scene.webm'), { lavfi: SCENE }, 2);
 });
 
 test('videoflip method=horizontal-flip mirrors the picture', async () => {
-  const out = join(dir, 'flipped.webm');
-  await filterClip(client, clip, out, (pipeline) => create(client, 'GStreamerFilter', { mediaPipeline: pipeline, command: 'videoflip method=horizontal-flip' }));
+  const out = join(stage.dir, 'flipped.webm');
+  await filterClip(stage.client, clip, out, (pipeline) => create(stage.client, 'GStreamerFilter', { mediaPipeline: pipeline, command: 'videoflip method=horizontal-flip' }));
   const picture = await frameAt(out, 1);
   // The input has red on the left and the square at x 40..120; mirrored, blue is on the left
   // and the square at x 520..600.
@@ -51,15 +34,15 @@ test('videoflip method=horizontal-flip mirrors the picture', async () => {
 });
 
 test('setElementProperty changes the element while media flows; getCommand gives the command', async () => {
-  const out = join(dir, 'desaturated.webm');
+  const out = join(stage.dir, 'desaturated.webm');
   await filterClip(
-    client,
+    stage.client,
     clip,
     out,
-    (pipeline) => create(client, 'GStreamerFilter', { mediaPipeline: pipeline, command: 'videobalance saturation=1.0' }),
+    (pipeline) => create(stage.client, 'GStreamerFilter', { mediaPipeline: pipeline, command: 'videobalance saturation=1.0' }),
     async ({ filter }) => {
-      assert.equal(await invoke(client, filter, 'getCommand'), 'videobalance saturation=1.0');
-      await invoke(client, filter, 'setElementProperty', { propertyName: 'saturation', propertyValue: '0.0' });
+      assert.equal(await invoke(stage.client, filter, 'getCommand'), 'videobalance saturation=1.0');
+      await invoke(stage.client, filter, 'setElementProperty', { propertyName: 'saturation', propertyValue: '0.0' });
     },
   );
   const picture = await frameAt(out, 1);
@@ -69,9 +52,9 @@ test('setElementProperty changes the element while media flows; getCommand gives
 });
 
 test('commands KMS refuses: a chain, a bin, an unknown element, a bad value, a filter type that does not fit', async () => {
-  const pipeline = await create(client, 'MediaPipeline', {});
+  const pipeline = await create(stage.client, 'MediaPipeline', {});
   const attempt = (command: string, filterType?: string) =>
-    client.request('create', { type: 'GStreamerFilter', constructorParams: { mediaPipeline: pipeline, command, ...(filterType ? { filterType } : {}) } });
+    stage.client.request('create', { type: 'GStreamerFilter', constructorParams: { mediaPipeline: pipeline, command, ...(filterType ? { filterType } : {}) } });
   for (const command of ['videoflip method=horizontal-flip ! videobalance saturation=0', '( videoflip )', 'videoflip videobalance', 'fakesrc ! fakesink']) {
     const response = await attempt(command);
     assert.equal(response.error?.code, 40001, command);
@@ -86,7 +69,7 @@ test('commands KMS refuses: a chain, a bin, an unknown element, a bad value, a f
   const wrongType = await attempt('volume volume=0.5', 'VIDEO');
   assert.equal(wrongType.error?.code, 40001);
   // The server carries on: a good filter is still made, in the same pipeline.
-  const ok = await create(client, 'GStreamerFilter', { mediaPipeline: pipeline, command: 'videoflip method=vertical-flip' });
-  assert.equal(await invoke(client, ok, 'getCommand'), 'videoflip method=vertical-flip');
-  await client.call('release', { object: pipeline });
+  const ok = await create(stage.client, 'GStreamerFilter', { mediaPipeline: pipeline, command: 'videoflip method=vertical-flip' });
+  assert.equal(await invoke(stage.client, ok, 'getCommand'), 'videoflip method=vertical-flip');
+  await stage.client.call('release', { object: pipeline });
 });

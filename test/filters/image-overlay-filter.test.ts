@@ -4,22 +4,16 @@
  * bad images — not an image, a 20,000x20,000 PNG, an unreachable server — each an Error event
  * while the video goes on unchanged.
  */
-import { test, after, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { crc32 } from 'node:zlib';
-import { RawClient } from '../helpers/raw-client.js';
-import { startServer, type RunningServer } from '../helpers/server-process.js';
 import { create, eventsOf, invoke, waitForEvent } from '../helpers/uri-endpoints.js';
-import { filterClip, frameAt, makeClip, near, writePicture, type Rgb } from './media.js';
+import { filterClip, frameAt, makeClip, near, writePicture, type Rgb, useFilterStage } from './media.js';
 
-let server: RunningServer;
-let client: RawClient;
-let dir: string;
 let clip: string;
 let overlay: string;
 
@@ -50,26 +44,17 @@ function hugePngHeader(): Buffer {
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', Buffer.alloc(64)), chunk('IEND', Buffer.alloc(0))]);
 }
 
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kuroshio-overlay-'));
-  clip = await makeClip(join(dir, 'blue.webm'), { lavfi: 'color=blue:s=640x480' }, 2);
-  overlay = await writePicture(join(dir, 'square.png'), redSquare(), 100, 100, 'rgba');
-  server = await startServer({ args: ['--workers', '1'] });
-  client = await RawClient.connect(server.url);
-});
-
-after(async () => {
-  client?.close();
-  await server?.stop();
-  await rm(dir, { recursive: true, force: true });
+const stage = useFilterStage(async ({ dir }) => {
+  clip = await makeClip(join(stage.dir, 'blue.webm'), { lavfi: 'color=blue:s=640x480' }, 2);
+  overlay = await writePicture(join(stage.dir, 'square.png'), redSquare(), 100, 100, 'rgba');
 });
 
 test('a PNG is drawn where it was placed, its transparent parts show the video (id null, as the JS client sends it)', async () => {
-  const output = join(dir, 'overlay.webm');
-  await filterClip(client, clip, output, async (pipeline) => {
-    const filter = await create(client, 'ImageOverlayFilter', { mediaPipeline: pipeline });
+  const output = join(stage.dir, 'overlay.webm');
+  await filterClip(stage.client, clip, output, async (pipeline) => {
+    const filter = await create(stage.client, 'ImageOverlayFilter', { mediaPipeline: pipeline });
     // Box x 320..480, y 240..360 (fractions of 640x480); the image fitted (120x120) and centred: x 340..460.
-    await invoke(client, filter, 'addImage', { id: null, uri: pathToFileURL(overlay).href, offsetXPercent: 0.5, offsetYPercent: 0.5, widthPercent: 0.25, heightPercent: 0.25, keepAspectRatio: true, center: true });
+    await invoke(stage.client, filter, 'addImage', { id: null, uri: pathToFileURL(overlay).href, offsetXPercent: 0.5, offsetYPercent: 0.5, widthPercent: 0.25, heightPercent: 0.25, keepAspectRatio: true, center: true });
     return filter;
   });
   const picture = await frameAt(output, 1.5);
@@ -79,20 +64,20 @@ test('a PNG is drawn where it was placed, its transparent parts show the video (
 });
 
 test('removeImage takes the image away', async () => {
-  const output = join(dir, 'removed.webm');
-  await filterClip(client, clip, output, async (pipeline) => {
-    const filter = await create(client, 'ImageOverlayFilter', { mediaPipeline: pipeline });
-    await invoke(client, filter, 'addImage', { id: 'logo', uri: pathToFileURL(overlay).href, offsetXPercent: 0, offsetYPercent: 0, widthPercent: 1, heightPercent: 1, keepAspectRatio: false, center: false });
-    await invoke(client, filter, 'removeImage', { id: 'logo' });
+  const output = join(stage.dir, 'removed.webm');
+  await filterClip(stage.client, clip, output, async (pipeline) => {
+    const filter = await create(stage.client, 'ImageOverlayFilter', { mediaPipeline: pipeline });
+    await invoke(stage.client, filter, 'addImage', { id: 'logo', uri: pathToFileURL(overlay).href, offsetXPercent: 0, offsetYPercent: 0, widthPercent: 1, heightPercent: 1, keepAspectRatio: false, center: false });
+    await invoke(stage.client, filter, 'removeImage', { id: 'logo' });
     return filter;
   });
   assert.ok(near((await frameAt(output, 1)).mean(316, 236, 8, 8), BLUE));
 });
 
 test('images that cannot be had give an Error event each, and the video goes on unchanged', async () => {
-  const notAnImage = join(dir, 'not-an-image.png');
+  const notAnImage = join(stage.dir, 'not-an-image.png');
   await writeFile(notAnImage, 'this is text, not a picture\n'.repeat(20));
-  const huge = join(dir, 'huge.png');
+  const huge = join(stage.dir, 'huge.png');
   await writeFile(huge, hugePngHeader());
   // A port nobody listens on.
   const probe = createServer();
@@ -103,22 +88,22 @@ test('images that cannot be had give an Error event each, and the video goes on 
     text: pathToFileURL(notAnImage).href,
     huge: pathToFileURL(huge).href,
     unreachable: `http://127.0.0.1:${port}/logo.png`,
-    missing: pathToFileURL(join(dir, 'missing.png')).href,
+    missing: pathToFileURL(join(stage.dir, 'missing.png')).href,
   };
-  const output = join(dir, 'bad.webm');
+  const output = join(stage.dir, 'bad.webm');
   let filter = '';
   await filterClip(
-    client,
+    stage.client,
     clip,
     output,
-    async (pipeline) => (filter = await create(client, 'ImageOverlayFilter', { mediaPipeline: pipeline })),
+    async (pipeline) => (filter = await create(stage.client, 'ImageOverlayFilter', { mediaPipeline: pipeline })),
     async () => {
       // Added once the Error subscription is in place (filterClip subscribes before this).
-      for (const [id, uri] of Object.entries(uris)) await invoke(client, filter, 'addImage', { id, uri, offsetXPercent: 0, offsetYPercent: 0, widthPercent: 1, heightPercent: 1, keepAspectRatio: false, center: false });
+      for (const [id, uri] of Object.entries(uris)) await invoke(stage.client, filter, 'addImage', { id, uri, offsetXPercent: 0, offsetYPercent: 0, widthPercent: 1, heightPercent: 1, keepAspectRatio: false, center: false });
     },
   );
-  await waitForEvent(client, filter, 'Error', (e) => /'unreachable'/.test(e.description));
-  const errors = eventsOf(client, filter, 'Error').map((e) => String(e.description));
+  await waitForEvent(stage.client, filter, 'Error', (e) => /'unreachable'/.test(e.description));
+  const errors = eventsOf(stage.client, filter, 'Error').map((e) => String(e.description));
   assert.equal(errors.length, 4, errors.join('\n'));
   assert.ok(errors.some((e) => /image 'huge'.*too large \(20000x20000/.test(e)), errors.join('\n'));
   assert.ok(errors.some((e) => /image 'text'.*not an image/.test(e)), errors.join('\n'));

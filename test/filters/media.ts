@@ -7,7 +7,12 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import type { RawClient } from '../helpers/raw-client.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
+import { RawClient } from '../helpers/raw-client.js';
+import { setUp, startServer, type RunningServer } from '../helpers/server-process.js';
 import { create, invoke, subscribe, waitForEvent } from '../helpers/uri-endpoints.js';
 
 const execFileAsync = promisify(execFile);
@@ -132,3 +137,43 @@ export function qrPicture(text: string): Buffer {
   return pixels;
 }
 
+
+/** What a filter test file runs against: a server with one media worker, a raw client, a scratch folder. */
+export interface FilterStage {
+  readonly server: RunningServer;
+  readonly client: RawClient;
+  readonly dir: string;
+}
+
+/**
+ * Registers node:test hooks that set a FilterStage up before the file's first test (then run
+ * `setup`, for clips and pictures) and take it down after its last. `args` go to the server.
+ */
+export function useFilterStage(setup: (stage: FilterStage) => Promise<void> = async () => undefined, args: string[] = []): FilterStage {
+  let server: RunningServer | undefined;
+  let client: RawClient | undefined;
+  let dir: string | undefined;
+  const stage: FilterStage = {
+    get server() {
+      return setUp(server, 'the server');
+    },
+    get client() {
+      return setUp(client, 'the client');
+    },
+    get dir() {
+      return setUp(dir, 'the scratch folder');
+    },
+  };
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kuroshio-filters-'));
+    server = await startServer({ args: ['--workers', '1', ...args] });
+    client = await RawClient.connect(server.url);
+    await setup(stage);
+  });
+  after(async () => {
+    client?.close();
+    await server?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  return stage;
+}

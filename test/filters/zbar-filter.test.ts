@@ -3,46 +3,30 @@
  * text and ZBar's symbol name, a code kept in view is reported at most once a second (KMS's
  * rule), and the picture passes unchanged.
  */
-import { test, after, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RawClient } from '../helpers/raw-client.js';
-import { startServer, type RunningServer } from '../helpers/server-process.js';
 import { create, eventsOf, subscribe } from '../helpers/uri-endpoints.js';
-import { filterClip, frameAt, makeClip, near, qrPicture, writePicture } from './media.js';
+import { filterClip, frameAt, makeClip, near, qrPicture, writePicture, useFilterStage } from './media.js';
 
 const TEXT = 'https://kuroshio.example/qr?id=42&sig=Zx9';
-let server: RunningServer;
-let client: RawClient;
-let dir: string;
 let clip: string;
 
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kuroshio-zbar-'));
-  const picture = await writePicture(join(dir, 'qr.png'), qrPicture(TEXT), 640, 480, 'gray');
-  clip = await makeClip(join(dir, 'qr.webm'), { args: ['-loop', '1', '-i', picture] }, 3);
-  server = await startServer({ args: ['--workers', '1'] });
-  client = await RawClient.connect(server.url);
-});
-
-after(async () => {
-  client?.close();
-  await server?.stop();
-  await rm(dir, { recursive: true, force: true });
+const stage = useFilterStage(async ({ dir }) => {
+  const picture = await writePicture(join(stage.dir, 'qr.png'), qrPicture(TEXT), 640, 480, 'gray');
+  clip = await makeClip(join(stage.dir, 'qr.webm'), { args: ['-loop', '1', '-i', picture] }, 3);
 });
 
 test('a QR code in the video raises CodeFound with its exact text and QR-Code, at most once a second', async () => {
-  const output = join(dir, 'out.webm');
+  const output = join(stage.dir, 'out.webm');
   const { filter } = await filterClip(
-    client,
+    stage.client,
     clip,
     output,
-    (pipeline) => create(client, 'ZBarFilter', { mediaPipeline: pipeline }),
-    ({ filter }) => subscribe(client, filter, 'CodeFound'),
+    (pipeline) => create(stage.client, 'ZBarFilter', { mediaPipeline: pipeline }),
+    ({ filter }) => subscribe(stage.client, filter, 'CodeFound'),
   );
-  const found = eventsOf(client, filter, 'CodeFound');
+  const found = eventsOf(stage.client, filter, 'CodeFound');
   assert.ok(found.length >= 1, 'CodeFound was raised');
   for (const event of found) {
     assert.equal(event.value, TEXT);
@@ -52,7 +36,7 @@ test('a QR code in the video raises CodeFound with its exact text and QR-Code, a
   assert.ok(found.length <= 4, `${found.length} reports in 3 s`);
   const times = found.map((e) => Number(e.timestampMillis));
   for (let i = 1; i < times.length; i++) assert.ok(times[i]! - times[i - 1]! >= 1000, `reports ${times[i]! - times[i - 1]!} ms apart`);
-  assert.deepEqual(eventsOf(client, filter, 'Error'), []);
+  assert.deepEqual(eventsOf(stage.client, filter, 'Error'), []);
   // The picture passes unchanged: the grey background and the code's white quiet zone.
   const picture = await frameAt(output, 1.5);
   assert.ok(near(picture.mean(20, 20, 8, 8), [110, 110, 110], 25));
