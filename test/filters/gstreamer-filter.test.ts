@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { create, invoke } from '../helpers/uri-endpoints.js';
 import { filterClip, frameAt, makeClip, near, type Rgb, useFilterStage } from './media.js';
@@ -72,4 +73,17 @@ test('commands KMS refuses: a chain, a bin, an unknown element, a bad value, a f
   const ok = await create(stage.client, 'GStreamerFilter', { mediaPipeline: pipeline, command: 'videoflip method=vertical-flip' });
   assert.equal(await invoke(stage.client, ok, 'getCommand'), 'videoflip method=vertical-flip');
   await stage.client.call('release', { object: pipeline });
+});
+
+const hasGstreamer = spawnSync('gst-inspect-1.0', ['--exists', 'edgetv']).status === 0;
+
+test('an element outside the FFmpeg table runs through the installed GStreamer (edgetv)', { skip: hasGstreamer ? false : 'GStreamer with edgetv is not installed' }, async () => {
+  const out = join(stage.dir, 'edges.webm');
+  await filterClip(stage.client, clip, out, (pipeline) => create(stage.client, 'GStreamerFilter', { mediaPipeline: pipeline, command: 'edgetv' }));
+  const picture = await frameAt(out, 1);
+  // edgetv keeps the edges only: flat areas go black.
+  for (const [x, y] of [[200, 300], [480, 300]] as const) {
+    const seen = picture.mean(x - 4, y - 4, 8, 8);
+    assert.ok(Math.max(...seen) < 60, `(${x}, ${y}) of a flat area is dark: ${seen.map(Math.round).join(',')}`);
+  }
 });
