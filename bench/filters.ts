@@ -7,8 +7,10 @@
  * pushes its frames into the filter, and a sink element takes the filter's frames and encodes them
  * to VP8, as a WebRtcEndpoint viewer would have them encoded. The baseline is source → sink.
  * For each case: the output frame rate, the CPU per frame of the whole process (every thread:
- * libuv's pool, detector threads), the frames one core could sustain at that cost, detections a
- * second for detecting filters, and the latency the filter adds (push → sink, p50/p99).
+ * libuv's pool, detector threads) and its share of a core, the frames one core could sustain at
+ * that cost, detections a second for detecting filters, and the latency the filter adds
+ * (push → sink, p50/p99, over the baseline's). `npm run bench:filters` pins the process to one
+ * core (taskset), so the output rate is what one core sustains.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -80,6 +82,8 @@ interface Case {
 interface Result {
   name: string;
   fps: number;
+  /** Share of one core used while running (CPU time / wall time). */
+  cores: number;
   cpuMsPerFrame: number;
   oneCoreFps: number;
   detectionsPerSecond: number | undefined;
@@ -190,6 +194,7 @@ async function runCase(host: ObjectHost, responses: Map<number, { result?: unkno
   return {
     name: c.name,
     fps: (frames * 1000) / elapsedMs,
+    cores: (cpu.user + cpu.system) / 1000 / elapsedMs,
     cpuMsPerFrame,
     oneCoreFps: 1000 / cpuMsPerFrame,
     detectionsPerSecond: detections,
@@ -252,13 +257,13 @@ async function main(): Promise<void> {
       process.stderr.write(`  ${c.name} done\n`);
     }
     const base = results[0]!;
-    console.log(`\nFilters at 640x480, ${FPS} fps VP8 in, VP8 out, ${RUN_MS / 1000} s each (CPU: every thread of the process; ${events} events raised)\n`);
-    console.log('| case | output fps | CPU ms/frame | filter ms/frame (− baseline) | fps on one core | detections/s | added latency p50 / p99 ms |');
-    console.log('|---|---|---|---|---|---|---|');
+    console.log(`\nFilters at 640x480, ${FPS} fps VP8 in, VP8 out, ${RUN_MS / 1000} s each (CPU: every thread of the process; ${events} events raised; CPUs allowed: ${String(process.env.KUROSHIO_BENCH_CPUS ?? 'all')})\n`);
+    console.log('| case | output fps | CPU ms/frame | % of a core | filter ms/frame (− baseline) | fps one core could sustain | detections/s | added latency p50 / p99 ms |');
+    console.log('|---|---|---|---|---|---|---|---|');
     for (const r of results) {
       const added = r === base ? '—' : `${(r.cpuMsPerFrame - base.cpuMsPerFrame).toFixed(2)}`;
       const latency = r === base ? `(${r.latencyP50.toFixed(2)} / ${r.latencyP99.toFixed(2)} push→sink)` : `${(r.latencyP50 - base.latencyP50).toFixed(2)} / ${(r.latencyP99 - base.latencyP99).toFixed(2)}`;
-      console.log(`| ${r.name} | ${r.fps.toFixed(1)} | ${r.cpuMsPerFrame.toFixed(2)} | ${added} | ${r.oneCoreFps.toFixed(0)} | ${r.detectionsPerSecond === undefined ? '—' : r.detectionsPerSecond.toFixed(1)} | ${latency} |`);
+      console.log(`| ${r.name} | ${r.fps.toFixed(1)} | ${r.cpuMsPerFrame.toFixed(2)} | ${(r.cores * 100).toFixed(0)} % | ${added} | ${r.oneCoreFps.toFixed(0)} | ${r.detectionsPerSecond === undefined ? '—' : r.detectionsPerSecond.toFixed(1)} | ${latency} |`);
     }
     await host.releaseAll();
   } finally {

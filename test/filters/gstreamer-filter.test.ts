@@ -5,15 +5,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { create, invoke } from '../helpers/uri-endpoints.js';
+import { create, invoke, subscribe, waitForEvent } from '../helpers/uri-endpoints.js';
 import { filterClip, frameAt, makeClip, near, type Rgb, useFilterStage } from './media.js';
 
 let clip: string;
 
 // Left half red, right half blue, a green square near the top-left corner: every mirror image is different.
 const SCENE = 'color=red:s=320x480[l];color=blue:s=320x480[r];[l][r]hstack[bg];color=lime:s=80x80[sq];[bg][sq]overlay=40:40';
+const runFfmpeg = promisify(execFile);
 const RED: Rgb = [255, 0, 0];
 const BLUE: Rgb = [0, 0, 255];
 const GREEN: Rgb = [0, 255, 0];
@@ -86,4 +89,37 @@ test('an element outside the FFmpeg table runs through the installed GStreamer (
     const seen = picture.mean(x - 4, y - 4, 8, 8);
     assert.ok(Math.max(...seen) < 60, `(${x}, ${y}) of a flat area is dark: ${seen.map(Math.round).join(',')}`);
   }
+});
+
+/** The loudest sample of a file's audio, in dB (ffmpeg's volumedetect). */
+async function maxVolume(path: string): Promise<number> {
+  const { stderr } = await runFfmpeg('ffmpeg', ['-v', 'info', '-i', path, '-vn', '-af', 'volumedetect', '-f', 'null', '-']);
+  const match = /max_volume: (-?[\d.]+|-inf) dB/.exec(stderr);
+  assert.ok(match, `volumedetect output: ${stderr.slice(-400)}`);
+  return match[1] === '-inf' ? -Infinity : Number(match[1]);
+}
+
+test('an audio element (volume) works on the sound; the picture passes as it is', async () => {
+  const withTone = join(stage.dir, 'tone.webm');
+  await runFfmpeg('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', SCENE, '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000', '-t', '2', '-r', '30', '-pix_fmt', 'yuv420p', '-c:v', 'libvpx', '-b:v', '1M', '-deadline', 'realtime', '-cpu-used', '8', '-g', '30', '-c:a', 'libopus', withTone]);
+  const results: Record<string, number> = {};
+  for (const [name, command] of [['loud', 'volume volume=1.0'], ['quiet', 'volume volume=0.05']] as const) {
+    const out = join(stage.dir, `${name}.webm`);
+    const pipeline = await create(stage.client, 'MediaPipeline', {});
+    const player = await create(stage.client, 'PlayerEndpoint', { mediaPipeline: pipeline, uri: pathToFileURL(withTone).href });
+    const filter = await create(stage.client, 'GStreamerFilter', { mediaPipeline: pipeline, command, filterType: 'AUDIO' });
+    const recorder = await create(stage.client, 'RecorderEndpoint', { mediaPipeline: pipeline, uri: pathToFileURL(out).href, mediaProfile: 'WEBM', stopOnEndOfStream: true });
+    await subscribe(stage.client, recorder, 'Stopped');
+    await invoke(stage.client, player, 'connect', { sink: filter });
+    await invoke(stage.client, filter, 'connect', { sink: recorder });
+    await invoke(stage.client, recorder, 'record');
+    await invoke(stage.client, player, 'play');
+    await waitForEvent(stage.client, recorder, 'Stopped', () => true, 30_000);
+    await stage.client.call('release', { object: pipeline });
+    results[name] = await maxVolume(out);
+    if (name === 'quiet') assert.ok(near((await frameAt(out, 1)).mean(160, 300, 8, 8), RED), 'the picture is untouched');
+  }
+  // 0.05 is −26 dB.
+  assert.ok(results.loud! > -12, `the tone at full volume: ${results.loud} dB`);
+  assert.ok(results.loud! - results.quiet! > 20, `volume=0.05 lowers it: ${results.loud} dB → ${results.quiet} dB`);
 });
