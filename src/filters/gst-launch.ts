@@ -23,7 +23,7 @@ export class GstParseError extends Error {
 }
 
 /** Splits on blanks outside quotes; quotes are removed, backslash escapes kept literal. */
-function tokens(command: string): string[] {
+export function tokens(command: string): string[] {
   const out: string[] = [];
   let current = '';
   let quote: string | undefined;

@@ -1,6 +1,6 @@
 /**
  * The real GStreamer, for a GStreamerFilter element outside the FFmpeg table, when Debian's
- * GStreamer is installed: a `gst-launch-1.0` child runs `fdsrc ! rawvideoparse ! <element> !
+ * GStreamer is installed: a `gst-launch-1.0` child runs `fdsrc ! rawvideoparse ! videoconvert ! <element> !
  * videoconvert ! videoscale ! I420 of the same size ! fdsink`, and frames travel through its
  * stdin and stdout as raw I420 pictures. Two pipe copies per frame: a fallback, not the main
  * path. The child is restarted when the picture size changes or a property is set (the property
@@ -9,6 +9,7 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { AV_PIX_FMT_YUV420P, Frame } from 'node-av';
 import { FrameFilterGraph } from './ffmpeg-graph.js';
+import { tokens } from './gst-launch.js';
 
 const known = new Map<string, boolean>();
 
@@ -72,8 +73,13 @@ export class GstProcessFilter {
     this.stop();
     this.size = `${width}x${height}`;
     this.pictureBytes = width * height + 2 * (((width + 1) >> 1) * ((height + 1) >> 1));
-    const pipeline = `fdsrc fd=0 blocksize=${this.pictureBytes} ! rawvideoparse width=${width} height=${height} format=i420 framerate=30/1 ! ${this.command} ! videoconvert ! videoscale ! video/x-raw,format=I420,width=${width},height=${height} ! fdsink fd=1 sync=false`;
-    const child = spawn('gst-launch-1.0', ['-q', pipeline], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // gst-launch-1.0 takes the description one token per argument (it quotes each one again).
+    const pipeline = [
+      ...`fdsrc fd=0 blocksize=${this.pictureBytes} ! rawvideoparse width=${width} height=${height} format=i420 framerate=30/1 ! videoconvert !`.split(' '),
+      ...tokens(this.command),
+      ...`! videoconvert ! videoscale ! video/x-raw,format=I420,width=${width},height=${height} ! fdsink fd=1 sync=false`.split(' '),
+    ];
+    const child = spawn('gst-launch-1.0', ['-q', ...pipeline], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
     child.stdin.on('error', () => this.failAll(child));
     child.stderr.resume();
