@@ -1,5 +1,6 @@
-// The filter examples' page: the camera goes to the media server, through the example's filter,
-// and comes back; the filter's events are listed; buttons with data-action call the filter.
+// The page of the loopback examples (hello-world and the filter examples): the camera goes to the
+// media server, through the example's filter if it has one, and comes back; the filter's events
+// are listed (in #events, when the page has it); buttons with data-action call the filter.
 import { Signalling, showStatus, startWebRtc } from '/common/common.js';
 
 const signalling = new Signalling();
