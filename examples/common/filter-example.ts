@@ -8,7 +8,7 @@
 import type { ModuleSpec } from '../../src/api/spec.js';
 import { candidateField, runExample, stringField, type Browser } from './app-server.js';
 import { BrowserLeg } from './browser-leg.js';
-import { registerModule, type MediaElement, type MediaPipeline } from './kurento.js';
+import { MediaServerConnection, registerModule, type MediaElement, type MediaPipeline, type WebRtcEndpoint } from './kurento.js';
 
 export interface FilterExample {
   name: string;
@@ -28,8 +28,10 @@ export async function runFilterExample(example: FilterExample): Promise<void> {
   await runExample({
     name: example.name,
     staticDir: example.staticDir,
+    // The official kurento-client: Kurento's example modules need its registered client classes.
+    openMedia: (wsUri, log) => new MediaServerConnection(wsUri, log),
     connect(browser, media) {
-      const leg = new BrowserLeg(browser);
+      const leg = new BrowserLeg<WebRtcEndpoint>(browser);
       let pipeline: MediaPipeline | undefined;
       let filter: MediaElement | undefined;
 
@@ -48,7 +50,8 @@ export async function runFilterExample(example: FilterExample): Promise<void> {
             await stop();
             pipeline = await media.createPipeline();
             try {
-              const endpoint = await leg.open(pipeline);
+              const created = await pipeline.createWebRtcEndpoint();
+              const endpoint = await leg.open(created, (listener) => created.onIceCandidate(listener));
               filter = await example.makeFilter(pipeline, browser);
               for (const event of example.events) filter.on(event, (data) => browser.send({ type: 'event', event, data }));
               await endpoint.connect(filter);
