@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /** The `kuroshio` command: reads the configuration and runs the server until SIGINT/SIGTERM. */
+import { allModules } from './api/modules/index.js';
 import { ConfigError, loadConfig, usage } from './config.js';
 import { createLogger } from './log.js';
+import { ModuleLoadError, loadDescriptions } from './plugins/module-loader.js';
 import { KuroshioServer } from './server.js';
 
 async function main(): Promise<number> {
@@ -23,7 +25,17 @@ async function main(): Promise<number> {
   // server keeps serving its clients rather than dying on the next log line.
   process.stderr.on('error', () => undefined);
   const log = createLogger('kuroshio', parsed.config.logLevel);
-  const server = new KuroshioServer(parsed.config, log);
+  let plugins;
+  try {
+    // Descriptions only: the implementations are loaded by the media workers.
+    plugins = await loadDescriptions(parsed.config.modules, allModules);
+  } catch (err) {
+    if (!(err instanceof ModuleLoadError)) throw err;
+    process.stderr.write(`kuroshio: ${err.message}\n`);
+    return 2;
+  }
+  log.debug('modules loaded', { modules: plugins.map((m) => `${m.spec.name} (${m.location.directory})`) });
+  const server = new KuroshioServer(parsed.config, log, plugins.map((m) => m.spec));
   let stopping: Promise<void> | undefined;
   const stop = (signal: string): void => {
     if (stopping) return;

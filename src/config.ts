@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_KURENTO_FOLDER, KurentoConfigError, readKurentoFolder } from './kurento-config/folder.js';
 import { parseLogLevel, type LogLevel } from './log.js';
@@ -68,6 +69,11 @@ export interface ServerConfig {
   httpEndpointAddress?: string;
   /** Host put in the URLs `getUrl` gives (KMS's `announcedAddress`); the machine's first address by default. */
   httpEndpointAnnouncedAddress?: string;
+  /**
+   * Plugin modules to load besides the built-in ones and Kurento's example modules: folders or
+   * npm packages (docs/PLUGINS.md). Relative folders are resolved against the current directory.
+   */
+  modules: string[];
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -86,6 +92,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   console: false,
   ipv6: true,
   httpEndpointPort: 9091,
+  modules: [],
 };
 
 const USAGE = `Usage: kuroshio [options]
@@ -103,6 +110,8 @@ Options:
   --http-port <n>       port of HttpPostEndpoint uploads, 0 for any (default 9091)
   --max-message <bytes> largest JSON-RPC message accepted (default 1048576)
   --log-level <level>   error | warn | info | debug | trace (default info)
+  --modules <list>      plugin modules to load: folders or npm packages, comma-separated
+                        (repeatable; docs/PLUGINS.md)
   --config <file>       JSON file with any of these settings (camelCase keys)
   --kurento-config <dir> Kurento configuration folder: kurento.conf.json and
                         modules/kurento/*.conf.ini (default /etc/kurento, if it exists)
@@ -119,6 +128,7 @@ options above.
 Environment (as in Kurento's Docker image): KMS_MIN_PORT, KMS_MAX_PORT, KMS_MTU, KMS_STUN_IP,
 KMS_STUN_PORT, KMS_TURN_URL, KMS_EXTERNAL_IPV4, KMS_EXTERNAL_IPV6, KMS_NETWORK_INTERFACES,
 KMS_ICE_TCP, KMS_PEM_CERTIFICATE_RSA, KMS_PEM_CERTIFICATE_ECDSA.
+KUROSHIO_MODULES: plugin modules, separated by commas or colons.
 `;
 
 export class ConfigError extends Error {}
@@ -144,7 +154,17 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Partial<ServerConfig> {
   if (env.KMS_PEM_CERTIFICATE_RSA) out.pemCertificateRSA = env.KMS_PEM_CERTIFICATE_RSA;
   if (env.KMS_PEM_CERTIFICATE_ECDSA) out.pemCertificateECDSA = env.KMS_PEM_CERTIFICATE_ECDSA;
   if (env.KUROSHIO_CONSOLE_TOKEN) out.consoleToken = env.KUROSHIO_CONSOLE_TOKEN;
+  if (env.KUROSHIO_MODULES) out.modules = splitModules(env.KUROSHIO_MODULES, /[,:]/);
   return out;
+}
+
+function splitModules(list: string, separator: RegExp): string[] {
+  return list.split(separator).map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/** Folders named relatively are taken from the current directory; package names stay as they are. */
+function absoluteModules(modules: readonly string[]): string[] {
+  return modules.map((m) => (m.startsWith('.') ? resolve(m) : m));
 }
 
 function fromFile(path: string): Partial<ServerConfig> {
@@ -161,6 +181,10 @@ function fromFile(path: string): Partial<ServerConfig> {
   for (const key of Object.keys(parsed)) if (!known.has(key)) throw new ConfigError(`unknown setting '${key}' in ${path}`);
   const out = parsed as Partial<ServerConfig> & { metadata?: unknown };
   if (out.metadata !== undefined && typeof out.metadata !== 'string') out.metadata = JSON.stringify(out.metadata);
+  const modules = (parsed as { modules?: unknown }).modules;
+  if (modules !== undefined && !(Array.isArray(modules) && modules.every((m) => typeof m === 'string'))) {
+    throw new ConfigError(`'modules' in ${path} must be a list of folders or package names`);
+  }
   return out as Partial<ServerConfig>;
 }
 
@@ -207,6 +231,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
       'http-port': { type: 'string' },
       'max-message': { type: 'string' },
       'log-level': { type: 'string' },
+      modules: { type: 'string', multiple: true },
       config: { type: 'string' },
       'kurento-config': { type: 'string' },
       'metrics-port': { type: 'string' },
@@ -239,6 +264,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
   if (values['http-port']) config.httpEndpointPort = toInt(values['http-port'], '--http-port');
   if (values['max-message']) config.maxMessageBytes = toInt(values['max-message'], '--max-message');
   if (values['log-level']) config.logLevel = parseLogLevel(values['log-level'], config.logLevel);
+  if (values.modules) config.modules = values.modules.flatMap((m) => splitModules(m, /,/));
+  config.modules = absoluteModules(config.modules);
   config.path = config.path.replace(/^\/+/, '');
   if (!config.ipv6 && config.host === '::') config.host = '0.0.0.0';
   validate(config);

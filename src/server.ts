@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import type { ModuleSpec } from './api/spec.js';
 import type { ServerConfig } from './config.js';
 import { MediaServer } from './control/media-server.js';
 import type { Logger } from './log.js';
@@ -33,8 +34,10 @@ export class KuroshioServer {
   constructor(
     readonly config: ServerConfig,
     private readonly log: Logger,
+    /** Descriptions of the plugin modules (`plugins/module-loader.ts` loads them). */
+    plugins: readonly ModuleSpec[] = [],
   ) {
-    this.media = new MediaServer(config, log.child('media'));
+    this.media = new MediaServer(config, log.child('media'), plugins);
     const cache = config.disableRequestCache ? undefined : new RequestCache<JsonRpcResponse>(REQUEST_CACHE_TTL_MS);
     this.metrics = new ServerMetrics({ media: this.media, connections: () => this.ws.connectionCount + (this.secureWs?.connectionCount ?? 0) }, log.child('metrics'));
     const dispatcher = new RpcDispatcher(cache, this.metrics.observeRequest);

@@ -43,6 +43,8 @@ export interface Browser {
   readonly id: number;
   send(message: Message): void;
   log(text: string): void;
+  /** Where this example's page is served (http://host:port): images the media server fetches are under it. */
+  readonly pageUrl: string;
 }
 
 /** Handlers of one browser connection: one per message type, plus `closed` when it goes away. */
@@ -100,9 +102,11 @@ export async function runExample<M extends MediaConnection>(example: Example<M>,
   });
   const signalling = new WebSocketServer({ server: http, path: '/signalling' });
   let nextId = 1;
-  signalling.on('connection', (socket) => serveBrowser(socket, nextId++, example, media, log));
+  let pageUrl = '';
+  signalling.on('connection', (socket) => serveBrowser(socket, nextId++, example, media, log, pageUrl));
 
   const url = await listen(http, options.port, options.host);
+  pageUrl = url;
   log(`open ${url}/ in a browser (media server: ${options.wsUri})`);
 
   const shutdown = (): void => {
@@ -116,9 +120,10 @@ export async function runExample<M extends MediaConnection>(example: Example<M>,
   process.once('SIGTERM', shutdown);
 }
 
-function serveBrowser<M extends MediaConnection>(socket: WebSocket, id: number, example: Example<M>, media: M, log: (t: string) => void): void {
+function serveBrowser<M extends MediaConnection>(socket: WebSocket, id: number, example: Example<M>, media: M, log: (t: string) => void, pageUrl: string): void {
   const browser: Browser = {
     id,
+    pageUrl,
     send(message) {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
     },

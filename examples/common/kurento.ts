@@ -13,6 +13,8 @@
  */
 import { createRequire } from 'node:module';
 import type { IceCandidate } from './ice-candidate.js';
+import type { ModuleSpec } from '../../src/api/spec.js';
+import { clientModule as moduleClasses, type KurentoClientModule } from '../../src/client/module-classes.js';
 
 const require = createRequire(import.meta.url);
 
@@ -26,18 +28,21 @@ interface ClientProxy {
   readonly _re: { on(event: 'error', listener: (err: Error) => void): unknown };
 }
 interface PipelineProxy {
-  create(type: 'WebRtcEndpoint', callback: Callback<EndpointProxy>): unknown;
+  create(type: string, params: Record<string, unknown>, callback: Callback<ElementProxy>): unknown;
   release(callback: Callback): unknown;
 }
-interface EndpointProxy {
+/** Any media element's proxy: its methods are called by name (filters have their own). */
+interface ElementProxy {
+  connect(sink: ElementProxy, callback: Callback): unknown;
+  on(event: string, listener: (event: Record<string, unknown>) => void): unknown;
+  release(callback: Callback): unknown;
+}
+interface EndpointProxy extends ElementProxy {
   processOffer(offer: string, callback: Callback<string>): unknown;
   gatherCandidates(callback: Callback): unknown;
   addIceCandidate(candidate: object, callback: Callback): unknown;
-  connect(sink: EndpointProxy, callback: Callback): unknown;
-  on(event: 'IceCandidateFound', listener: (event: { candidate: IceCandidate }) => void): unknown;
-  release(callback: Callback): unknown;
 }
-interface ClientModule {
+interface ClientModule extends KurentoClientModule {
   (uri: string, options: { failAfter?: number }, callback: Callback): ClientProxy;
   getComplexType(name: 'IceCandidate'): (value: IceCandidate) => object;
 }
@@ -76,8 +81,44 @@ function callForObject<T extends object>(start: (callback: Callback<T>) => unkno
   });
 }
 
-export class WebRtcEndpoint {
-  constructor(private readonly proxy: EndpointProxy) {}
+/**
+ * Registers the client classes of a plugin module (Kurento's example modules ship with Kuroshio as
+ * plugins; their client classes are generated from the module's description).
+ */
+export function registerModule(spec: ModuleSpec): void {
+  const client = loadClient();
+  client.register(moduleClasses(spec, client));
+}
+
+/** Any media element: connect it, call its methods by name, listen to its events. */
+export class MediaElement {
+  constructor(readonly proxy: ElementProxy) {}
+
+  /** Sends this element's media to `sink` (which may be this element itself: a loopback). */
+  async connect(sink: MediaElement): Promise<void> {
+    await call((cb) => this.proxy.connect(sink.proxy, cb));
+  }
+
+  /** Calls one of the element's methods (`setOverlayedImage`, `addWindow`...) with its arguments. */
+  invoke<T = unknown>(method: string, ...args: unknown[]): Promise<T> {
+    const fn = (this.proxy as unknown as Record<string, unknown>)[method];
+    if (typeof fn !== 'function') return Promise.reject(new Error(`the element has no method ${method}`));
+    return call<T>((cb) => (fn as (...a: unknown[]) => unknown).apply(this.proxy, [...args, cb]));
+  }
+
+  on(event: string, listener: (event: Record<string, unknown>) => void): void {
+    this.proxy.on(event, listener);
+  }
+
+  async release(): Promise<void> {
+    await call((cb) => this.proxy.release(cb));
+  }
+}
+
+export class WebRtcEndpoint extends MediaElement {
+  constructor(override readonly proxy: EndpointProxy) {
+    super(proxy);
+  }
 
   /** Answers the browser's SDP offer. */
   processOffer(offer: string): Promise<string> {
@@ -94,28 +135,27 @@ export class WebRtcEndpoint {
     await call((cb) => this.proxy.addIceCandidate(typed, cb));
   }
 
-  /** Sends this endpoint's media to `sink` (which may be this endpoint itself: a loopback). */
-  async connect(sink: WebRtcEndpoint): Promise<void> {
-    await call((cb) => this.proxy.connect(sink.proxy, cb));
-  }
-
   onIceCandidate(listener: (candidate: IceCandidate) => void): void {
-    this.proxy.on('IceCandidateFound', ({ candidate }) =>
-      listener({ candidate: candidate.candidate, sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex }),
-    );
+    this.proxy.on('IceCandidateFound', (event) => {
+      const candidate = event.candidate as IceCandidate;
+      listener({ candidate: candidate.candidate, sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex });
+    });
   }
 
-  async release(): Promise<void> {
-    await call((cb) => this.proxy.release(cb));
-  }
 }
 
 export class MediaPipeline {
   constructor(private readonly proxy: PipelineProxy) {}
 
   async createWebRtcEndpoint(): Promise<WebRtcEndpoint> {
-    const { proxy } = await callForObject<EndpointProxy>((cb) => this.proxy.create('WebRtcEndpoint', cb));
-    return new WebRtcEndpoint(proxy);
+    const { proxy } = await callForObject<ElementProxy>((cb) => this.proxy.create('WebRtcEndpoint', {}, cb));
+    return new WebRtcEndpoint(proxy as EndpointProxy);
+  }
+
+  /** Creates any element by type (`FaceOverlayFilter`, `chroma.ChromaFilter`...) with its constructor parameters. */
+  async create(type: string, params: Record<string, unknown> = {}): Promise<MediaElement> {
+    const { proxy } = await callForObject<ElementProxy>((cb) => this.proxy.create(type, params, cb));
+    return new MediaElement(proxy);
   }
 
   async release(): Promise<void> {

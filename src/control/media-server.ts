@@ -11,6 +11,7 @@ import { ApiCatalog, type ClassInfo } from '../api/catalog.js';
 import { Marshaller, type ObjectResolver } from '../api/marshal.js';
 import { allModules } from '../api/modules/index.js';
 import type { JsonValue, TypeRef } from '../api/signature.js';
+import type { ModuleSpec } from '../api/spec.js';
 import type { ServerConfig } from '../config.js';
 import { KurentoCode, KurentoError } from '../errors.js';
 import type { EventMessage } from '../ipc/protocol.js';
@@ -37,10 +38,10 @@ export interface DescribeResult {
 }
 
 export class MediaServer {
-  readonly catalog = new ApiCatalog(allModules);
+  readonly catalog: ApiCatalog;
   readonly sessions = new SessionStore();
   readonly serverId = randomUUID();
-  private readonly marshaller = new Marshaller(this.catalog);
+  private readonly marshaller: Marshaller;
   private readonly serverManager: RemoteObject;
   readonly registry: ObjectRegistry;
   private readonly events: EventRouter;
@@ -54,7 +55,11 @@ export class MediaServer {
   constructor(
     private readonly config: ServerConfig,
     private readonly log: Logger,
+    /** Descriptions of the plugin modules, loaded before the server starts. */
+    plugins: readonly ModuleSpec[] = [],
   ) {
+    this.catalog = new ApiCatalog([...allModules, ...plugins]);
+    this.marshaller = new Marshaller(this.catalog);
     this.serverManager = new RemoteObject(SERVER_MANAGER_ID, this.catalog.findClass('ServerManager')!, undefined, undefined);
     this.registry = new ObjectRegistry(this.serverManager);
     this.events = new EventRouter(this.catalog, this.marshaller, this.sessions, log.child('events'));

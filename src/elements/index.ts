@@ -6,11 +6,15 @@
  */
 import type { ElementFactory, MediaObjectImpl, ObjectInit } from './media-object.js';
 import { HttpPostEndpointImpl } from './http-post-endpoint.js';
+import { FaceOverlayFilterImpl } from './face-overlay-filter.js';
+import { GStreamerFilterImpl } from './gstreamer-filter.js';
+import { ImageOverlayFilterImpl } from './image-overlay-filter.js';
 import { MediaPipelineImpl } from './media-pipeline.js';
 import { PassThroughImpl } from './pass-through.js';
 import { PlayerEndpointImpl } from './player-endpoint.js';
 import { RecorderEndpointImpl } from './recorder-endpoint.js';
 import { RtpEndpointImpl } from './rtp-endpoint.js';
+import { ZBarFilterImpl } from './zbar-filter.js';
 import { WebRtcEndpointImpl } from './webrtc-endpoint.js';
 
 /** A factory for a class whose constructor takes the init record as it is. */
@@ -20,10 +24,14 @@ export function classFactory(type: string, Implementation: new (init: ObjectInit
 
 export const builtInFactories: readonly ElementFactory[] = [
   classFactory('kurento.HttpPostEndpoint', HttpPostEndpointImpl),
+  classFactory('kurento.FaceOverlayFilter', FaceOverlayFilterImpl),
+  classFactory('kurento.GStreamerFilter', GStreamerFilterImpl),
+  classFactory('kurento.ImageOverlayFilter', ImageOverlayFilterImpl),
   classFactory('kurento.MediaPipeline', MediaPipelineImpl),
   classFactory('kurento.PassThrough', PassThroughImpl),
   classFactory('kurento.PlayerEndpoint', PlayerEndpointImpl),
   classFactory('kurento.RecorderEndpoint', RecorderEndpointImpl),
   classFactory('kurento.RtpEndpoint', RtpEndpointImpl),
   classFactory('kurento.WebRtcEndpoint', WebRtcEndpointImpl),
+  classFactory('kurento.ZBarFilter', ZBarFilterImpl),
 ];

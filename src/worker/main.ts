@@ -10,6 +10,7 @@ import { ObjectHost } from './object-host.js';
 import { builtInFactories } from '../elements/index.js';
 import { routeFfmpegLogs } from '../codec/ffmpeg-log.js';
 import { startCpuProfile, type CpuProfiler } from './cpu-profile.js';
+import { loadPlugins } from '../plugins/implementation-loader.js';
 
 const log = createLogger('worker', process.env.KUROSHIO_LOG_LEVEL);
 routeFfmpegLogs(log.child('ffmpeg'));
@@ -19,7 +20,10 @@ function send(message: FromWorkerMessage): void {
 }
 
 const config: ServerConfig = process.env.KUROSHIO_CONFIG ? { ...DEFAULT_CONFIG, ...(JSON.parse(process.env.KUROSHIO_CONFIG) as Partial<ServerConfig>) } : DEFAULT_CONFIG;
-const host = new ObjectHost(send, builtInFactories, config);
+// Plugin modules (Kurento's example modules and those named by --modules): their classes are
+// announced with the built-in ones.
+const plugins = await loadPlugins(config.modules ?? [], log);
+const host = new ObjectHost(send, [...builtInFactories, ...plugins.factories], config, plugins.specs);
 let profiler: CpuProfiler | undefined;
 const profileDirectory = process.env.KUROSHIO_CPU_PROFILE;
 if (profileDirectory) {

@@ -9,6 +9,7 @@
 import { ApiCatalog } from '../api/catalog.js';
 import { DEFAULT_CONFIG, type ServerConfig } from '../config.js';
 import { allModules } from '../api/modules/index.js';
+import type { ModuleSpec } from '../api/spec.js';
 import { KurentoError, toErrorBody } from '../errors.js';
 import type { Socket } from 'node:net';
 import { isConnectionTaker, type ElementFactory, type ElementHost, type MediaObjectImpl, type Params } from '../elements/media-object.js';
@@ -17,7 +18,7 @@ import { WorkerMetricsCollector } from './metrics.js';
 
 export class ObjectHost implements ElementHost {
   private readonly objects = new Map<string, MediaObjectImpl>();
-  private readonly catalog = new ApiCatalog(allModules);
+  private readonly catalog: ApiCatalog;
   private readonly factories: ReadonlyMap<string, ElementFactory>;
   private readonly metrics = new WorkerMetricsCollector();
 
@@ -26,7 +27,10 @@ export class ObjectHost implements ElementHost {
     factories: readonly ElementFactory[],
     /** The server configuration (port range, ICE defaults, ...). */
     readonly config: ServerConfig = DEFAULT_CONFIG,
+    /** Descriptions of the plugin modules whose classes the factories include. */
+    plugins: readonly ModuleSpec[] = [],
   ) {
+    this.catalog = new ApiCatalog([...allModules, ...plugins]);
     this.factories = new Map(factories.map((f) => [f.type, f]));
   }
 

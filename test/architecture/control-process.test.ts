@@ -24,7 +24,7 @@ function packagesIn(urls: string[]): Set<string> {
   return found;
 }
 
-test('the control process loads neither FFmpeg nor werift; the media workers do', async () => {
+test('the control process loads neither FFmpeg nor werift nor plugin implementations; the media workers do', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'kuroshio-imports-'));
   const log = join(dir, 'imports');
   const server = await startServer({ nodeArgs: ['--import', RECORDER], env: { KUROSHIO_IMPORT_LOG: log }, args: ['--workers', '1'] });
@@ -42,11 +42,16 @@ test('the control process loads neither FFmpeg nor werift; the media workers do'
     await server.stop();
   }
   try {
-    const control = packagesIn((await readFile(`${log}.${controlPid}`, 'utf8')).split('\n'));
+    const controlUrls = (await readFile(`${log}.${controlPid}`, 'utf8')).split('\n');
+    const control = packagesIn(controlUrls);
     const worker = packagesIn((await readFile(`${log}.${workerPid}`, 'utf8')).split('\n'));
     assert.ok(control.has('ws'), `the recorder saw the control process's imports: ${[...control].join(', ')}`);
     assert.ok(!control.has('node-av'), 'the control process imported node-av');
     assert.ok(!control.has('werift'), 'the control process imported werift');
+    // Plugin modules: the control process loads their descriptions, never their implementations.
+    assert.ok(controlUrls.some((u) => /\/modules\/chroma\/api\.js$/.test(u)), 'the control process loaded the bundled modules\' descriptions');
+    assert.deepEqual(controlUrls.filter((u) => /\/modules\/[^/]+\/implementation\.js$/.test(u)), [], 'the control process imported a plugin implementation');
+    for (const heavy of ['@vladmandic/human', '@undecaf/zbar-wasm', 'tesseract.js', '@tensorflow/tfjs-core']) assert.ok(!control.has(heavy), `the control process imported ${heavy}`);
     assert.ok(worker.has('node-av') && worker.has('werift'), `the worker's imports: ${[...worker].join(', ')}`);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -213,3 +213,16 @@ test('one2many-call: one presenter, two viewers', (t) =>
     await Promise.all(viewers.map((v) => waitForStatus(v, /the presenter left/)));
     assert.deepEqual(pages.flatMap((p) => p.consoleErrors), []);
   }));
+
+for (const name of ['magic-mirror', 'chroma', 'crowddetector', 'platedetector', 'pointerdetector']) {
+  test(`${name}: the page gets its camera back through the example's filter`, (t) =>
+    withExample(t, name, async (url, pages) => {
+      const page = await openPage(url, pages);
+      await page.page.click('#start');
+      await waitForPicture(page, '#remoteVideo');
+      if (name === 'pointerdetector') await page.page.click('#calibrate');
+      await page.page.click('#stop');
+      await waitForStatus(page, /stopped/);
+      assert.deepEqual(page.consoleErrors, []);
+    }));
+}

@@ -130,15 +130,6 @@ test('releasing an unknown id and unsubscribing an unknown subscription succeed'
   assert.equal(resultOf(await c.request('describe', { object: 'manager_ServerManager' })).type, 'ServerManager');
 });
 
-test('a class that is described but not implemented answers 40006 NOT_IMPLEMENTED', async () => {
-  const rois = [{ id: 'roi1', points: [{ x: 0, y: 0 }, { x: 1, y: 0 }, { x: 1, y: 1 }], regionOfInterestConfig: {} }];
-  const response = await c.request('create', { type: 'crowddetector.CrowdDetectorFilter', constructorParams: { mediaPipeline: pipeline, rois } }, 'ni1');
-  // Only the code and type: the wording is Kuroshio's own and the class may be implemented one day.
-  assert.equal(response.id, 'ni1');
-  assert.equal(response.error?.code, 40006);
-  assert.deepEqual(response.error?.data, { type: 'NOT_IMPLEMENTED' });
-});
-
 test('describe reports the type, qualified type and ancestors of an object', async () => {
   assertResult(await c.request('describe', { object: passThrough }, 'd1'), 'd1', {
     sessionId,

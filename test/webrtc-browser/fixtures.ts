@@ -13,6 +13,7 @@ import {
   inboundVideo,
   pollUntil,
   TestBrowser,
+  type LaunchOptions,
   type IceCandidateInit,
   type PeerConnectionStats,
   type PeerOptions,
@@ -39,16 +40,17 @@ export class Rig {
 
   /**
    * `env`: more environment for the server (e.g. inspectorEnv() for memory measurements);
-   * `args`: more server options (the console test enables the console).
+   * `args`: more server options (the console test enables the console); `browserOptions`: how
+   * Chromium is launched (a fake camera clip, say).
    */
-  static async start(env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<Rig> {
+  static async start(env: NodeJS.ProcessEnv = {}, args: string[] = [], browserOptions: LaunchOptions = {}): Promise<Rig> {
     // Traffic stays on loopback: only `lo` addresses are gathered and announced.
     const server = await startServer({ args: ['--workers', '1', ...args], env: { KMS_NETWORK_INTERFACES: 'lo', ...env } });
     const started: Array<{ close(): Promise<void> }> = [{ close: () => server.stop() }];
     try {
       const pageServer = await startPageServer();
       started.push(pageServer);
-      const browser = await TestBrowser.launch();
+      const browser = await TestBrowser.launch(browserOptions);
       started.push(browser);
       const kurento = await Kurento.connect(server.url);
       return new Rig(server, pageServer, browser, kurento);

@@ -1,7 +1,7 @@
-import type { ModuleSpec } from '../spec.js';
+import type { ModuleSpec } from 'kuroshio/plugin';
 
-/** Module `pointerdetector`: tracking a coloured pointer across on-screen hot zones. */
-export const pointerdetector: ModuleSpec = {
+/** The API description of Kurento's example module `pointerdetector`: tracking a coloured pointer across on-screen hot zones. */
+const api = {
   name: 'pointerdetector',
   namespace: 'pointerdetector',
   version: '7.3.0',
@@ -38,4 +38,6 @@ export const pointerdetector: ModuleSpec = {
       ],
     },
   ],
-};
+} as const satisfies ModuleSpec;
+
+export default api;

@@ -1,14 +1,19 @@
-// Hello world page: one sendrecv WebRTC session whose media the server loops back.
+// The page of the loopback examples (hello-world and the filter examples): the camera goes to the
+// media server, through the example's filter if it has one, and comes back; the filter's events
+// are listed (in #events, when the page has it); buttons with data-action call the filter.
 import { Signalling, showStatus, startWebRtc } from '/common/common.js';
 
 const signalling = new Signalling();
 const startButton = document.getElementById('start');
 const stopButton = document.getElementById('stop');
+const events = document.getElementById('events');
+const actionButtons = [...document.querySelectorAll('button[data-action]')];
 let session = null;
 
 function setRunning(running) {
   startButton.disabled = running;
   stopButton.disabled = !running;
+  for (const button of actionButtons) button.disabled = !running;
 }
 
 function stop(notifyServer = true) {
@@ -21,11 +26,18 @@ function stop(notifyServer = true) {
 
 signalling.on('error', ({ message }) => {
   showStatus(`server error: ${message}`, true);
-  stop(false);
 });
 signalling.on('closed', () => {
   showStatus('the application server closed the connection', true);
   stop(false);
+});
+signalling.on('event', ({ event, data }) => {
+  if (!events) return;
+  const item = document.createElement('li');
+  const fields = Object.entries(data).filter(([key]) => !['source', 'tags', 'timestampMillis', 'type'].includes(key));
+  item.textContent = `${new Date().toLocaleTimeString()} ${event} ${fields.map(([k, v]) => `${k}=${typeof v === 'number' ? Math.round(v * 10) / 10 : v}`).join(' ')}`;
+  events.prepend(item);
+  while (events.children.length > 50) events.lastChild.remove();
 });
 
 startButton.addEventListener('click', () => {
@@ -51,3 +63,8 @@ stopButton.addEventListener('click', () => {
   stop();
   showStatus('stopped');
 });
+
+for (const button of actionButtons) {
+  button.disabled = true;
+  button.addEventListener('click', () => signalling.send({ type: 'action', action: button.dataset.action }));
+}

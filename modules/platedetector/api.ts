@@ -1,7 +1,7 @@
-import type { ModuleSpec } from '../spec.js';
+import type { ModuleSpec } from 'kuroshio/plugin';
 
-/** Module `platedetector`: licence plate recognition. */
-export const platedetector: ModuleSpec = {
+/** The API description of Kurento's example module `platedetector`: licence plate recognition. */
+const api = {
   name: 'platedetector',
   namespace: 'platedetector',
   version: '7.3.0',
@@ -16,4 +16,6 @@ export const platedetector: ModuleSpec = {
     },
   ],
   events: [{ name: 'PlateDetected', extends: 'Media', fields: ['plate: String'] }],
-};
+} as const satisfies ModuleSpec;
+
+export default api;

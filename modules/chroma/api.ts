@@ -1,7 +1,7 @@
-import type { ModuleSpec } from '../spec.js';
+import type { ModuleSpec } from 'kuroshio/plugin';
 
-/** Module `chroma`: green-screen style background replacement. */
-export const chroma: ModuleSpec = {
+/** The API description of Kurento's example module `chroma`: green-screen style background replacement. */
+const api = {
   name: 'chroma',
   namespace: 'chroma',
   version: '7.3.0',
@@ -15,4 +15,6 @@ export const chroma: ModuleSpec = {
     },
   ],
   types: [{ name: 'WindowParam', fields: ['topRightCornerX: int', 'topRightCornerY: int', 'width: int', 'height: int'] }],
-};
+} as const satisfies ModuleSpec;
+
+export default api;

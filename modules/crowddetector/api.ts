@@ -1,7 +1,7 @@
-import type { ModuleSpec } from '../spec.js';
+import type { ModuleSpec } from 'kuroshio/plugin';
 
-/** Module `crowddetector`: occupancy, movement and direction analysis over regions of the picture. */
-export const crowddetector: ModuleSpec = {
+/** The API description of Kurento's example module `crowddetector`: occupancy, movement and direction analysis over regions of the picture. */
+const api = {
   name: 'crowddetector',
   namespace: 'crowddetector',
   version: '7.3.0',
@@ -44,4 +44,6 @@ export const crowddetector: ModuleSpec = {
       fields: ['points: RelativePoint[]', 'regionOfInterestConfig: RegionOfInterestConfig', 'id: String'],
     },
   ],
-};
+} as const satisfies ModuleSpec;
+
+export default api;
