@@ -4,8 +4,14 @@
  * description and those announcements, so a class described but registered nowhere answers
  * `create` with NOT_IMPLEMENTED.
  */
+import { AlphaBlendingImpl } from './alpha-blending.js';
+import { CompositeImpl } from './composite.js';
+import { DispatcherOneToManyImpl } from './dispatcher-one-to-many.js';
+import { DispatcherImpl } from './dispatcher.js';
+import { HubPortImpl } from './hub-port.js';
 import type { ElementFactory, MediaObjectImpl, ObjectInit } from './media-object.js';
 import { MediaPipelineImpl } from './media-pipeline.js';
+import { MixerImpl } from './mixer.js';
 import { PassThroughImpl } from './pass-through.js';
 import { PlayerEndpointImpl } from './player-endpoint.js';
 import { RecorderEndpointImpl } from './recorder-endpoint.js';
@@ -17,7 +23,13 @@ export function classFactory(type: string, Implementation: new (init: ObjectInit
 }
 
 export const builtInFactories: readonly ElementFactory[] = [
+  classFactory('kurento.AlphaBlending', AlphaBlendingImpl),
+  classFactory('kurento.Composite', CompositeImpl),
+  classFactory('kurento.Dispatcher', DispatcherImpl),
+  classFactory('kurento.DispatcherOneToMany', DispatcherOneToManyImpl),
+  classFactory('kurento.HubPort', HubPortImpl),
   classFactory('kurento.MediaPipeline', MediaPipelineImpl),
+  classFactory('kurento.Mixer', MixerImpl),
   classFactory('kurento.PassThrough', PassThroughImpl),
   classFactory('kurento.PlayerEndpoint', PlayerEndpointImpl),
   classFactory('kurento.RecorderEndpoint', RecorderEndpointImpl),
