@@ -10,8 +10,9 @@
  *
  * Nothing waits for an input: one that stalls, or sends fewer pictures than the clock ticks,
  * repeats its last picture in its own place while the others move on. A tick arriving while the
- * graph still works on the previous one is skipped (and counted), so a slow machine lowers the
- * frame rate instead of building a queue.
+ * graph still works on the previous one waits for it, and a later tick replaces a waiting one
+ * (which is counted as skipped): a slow moment delays a picture, a slow machine lowers the frame
+ * rate, and neither builds a queue.
  *
  * Layout changes never freeze the output: when the plan changes (an input joins or leaves,
  * changes picture size, the layout moves), the new graph is built beside the current one and fed
@@ -45,6 +46,8 @@ export interface CompositorStats {
 /** One filter graph and the work in flight on it. */
 class Graph {
   busy = false;
+  /** A tick that came while the graph was busy: composed as soon as it is free. */
+  waitingTick: number | undefined;
   /** It has given a picture: it may be the current graph. */
   ready = false;
   private closed = false;
@@ -80,14 +83,9 @@ class Graph {
           copy.free();
         }
       }
-      // One picture per tick comes out; should more be waiting, the newest is the one to show.
-      let out: Frame | undefined;
-      while (!this.closed) {
-        const got = await this.api.receive('out');
-        if (!got || typeof got !== 'object' || !('pts' in got)) break;
-        out?.free();
-        out = got;
-      }
+      // The graph runs as pictures are pushed: the tick's picture is ready once the last one is in.
+      const got = this.closed ? null : await this.api.receive('out');
+      const out = got && typeof got === 'object' && 'pts' in got ? got : undefined;
       if (!out || this.closed) {
         out?.free();
         return undefined;
@@ -177,18 +175,27 @@ export class VideoCompositor {
     const plan = this.hooks.plan(this.sizes);
     if (!plan) return;
     this.prepare(plan);
-    const started = performance.now();
     for (const graph of [this.current, this.next]) {
       if (!graph) continue;
-      if (graph.busy) {
-        if (graph === this.current || !this.current) this.counters.ticksSkipped++;
-        continue;
+      if (!graph.busy) this.run(graph, timeUs);
+      else {
+        if (graph.waitingTick !== undefined && graph === this.current) this.counters.ticksSkipped++;
+        graph.waitingTick = timeUs;
       }
-      graph.compose(this.pictures, timeUs).then(
-        (frame) => this.composed(graph, frame, timeUs, started),
-        (err: unknown) => this.graphFailed(graph, err),
-      );
     }
+  }
+
+  private run(graph: Graph, timeUs: number): void {
+    const started = performance.now();
+    graph.compose(this.pictures, timeUs).then(
+      (frame) => {
+        this.composed(graph, frame, timeUs, started);
+        const waiting = graph.waitingTick;
+        graph.waitingTick = undefined;
+        if (waiting !== undefined && !this.closed && (graph === this.current || graph === this.next)) this.run(graph, waiting);
+      },
+      (err: unknown) => this.graphFailed(graph, err),
+    );
   }
 
   /** Makes sure the graph for `plan` exists: current, or being prepared beside it. */

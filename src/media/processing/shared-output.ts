@@ -11,8 +11,8 @@
  * The owner (the hub) pushes each frame once; before it goes, every member pad's links whose sink
  * changed what it takes are routed again. The members' elements hear about transcoding and
  * failures as if the processing were their own; the encoders' bitrate bounds combine the
- * members' `encoderBitrate`/`minEncoderBitrate`/`maxEncoderBitrate` (the strictest bounds, the
- * lowest start). One encoder per format means one bitrate per format: it follows the lowest
+ * `encoderBitrate`/`minEncoderBitrate`/`maxEncoderBitrate` of the members that have links (the
+ * strictest bounds, the lowest start). One encoder per format means one bitrate per format: it follows the lowest
  * bitrate its sinks can take, the price of encoding once.
  */
 import type { Link, PadOwner, SourcePad } from '../pads.js';
@@ -70,7 +70,8 @@ export class SharedPadOutput<O extends MediaSinkOwner<O> & PadOwner> implements 
     let start = 0;
     let min = 0;
     let max = 0;
-    for (const member of this.members.values()) {
+    for (const [pad, member] of this.members) {
+      if (pad.links.size === 0) continue; // a pad nobody takes from has no say
       const b = member.hooks.bitrates();
       if (b.start > 0 && (start === 0 || b.start < start)) start = b.start;
       if (b.min > min) min = b.min;
