@@ -10,7 +10,14 @@ export class BrowserLeg {
   private endpoint: WebRtcEndpoint | undefined;
   private early: IceCandidate[] = [];
 
-  constructor(private readonly browser: Browser) {}
+  /**
+   * `leg` names this connection in its messages when a page has several (a group call's
+   * receiving connections, one per other participant); a page with one connection needs none.
+   */
+  constructor(
+    private readonly browser: Browser,
+    private readonly leg?: string,
+  ) {}
 
   /** The browser sent a candidate: hand it to the endpoint, or keep it until there is one. */
   addRemoteCandidate(candidate: IceCandidate): void {
@@ -24,7 +31,7 @@ export class BrowserLeg {
   /** Creates this browser's endpoint in `pipeline`; the media server's candidates go to the browser. */
   async open(pipeline: MediaPipeline): Promise<WebRtcEndpoint> {
     const endpoint = await pipeline.createWebRtcEndpoint();
-    endpoint.onIceCandidate((candidate) => this.browser.send({ type: 'iceCandidate', candidate }));
+    endpoint.onIceCandidate((candidate) => this.browser.send({ type: 'iceCandidate', candidate, ...this.tag() }));
     this.endpoint = endpoint;
     const early = this.early;
     this.early = [];
@@ -39,8 +46,12 @@ export class BrowserLeg {
   async negotiate(sdpOffer: string): Promise<void> {
     if (!this.endpoint) throw new Error('negotiate() before open()');
     const sdpAnswer = await this.endpoint.processOffer(sdpOffer);
-    this.browser.send({ type: 'answer', sdpAnswer });
+    this.browser.send({ type: 'answer', sdpAnswer, ...this.tag() });
     await this.endpoint.gatherCandidates();
+  }
+
+  private tag(): { leg?: string } {
+    return this.leg === undefined ? {} : { leg: this.leg };
   }
 
   /** Forgets the endpoint and pending candidates (releasing media is the pipeline owner's job). */

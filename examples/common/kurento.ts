@@ -24,15 +24,21 @@ interface ClientProxy {
   readonly _re: { on(event: 'error', listener: (err: Error) => void): unknown };
 }
 interface PipelineProxy {
-  create(type: 'WebRtcEndpoint', callback: Callback<EndpointProxy>): unknown;
+  create(type: 'WebRtcEndpoint' | 'Composite', callback: Callback<EndpointProxy & HubProxy>): unknown;
   release(callback: Callback): unknown;
 }
-interface EndpointProxy {
+interface ElementProxy {
+  connect(sink: ElementProxy, callback: Callback): unknown;
+  release(callback: Callback): unknown;
+}
+interface EndpointProxy extends ElementProxy {
   processOffer(offer: string, callback: Callback<string>): unknown;
   gatherCandidates(callback: Callback): unknown;
   addIceCandidate(candidate: object, callback: Callback): unknown;
-  connect(sink: EndpointProxy, callback: Callback): unknown;
   on(event: 'IceCandidateFound', listener: (event: { candidate: IceCandidate }) => void): unknown;
+}
+interface HubProxy {
+  createHubPort(callback: Callback<ElementProxy>): unknown;
   release(callback: Callback): unknown;
 }
 interface ClientModule {
@@ -79,8 +85,41 @@ function callForObject<T extends object>(start: (callback: Callback<T>) => unkno
   });
 }
 
-export class WebRtcEndpoint {
-  constructor(private readonly proxy: EndpointProxy) {}
+/** What media can be sent to: an endpoint or a hub's port. */
+abstract class Element {
+  constructor(readonly proxy: ElementProxy) {}
+
+  /** Sends this element's media to `sink` (which may be this element itself: a loopback). */
+  async connect(sink: Element): Promise<void> {
+    await call((cb) => this.proxy.connect(sink.proxy, cb));
+  }
+
+  async release(): Promise<void> {
+    await call((cb) => this.proxy.release(cb));
+  }
+}
+
+/** A participant's place in a hub. */
+export class HubPort extends Element {}
+
+/** The MCU: one grid of every port's picture, and everyone's sound but each port's own. */
+export class Composite {
+  constructor(private readonly proxy: HubProxy) {}
+
+  async createHubPort(): Promise<HubPort> {
+    const { proxy } = await callForObject<ElementProxy>((cb) => this.proxy.createHubPort(cb));
+    return new HubPort(proxy);
+  }
+
+  async release(): Promise<void> {
+    await call((cb) => this.proxy.release(cb));
+  }
+}
+
+export class WebRtcEndpoint extends Element {
+  constructor(override readonly proxy: EndpointProxy) {
+    super(proxy);
+  }
 
   /** Answers the browser's SDP offer. */
   processOffer(offer: string): Promise<string> {
@@ -97,19 +136,10 @@ export class WebRtcEndpoint {
     await call((cb) => this.proxy.addIceCandidate(typed, cb));
   }
 
-  /** Sends this endpoint's media to `sink` (which may be this endpoint itself: a loopback). */
-  async connect(sink: WebRtcEndpoint): Promise<void> {
-    await call((cb) => this.proxy.connect(sink.proxy, cb));
-  }
-
   onIceCandidate(listener: (candidate: IceCandidate) => void): void {
     this.proxy.on('IceCandidateFound', ({ candidate }) =>
       listener({ candidate: candidate.candidate, sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex }),
     );
-  }
-
-  async release(): Promise<void> {
-    await call((cb) => this.proxy.release(cb));
   }
 }
 
@@ -119,6 +149,11 @@ export class MediaPipeline {
   async createWebRtcEndpoint(): Promise<WebRtcEndpoint> {
     const { proxy } = await callForObject<EndpointProxy>((cb) => this.proxy.create('WebRtcEndpoint', cb));
     return new WebRtcEndpoint(proxy);
+  }
+
+  async createComposite(): Promise<Composite> {
+    const { proxy } = await callForObject<HubProxy>((cb) => this.proxy.create('Composite', cb));
+    return new Composite(proxy);
   }
 
   async release(): Promise<void> {

@@ -6,6 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,6 +119,39 @@ test('a file played into a Dispatcher reaches the recorder untranscoded; connect
     await rpc().call('release', { object: pipeline });
   }
 });
+
+test('50 participants join and leave a Composite one after another: the worker's memory comes back to within 10%', async (t) => {
+  const pipeline = await create(rpc(), 'MediaPipeline', {});
+  try {
+    const composite = await create(rpc(), 'Composite', { mediaPipeline: pipeline, width: 320, height: 240 });
+    const [staying] = await playInto(pipeline, composite, clips.red!);
+    const watcher = await create(rpc(), 'HubPort', { hub: composite });
+    await invoke(rpc(), staying, 'play');
+    await waitForInputs(watcher, 1);
+    const cycle = async (): Promise<void> => {
+      const [player, port] = await playInto(pipeline, composite, clips.green!);
+      await invoke(rpc(), player, 'play');
+      await waitForInputs(watcher, 2);
+      await rpc().call('release', { object: port });
+      await rpc().call('release', { object: player });
+      await pollFor(async () => (await hubStats(watcher)).compositor?.inputs === 1, 'the grid back to one');
+    };
+    const worker = setUp(server, 'the server').workerPids()[0]!;
+    for (let i = 0; i < 5; i++) await cycle(); // warm-up: pools and caches reach their size
+    const before = rssKiB(worker);
+    for (let i = 0; i < 50; i++) await cycle();
+    const after = rssKiB(worker);
+    t.diagnostic(`worker RSS ${before} KiB after 5 warm-up cycles, ${after} KiB after 50 more (${((after / before - 1) * 100).toFixed(1)}%)`);
+    assert.ok(after <= before * 1.1, `worker RSS grew from ${before} to ${after} KiB`);
+  } finally {
+    await rpc().call('release', { object: pipeline });
+  }
+});
+
+/** Resident memory of a process, KiB. */
+function rssKiB(pid: number): number {
+  return Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+}
 
 /** How long each source of the dispatched recording is recorded. */
 const CONTENT_MS = 2000;
