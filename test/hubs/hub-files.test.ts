@@ -120,7 +120,7 @@ test('a file played into a Dispatcher reaches the recorder untranscoded; connect
   }
 });
 
-test('50 participants join and leave a Composite one after another: the worker's memory comes back to within 10%', async (t) => {
+test('50 participants join and leave a Composite one after another: the worker memory comes back to within 10%', async (t) => {
   const pipeline = await create(rpc(), 'MediaPipeline', {});
   try {
     const composite = await create(rpc(), 'Composite', { mediaPipeline: pipeline, width: 320, height: 240 });
