@@ -28,10 +28,12 @@ export function colorClip(path: string, color: string, toneHz: number, seconds: 
  * pixels. `atSeconds` counts from the start, or from the end when negative.
  */
 export async function frameColors(path: string, atSeconds: number, points: [number, number][]): Promise<Rgb[]> {
-  const seek = atSeconds >= 0 ? ['-ss', String(atSeconds)] : ['-sseof', String(atSeconds)];
-  const probe = await execFileAsync('ffprobe', ['-v', 'error', '-select_streams', 'v', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', path]);
-  const [width, height] = probe.stdout.trim().split(',').map(Number) as [number, number];
-  const { stdout } = await execFileAsync('ffmpeg', ['-v', 'error', ...seek, '-i', path, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
+  const probe = await execFileAsync('ffprobe', ['-v', 'error', '-select_streams', 'v', '-show_entries', 'stream=width,height:format=duration', '-of', 'default=nw=1', path]);
+  const field = (name: string): number => Number(new RegExp(`^${name}=(.+)$`, 'm').exec(probe.stdout)?.[1]);
+  const [width, height, duration] = [field('width'), field('height'), field('duration')];
+  // Decoded from the start up to the time (a live recording has no index to seek by).
+  const at = atSeconds >= 0 ? atSeconds : Math.max(0, duration + atSeconds);
+  const { stdout } = await execFileAsync('ffmpeg', ['-v', 'error', '-i', path, '-vf', `select=gte(t\\,${at.toFixed(3)})`, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
     encoding: 'buffer',
     maxBuffer: 1 << 26,
   });

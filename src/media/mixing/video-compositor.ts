@@ -41,7 +41,13 @@ export interface CompositorStats {
   /** Wall time from a tick to its picture, averaged (ms). */
   composeMs: number;
   inputs: number;
+  /** The latest pauses over 150 ms between two pictures out: [when it ended (Date.now()), ms]. */
+  pauses: Array<[number, number]>;
 }
+
+/** Pauses longer than this are remembered (the last few) for the statistics. */
+const PAUSE_MS = 150;
+const PAUSES_KEPT = 20;
 
 /** One filter graph and the work in flight on it. */
 class Graph {
@@ -122,6 +128,8 @@ export class VideoCompositor {
   /** A plan whose graph failed: not tried again until the plan changes. */
   private failedKey: string | undefined;
   private lastTickOut = 0;
+  private lastOutAt = 0;
+  private readonly pauses: Array<[number, number]> = [];
   private closed = false;
   private readonly counters = { framesOut: 0, ticksSkipped: 0, graphsBuilt: 0, composeMsTotal: 0 };
 
@@ -140,6 +148,7 @@ export class VideoCompositor {
       graphsBuilt: c.graphsBuilt,
       composeMs: c.framesOut === 0 ? 0 : c.composeMsTotal / c.framesOut,
       inputs: this.pictures.size,
+      pauses: [...this.pauses],
     };
   }
 
@@ -226,6 +235,12 @@ export class VideoCompositor {
       } else if (graph !== this.current) return;
       if (this.closed || timeUs <= this.lastTickOut) return; // one picture per tick
       this.lastTickOut = timeUs;
+      const now = performance.now();
+      if (this.lastOutAt > 0 && now - this.lastOutAt > PAUSE_MS) {
+        this.pauses.push([Date.now(), Math.round(now - this.lastOutAt)]);
+        if (this.pauses.length > PAUSES_KEPT) this.pauses.shift();
+      }
+      this.lastOutAt = now;
       this.counters.framesOut++;
       this.counters.composeMsTotal += performance.now() - started;
       this.hooks.output({ kind: 'VIDEO', frame });
