@@ -18,7 +18,6 @@
  *   npm run bench:composite [-- --quick]      (--quick: shorter windows, capacity search up to 3)
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +25,7 @@ import { pathToFileURL } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { gridPlan } from '../src/media/mixing/video-layout.js';
 import { RawClient } from '../test/helpers/raw-client.js';
+import { cpuSeconds } from './proc.js';
 import { startServer, type RunningServer } from '../test/helpers/server-process.js';
 import { create, invoke } from '../test/helpers/uri-endpoints.js';
 
@@ -35,7 +35,6 @@ const WINDOW_MS = QUICK ? 5000 : 10_000;
 const CLIP_SECONDS = Math.ceil((WARM_UP_MS + WINDOW_MS) / 1000) + 5;
 const BITRATE = 1_000_000;
 const CORE = '0';
-const TICKS_PER_SECOND = 100;
 const CAPACITY_FPS = 14;
 const MAX_COMPOSITES = QUICK ? 3 : 8;
 
@@ -58,16 +57,6 @@ interface Measure {
   cpu: number;
   /** Output frames per second achieved. */
   fps: number;
-}
-
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-  } catch {
-    return 0; // it ended
-  }
 }
 
 function makeClips(dir: string, count: number): string[] {

@@ -48,11 +48,7 @@ export function solidPicture(width: number, height: number, [r, g, b]: Rgb): Fra
   frame.height = height;
   frame.format = AV_PIX_FMT_YUV420P;
   frame.timeBase = MICROSECONDS;
-  const ret = frame.getBuffer();
-  if (ret < 0) {
-    frame.free();
-    throw new Error(`cannot allocate a ${width}x${height} picture (${ret})`);
-  }
+  allocate(frame, `a ${width}x${height} picture`);
   const y = Math.round(16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255);
   const u = Math.round(128 + (-37.797 * r - 74.203 * g + 112 * b) / 255);
   const v = Math.round(128 + (112 * r - 93.786 * g - 18.214 * b) / 255);
@@ -71,11 +67,7 @@ export function soundFrame(samples: Float32Array, timeUs: number): Frame {
   frame.format = AV_SAMPLE_FMT_FLT;
   frame.sampleRate = MIX_RATE;
   frame.channelLayout = AV_CHANNEL_LAYOUT_STEREO;
-  const ret = frame.getBuffer();
-  if (ret < 0) {
-    frame.free();
-    throw new Error(`cannot allocate a sound frame (${ret})`);
-  }
+  allocate(frame, 'a sound frame');
   Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength).copy(frame.data![0]!);
   frame.pts = BigInt(timeUs);
   frame.timeBase = MICROSECONDS;
@@ -85,6 +77,15 @@ export function soundFrame(samples: Float32Array, timeUs: number): Frame {
 /** The samples of a frame in the mixers' format (interleaved float), as a view of its memory. */
 export function interleavedSamples(frame: Frame): Float32Array {
   return floatView(frame.data![0]!, frame.nbSamples * MIX_CHANNELS);
+}
+
+/** Gives a described frame its FFmpeg-owned planes (the frame is freed if that fails). */
+function allocate(frame: Frame, what: string): void {
+  const ret = frame.getBuffer();
+  if (ret < 0) {
+    frame.free();
+    throw new Error(`cannot allocate ${what} (${ret})`);
+  }
 }
 
 function floatView(plane: Buffer, count: number): Float32Array {
