@@ -28,7 +28,7 @@ before(async () => {
   for (const [name, color, tone] of [['red', '#e01010', 500], ['green', '#10c010', 800], ['blue', '#1020e0', 1200]] as const) {
     clips[name] = colorClip(join(dir, `${name}.webm`), color, tone, 8);
   }
-  server = await startServer({ args: ['--workers', '1'], env: process.env.KUROSHIO_MALLOC_ARENAS ? { MALLOC_ARENA_MAX: process.env.KUROSHIO_MALLOC_ARENAS } : {} });
+  server = await startServer({ args: ['--workers', '1'] });
   client = await RawClient.connect(server.url);
 });
 
