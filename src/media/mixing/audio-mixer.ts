@@ -18,6 +18,7 @@
  * Input sound is converted by node-av's `FilterAPI` (asynchronous, on libuv's thread pool).
  */
 import { FilterAPI, type Frame } from 'node-av';
+import { trimMemorySoon } from '../../codec/memory-trim.js';
 import type { RawMedia } from '../processing/raw-media.js';
 import { MediaClock } from './media-clock.js';
 import { interleavedSamples, MIX_BLOCK_SAMPLES, MIX_CHANNELS, MIX_RATE, soundFrame } from './frames.js';
@@ -152,7 +153,10 @@ class MixerInput {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    void this.chain.then(() => this.converter.close());
+    void this.chain.then(() => {
+      this.converter.close();
+      trimMemorySoon();
+    });
   }
 }
 

@@ -20,6 +20,7 @@
  * picture (building a graph takes tens of milliseconds), then the new one takes over.
  */
 import { FilterComplexAPI, type Frame } from 'node-av';
+import { trimMemorySoon } from '../../codec/memory-trim.js';
 import type { RawMedia } from '../processing/raw-media.js';
 import { MediaClock } from './media-clock.js';
 import { MICROSECONDS, solidPicture } from './frames.js';
@@ -116,6 +117,7 @@ class Graph {
     if (this.api.isOpen) this.api.close();
     this.background?.free();
     this.background = undefined;
+    trimMemorySoon(); // the graph's pictures were allocated on the pool's threads
   }
 }
 
