@@ -6,6 +6,21 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 
+/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/** User + system CPU seconds of one process (all its threads), 0 if it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces): utime is field 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0; // the process ended
+  }
+}
+
 /** Resident set size of a process in KiB (VmRSS), 0 if it is gone. */
 export function rssKiB(pid: number): number {
   try {

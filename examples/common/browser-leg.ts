@@ -23,7 +23,14 @@ export class BrowserLeg<E extends LegEndpoint = LegEndpoint> {
   private endpoint: E | undefined;
   private early: IceCandidate[] = [];
 
-  constructor(private readonly browser: Browser) {}
+  /**
+   * `leg` names this connection in its messages when a page has several (a group call's
+   * receiving connections, one per other participant); a page with one connection needs none.
+   */
+  constructor(
+    private readonly browser: Browser,
+    private readonly leg?: string,
+  ) {}
 
   /** The browser sent a candidate: hand it to the endpoint, or keep it until there is one. */
   addRemoteCandidate(candidate: IceCandidate): void {
@@ -36,7 +43,7 @@ export class BrowserLeg<E extends LegEndpoint = LegEndpoint> {
 
   /** Takes this browser's endpoint; the media server's candidates go to the browser. */
   async open(endpoint: E, candidates: CandidateSource): Promise<E> {
-    await candidates((candidate) => this.browser.send({ type: 'iceCandidate', candidate }));
+    await candidates((candidate) => this.browser.send({ type: 'iceCandidate', candidate, ...this.tag() }));
     this.endpoint = endpoint;
     const early = this.early;
     this.early = [];
@@ -51,7 +58,7 @@ export class BrowserLeg<E extends LegEndpoint = LegEndpoint> {
   async negotiate(sdpOffer: string): Promise<void> {
     if (!this.endpoint) throw new Error('negotiate() before open()');
     const sdpAnswer = await this.endpoint.processOffer(sdpOffer);
-    this.browser.send({ type: 'answer', sdpAnswer });
+    this.browser.send({ type: 'answer', sdpAnswer, ...this.tag() });
     await this.endpoint.gatherCandidates();
   }
 
@@ -61,5 +68,9 @@ export class BrowserLeg<E extends LegEndpoint = LegEndpoint> {
     this.endpoint = undefined;
     this.early = [];
     return endpoint;
+  }
+
+  private tag(): { leg?: string } {
+    return this.leg === undefined ? {} : { leg: this.leg };
   }
 }

@@ -1,6 +1,7 @@
 /**
- * The official `kurento-client` (7.3.0, unchanged), loaded and wrapped the way the one-to-many
- * example needs (the others use kuroshio-client, see kuroshio.ts; both talk to either server):
+ * The official `kurento-client` (7.3.0, unchanged), loaded and wrapped the way the one-to-many,
+ * group-call and filter examples need (the others use kuroshio-client, see kuroshio.ts; both talk
+ * to either server):
  * a handful of typed, promise-returning calls over the client's callback API.
  *
  * The client has quirks on current Node that any application must work around:
@@ -41,6 +42,9 @@ interface EndpointProxy extends ElementProxy {
   processOffer(offer: string, callback: Callback<string>): unknown;
   gatherCandidates(callback: Callback): unknown;
   addIceCandidate(candidate: object, callback: Callback): unknown;
+}
+interface HubProxy extends ElementProxy {
+  createHubPort(callback: Callback<ElementProxy>): unknown;
 }
 interface ClientModule extends KurentoClientModule {
   (uri: string, options: { failAfter?: number }, callback: Callback): ClientProxy;
@@ -144,12 +148,32 @@ export class WebRtcEndpoint extends MediaElement {
 
 }
 
+/** A participant's place in a hub. */
+export class HubPort extends MediaElement {}
+
+/** A hub (Composite: one grid of every port's picture, and everyone's sound but each port's own). */
+export class Composite extends MediaElement {
+  constructor(override readonly proxy: HubProxy) {
+    super(proxy);
+  }
+
+  async createHubPort(): Promise<HubPort> {
+    const { proxy } = await callForObject<ElementProxy>((cb) => this.proxy.createHubPort(cb));
+    return new HubPort(proxy);
+  }
+}
+
 export class MediaPipeline {
   constructor(private readonly proxy: PipelineProxy) {}
 
   async createWebRtcEndpoint(): Promise<WebRtcEndpoint> {
     const { proxy } = await callForObject<ElementProxy>((cb) => this.proxy.create('WebRtcEndpoint', {}, cb));
     return new WebRtcEndpoint(proxy as EndpointProxy);
+  }
+
+  async createComposite(): Promise<Composite> {
+    const { proxy } = await callForObject<ElementProxy>((cb) => this.proxy.create('Composite', {}, cb));
+    return new Composite(proxy as HubProxy);
   }
 
   /** Creates any element by type (`FaceOverlayFilter`, `chroma.ChromaFilter`...) with its constructor parameters. */

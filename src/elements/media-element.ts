@@ -9,8 +9,8 @@ import { KurentoCode, KurentoError } from '../errors.js';
 import { renderDot } from '../media/dot.js';
 import { PadFlows } from '../media/pad-flows.js';
 import { PadSet, SinkPad, SourcePad, link, unlink, type Link } from '../media/pads.js';
-import { ANY_CAPS, RAW, forceCodec, type SinkCaps } from '../media/processing/caps.js';
-import { LinkRouter } from '../media/processing/link-router.js';
+import { ANY_CAPS, forceCodec, type SinkCaps } from '../media/processing/caps.js';
+import { LinkRouter, type SharedPadSource } from '../media/processing/link-router.js';
 import type { RawMedia } from '../media/processing/raw-media.js';
 import { SenderTimeline } from '../media/rtp-clock.js';
 import type { CodecDescription, MediaUnit } from '../media/rtp-media.js';
@@ -219,10 +219,18 @@ export class MediaElementImpl extends MediaObjectImpl {
 
   /** Sends decoded media out of a source pad (filters, mixers): encoded for sinks that want packets. */
   protected pushFrame(pad: ElementPadSource, media: RawMedia): void {
-    for (const edge of pad.links) {
-      if (edge.routedMedia !== RAW || edge.routedCaps !== edge.sink.capsVersion) this.router.route(edge, RAW);
-    }
+    this.router.routeRaw(pad);
     this.router.pushRaw(pad, media);
+  }
+
+  /**
+   * Makes a source pad send decoded media that other pads send too (a hub's picture, out of
+   * every port): its owner pushes each frame once, encoded once per format for all the pads.
+   * `undefined` gives the pad its own processing back.
+   */
+  protected shareOutput(pad: ElementPadSource, source: SharedPadSource<MediaElementImpl> | undefined): void {
+    if (source) this.router.share(pad, source);
+    else this.router.unshare(pad);
   }
 
   /** Decoded media arriving at a sink pad whose caps asked for it; a pass-through passes it on. */

@@ -226,3 +226,20 @@ for (const name of ['magic-mirror', 'chroma', 'crowddetector', 'platedetector', 
       assert.deepEqual(page.consoleErrors, []);
     }));
 }
+test('group-call: two participants get the Composite grid (MCU), then a stream of each other (SFU) after a switch', (t) =>
+  withExample(t, 'group-call', async (url, pages) => {
+    const people = [await openPage(url, pages), await openPage(url, pages)];
+    for (const page of people) {
+      await page.page.click('#join');
+      await waitForStatus(page, /in the room as participant/);
+    }
+    // MCU: one stream each, the Composite's 800x600 grid.
+    for (const page of people) {
+      await pollUntil(() => page.video('#grid'), (v) => v?.videoWidth === 800 && v.videoHeight === 600 && v.totalVideoFrames > 10, 20_000, 'the grid');
+    }
+    await people[0]!.page.selectOption('#mode', 'sfu');
+    for (const page of people) await waitForStatus(page, /switched to SFU/);
+    // SFU: each receives the other's camera as sent, on a connection of its own.
+    for (const page of people) await waitForPicture(page, 'figure.participant video');
+    assert.deepEqual(pages.flatMap((p) => p.consoleErrors), []);
+  }));

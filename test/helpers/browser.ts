@@ -220,9 +220,9 @@ export interface PeerOptions {
   /**
    * Send a picture and sound the test knows instead of the fake devices: one colour fills the
    * picture, two make left and right halves, three or four make quadrants (row by row); `tone`
-   * is a sine in Hz.
+   * is a sine in Hz, at `toneGain` of full scale (1 by default: several mixed together clip).
    */
-  synthetic?: { colors?: string[]; tone?: number; width?: number; height?: number };
+  synthetic?: { colors?: string[]; tone?: number; toneGain?: number; width?: number; height?: number };
 }
 
 /** The remote sound as the page analyses it. */

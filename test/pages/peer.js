@@ -66,9 +66,9 @@
    * A camera and a microphone whose content the tests know: a canvas painted with `colors` (one
    * colour fills the picture; two split it into left and right halves; four make quadrants),
    * with a small bar moving along the bottom edge so every frame differs, and a sine tone of
-   * `tone` Hz.
+   * `tone` Hz at `toneGain` of full scale (1 by default).
    */
-  function syntheticStream({ colors = ['#ff0000'], tone = 0, width = 640, height = 480 }) {
+  function syntheticStream({ colors = ['#ff0000'], tone = 0, toneGain = 1, width = 640, height = 480 }) {
     const canvas = document.createElement('canvas');
     canvas.width = width;
     canvas.height = height;
@@ -95,7 +95,9 @@
       const oscillator = audio.createOscillator();
       oscillator.frequency.value = tone;
       const destination = audio.createMediaStreamDestination();
-      oscillator.connect(destination);
+      const gain = audio.createGain();
+      gain.gain.value = toneGain;
+      oscillator.connect(gain).connect(destination);
       oscillator.start();
       synthetic.audio = audio;
       for (const track of destination.stream.getAudioTracks()) stream.addTrack(track);

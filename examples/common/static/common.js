@@ -11,8 +11,14 @@ export class Signalling {
       this.socket.addEventListener('open', () => resolve());
       this.socket.addEventListener('error', () => reject(new Error('cannot reach the application server')));
     });
+    /** leg name → handlers by message type, for pages with several connections. */
+    this.legs = new Map();
     this.socket.addEventListener('message', ({ data }) => {
       const message = JSON.parse(data);
+      if (message.leg !== undefined) {
+        this.legs.get(message.leg)?.[message.type]?.(message);
+        return;
+      }
       const handler = this.handlers.get(message.type);
       if (handler) handler(message);
       else console.warn('unhandled message', message);
@@ -43,10 +49,11 @@ const PEER_KINDS = {
 
 /**
  * One WebRTC session with the media server. Sends the offer as `offerMessage(sdpOffer)`, then
- * handles the server's 'answer' and 'iceCandidate' messages until stop().
+ * handles the server's 'answer' and 'iceCandidate' messages until stop(); with `leg`, only those
+ * tagged with that name (a page with several sessions), and its candidates go out tagged too.
  * `direction` is 'sendrecv', 'sendonly' or 'recvonly'; video elements may be null.
  */
-export function startWebRtc({ signalling, direction, localVideo, remoteVideo, offerMessage, onError }) {
+export function startWebRtc({ signalling, direction, localVideo, remoteVideo, offerMessage, onError, leg }) {
   const fail = onError ?? ((err) => console.error(err));
   // Server candidates can only be applied once the answer is; queue those that come first.
   let answered = false;
@@ -54,19 +61,24 @@ export function startWebRtc({ signalling, direction, localVideo, remoteVideo, of
   const addCandidate = (candidate) =>
     peer.addIceCandidate(candidate, (err) => err && fail(new Error(`addIceCandidate: ${err.message ?? err}`)));
 
-  signalling.on('answer', ({ sdpAnswer }) => {
-    peer.processAnswer(sdpAnswer, (err) => {
-      if (err) return fail(err);
-      answered = true;
-      early.splice(0).forEach(addCandidate);
-    });
-  });
-  signalling.on('iceCandidate', ({ candidate }) => (answered ? addCandidate(candidate) : early.push(candidate)));
+  const handlers = {
+    answer: ({ sdpAnswer }) => {
+      peer.processAnswer(sdpAnswer, (err) => {
+        if (err) return fail(err);
+        answered = true;
+        early.splice(0).forEach(addCandidate);
+      });
+    },
+    iceCandidate: ({ candidate }) => (answered ? addCandidate(candidate) : early.push(candidate)),
+  };
+  // A named leg gets the messages tagged with its name; an unnamed one, the page's untagged ones.
+  if (leg !== undefined) signalling.legs.set(leg, handlers);
+  else for (const [type, handler] of Object.entries(handlers)) signalling.on(type, handler);
 
   const options = {
     localVideo: localVideo ?? undefined,
     remoteVideo: remoteVideo ?? undefined,
-    onicecandidate: (candidate) => signalling.send({ type: 'iceCandidate', candidate }),
+    onicecandidate: (candidate) => signalling.send({ type: 'iceCandidate', candidate, ...(leg !== undefined ? { leg } : {}) }),
   };
   const peer = new kurentoUtils.WebRtcPeer[PEER_KINDS[direction]](options, (err) => {
     if (err) return fail(err);
@@ -79,8 +91,11 @@ export function startWebRtc({ signalling, direction, localVideo, remoteVideo, of
   return {
     peer,
     stop() {
-      signalling.off('answer');
-      signalling.off('iceCandidate');
+      if (leg !== undefined) signalling.legs.delete(leg);
+      else {
+        signalling.off('answer');
+        signalling.off('iceCandidate');
+      }
       peer.dispose();
     },
   };

@@ -26,6 +26,8 @@ export const elements: ModuleSpec = {
         'height?: int = 600',
         'framerate?: int = 15',
       ],
+      // Kuroshio's own: the canvas can change while the Composite runs, and has a colour.
+      properties: ['width: int = 800', 'height: int = 600', 'framerate: int = 15', "background: String = \"#000000\""],
     },
     {
       name: 'Dispatcher',

@@ -114,7 +114,8 @@ class ObjectsTest extends PipelineTest {
         checked.add(name);
       }
     }
-    assertTrue(checked.contains("Composite"), "checked " + checked);
+    // Every factory of KMS's own modules is implemented now; the check stays for new ones.
+    assertTrue(checked.isEmpty(), "not implemented: " + checked);
   }
 
   /** True when the only required constructor parameter is the pipeline. */
