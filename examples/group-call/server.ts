@@ -17,7 +17,7 @@
  */
 import { candidateField, runExample, stringField, type Browser, type Message } from '../common/app-server.js';
 import { BrowserLeg } from '../common/browser-leg.js';
-import type { Composite, HubPort, MediaPipeline, WebRtcEndpoint } from '../common/kurento.js';
+import { MediaServerConnection, type Composite, type HubPort, type MediaPipeline, type WebRtcEndpoint } from '../common/kurento.js';
 
 type Mode = 'sfu' | 'mcu';
 
@@ -116,6 +116,8 @@ async function leave(member: Member): Promise<void> {
 await runExample({
   name: 'group-call',
   staticDir: new URL('./static/', import.meta.url),
+  // On the official kurento-client, as one2many-call: hubs and their ports through its builders.
+  openMedia: (wsUri, log) => new MediaServerConnection(wsUri, log),
   connect(browser, media) {
     let me: Member | undefined;
     return {

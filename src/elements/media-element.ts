@@ -9,7 +9,7 @@ import { KurentoCode, KurentoError } from '../errors.js';
 import { renderDot } from '../media/dot.js';
 import { PadFlows } from '../media/pad-flows.js';
 import { PadSet, SinkPad, SourcePad, link, unlink, type Link } from '../media/pads.js';
-import { ANY_CAPS, forceCodec, type SinkCaps } from '../media/processing/caps.js';
+import { ANY_CAPS, RAW, forceCodec, type SinkCaps } from '../media/processing/caps.js';
 import { LinkRouter, type SharedPadSource } from '../media/processing/link-router.js';
 import type { RawMedia } from '../media/processing/raw-media.js';
 import { SenderTimeline } from '../media/rtp-clock.js';
