@@ -53,8 +53,8 @@ export interface SrtpAddon {
   udpAddress(ip: string, port: number): Buffer | null;
   /** One non-blocking sendto on a UDP descriptor: bytes sent, or -errno. */
   udpSend(fd: number, buffer: Uint8Array, length: number, address: Buffer): number;
-  /** Returns freed heap memory of every malloc arena to the system (glibc); whether any was. */
-  trimMemory(): boolean;
+  /** Returns freed heap memory of every malloc arena to the system (glibc), on libuv's pool; whether any was. */
+  trimMemory(): Promise<boolean>;
 }
 
 const RELATIVE_PATHS = ['native/srtp/build/Release/kuroshio_srtp.node', 'native/srtp/build/Debug/kuroshio_srtp.node'];

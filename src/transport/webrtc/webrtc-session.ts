@@ -24,6 +24,7 @@ import { DatagramCounter } from './datagram-counter.js';
 import { attachFastPath, fastPathEnabled, type FastMediaPath } from './fast-media-path.js';
 import { toPeerConfig, type IceSettings } from './ice-settings.js';
 import { KeyframeSpacing } from './keyframe-spacing.js';
+import { installNativeX25519 } from './native-x25519.js';
 import type { MediaPath, RtpKind, StreamCounters } from './media-path.js';
 import { PeerLiveness, receivedOnSelectedPair } from './peer-liveness.js';
 import { assertSdp, checkSdpText } from '../sdp-check.js';
@@ -31,6 +32,9 @@ import { splitOffer } from './offer-lines.js';
 import { describeCodec, isMediaCodec, receivingTransceiver, sendingTransceiver, toKind } from './transceivers.js';
 import { COMPONENT_ID, STREAM_ID, TrickleIce, type IceCandidateInfo, type IceComponentState } from './trickle-ice.js';
 import { WeriftMediaPath } from './werift-media-path.js';
+
+// DTLS key exchanges on OpenSSL rather than werift's JavaScript (see native-x25519.ts).
+installNativeX25519();
 
 export type { IceCandidateInfo, IceComponentState, RtpKind, StreamCounters };
 export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly';
