@@ -23,7 +23,7 @@
  * ffmpeg too; this process (all the peers) to CPU 1.
  *
  * Knobs (environment): BENCH_WINDOW_S (default 10), BENCH_STREAMS (default 2), BENCH_FANOUT (30),
- * BENCH_PARTS (default "a,b,c": which parts to run).
+ * BENCH_PARTS (default "a,b,c": which parts to run; "p": the playback path alone, for profiling).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -397,6 +397,11 @@ async function main(): Promise<void> {
   console.log(`bench/transcode — ${new Date().toISOString()}, window ${WINDOW_S} s, ${STREAMS} streams at once, worker pinned to one core`);
   try {
     if (PARTS.has('a')) await partA(k, clips);
+    if (PARTS.has('p')) {
+      // The playback path alone (profiling aid): no transcoding.
+      const plain = await kuroshioThroughput(k, clips.VP8, 'VP8');
+      console.log(`playback forwarded as it is: ${plain.cpuMsPerFrame.toFixed(2)} ms CPU per frame`);
+    }
     if (PARTS.has('b')) await partB(k, vp8Frames(clips.VP8));
     if (PARTS.has('c')) await partC(k, clips.VP8);
   } finally {
