@@ -211,13 +211,14 @@ export class MediaEncoder {
         if (picture !== input) picture.free();
       }
     } else {
+      // Sound is converted and encoded with synchronous calls: see `MediaDecoder` for why.
       const timeUs = Number(input.pts);
-      for (const sound of await this.convert(input, `${input.sampleRate}/${input.format}/${input.channels}`)) {
+      const encoder = this.encoder ?? (await this.open());
+      if (this.closed) return [];
+      for (const sound of this.convertSync(input, `${input.sampleRate}/${input.format}/${input.channels}`)) {
         this.trackAudioInput(timeUs, sound.nbSamples, sound.sampleRate);
         sound.timeBase = MICROSECONDS;
-        const encoder = await this.open();
-        if (this.closed) break;
-        out.push(...this.timed(await encoder.encodeAll(sound), MICROSECONDS));
+        out.push(...this.timed(encoder.encodeAllSync(sound), MICROSECONDS));
         if (sound !== input) sound.free();
       }
     }
@@ -252,14 +253,25 @@ export class MediaEncoder {
    * conversion filter built for the input's format (rebuilt when that changes).
    */
   private async convert(frame: Frame, inputFormat: string): Promise<Frame[]> {
+    const converter = this.converterOf(frame, inputFormat);
+    return converter ? converter.processAll(frame) : [frame];
+  }
+
+  private convertSync(frame: Frame, inputFormat: string): Frame[] {
+    const converter = this.converterOf(frame, inputFormat);
+    return converter ? converter.processAllSync(frame) : [frame];
+  }
+
+  /** The conversion filter for the input's format, or undefined when the codec takes it as it is. */
+  private converterOf(frame: Frame, inputFormat: string): FilterAPI | undefined {
     const description = this.kind === 'VIDEO' ? this.pictureFilter(frame) : AUDIO_FORMAT[this.target];
-    if (!description) return [frame];
+    if (!description) return undefined;
     if (!this.converter || this.converterFor !== `${inputFormat}|${description}`) {
       this.converter?.close();
       this.converter = FilterAPI.create(description);
       this.converterFor = `${inputFormat}|${description}`;
     }
-    return this.converter.processAll(frame);
+    return this.converter;
   }
 
   /** The picture conversion a frame needs, or undefined when the codec takes it as it is. */
