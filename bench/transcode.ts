@@ -12,9 +12,9 @@
  *     its output as RTP to a local port, as the server sends to its viewers; the same playback
  *     forwarded without transcoding shows what the server's own path (reading, RTP, SRTP) costs.
  * (b) Added latency of a transcoded hop: a werift publisher sends the VP8 clip's real frames at
- *     30 fps to a WebRtcEndpoint with two viewers, one taking VP8 (forwarded) and one H.264
- *     (transcoded); each output frame is matched to its input frame by RTP time, p50/p99 of
- *     (received − sent) for both.
+ *     about 30 fps, at irregular intervals, to a WebRtcEndpoint with two viewers, one taking VP8
+ *     (forwarded) and one H.264 (transcoded); each output frame is matched to its input frame by
+ *     the pattern of RTP time intervals, p50/p99 of (received − sent) for both.
  * (c) The SFU path beside a transcoding: one publisher (synthetic RTP, 200 video + 50 audio
  *     packets/s) to 30 subscribers; the worker's main-thread CPU per forwarded packet and its
  *     event-loop delay, alone and with a VP8→H.264 transcoding running in the same worker.
@@ -196,23 +196,57 @@ async function ffmpegThroughput(clip: string, target: 'VP8' | 'H264'): Promise<T
 // ---- (b) latency -------------------------------------------------------------------------------
 
 /**
- * Latency of each frame a viewer received: its RTP time, relative to the viewer's first frame,
- * says which frame was sent (frames are 3000 ticks apart on both sides of a forwarded or a
- * transcoded hop: the layer keeps capture times). The first frame a viewer gets is a key frame
- * (a decoder starts at one): the last key frame sent before it arrived.
+ * Latency of each frame a viewer received. Frames are sent at irregular intervals (a seeded
+ * random schedule around 30 fps) with RTP times that follow the schedule; both a forwarded and a
+ * transcoded hop keep the intervals between RTP times (the layer keeps capture times), so the
+ * viewer's sequence of intervals matches the sent one at exactly one offset: the first frame the
+ * viewer got is the sent frame at which the most of its frames line up with sent frames (within
+ * a millisecond and a half). That holds whatever the transcoder dropped before its first output
+ * (a decoder starts at a key frame, an encoder opens after a few frames).
  */
-function frameLatencies(v: Viewer, sentAt: number[]): number[] {
+function frameLatencies(v: Viewer, sent: SentFrame[]): number[] {
   const first = v.frames[0];
   if (!first) return [];
-  let firstIndex = 0;
-  while (firstIndex + KEYFRAME_EVERY < sentAt.length && sentAt[firstIndex + KEYFRAME_EVERY]! <= first.at) firstIndex += KEYFRAME_EVERY;
+  const offsets = v.frames.map((f) => ((f.ts - first.ts) >>> 0) / 90);
+  /** The sent frame planned at `ms` after the first one, if any. */
+  const sentAt = (ms: number): SentFrame | undefined => {
+    let lo = 0;
+    let hi = sent.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sent[mid]!.plannedMs < ms) lo = mid + 1;
+      else hi = mid;
+    }
+    const near = [sent[lo - 1], sent[lo]].find((f) => f !== undefined && Math.abs(f.plannedMs - ms) < 1.5);
+    return near;
+  };
+  let best = { start: 0, matched: -1 };
+  for (let k = 0; k < sent.length && sent[k]!.wallMs <= first.at; k++) {
+    const matched = offsets.filter((o) => sentAt(sent[k]!.plannedMs + o) !== undefined).length;
+    if (matched >= best.matched) best = { start: k, matched };
+  }
   const out: number[] = [];
-  for (const frame of v.frames) {
-    const index = firstIndex + Math.round(((frame.ts - first.ts) >>> 0) / 3000);
-    const sent = sentAt[index];
-    if (sent !== undefined && frame.at >= sent && frame.at - sent < 2000) out.push(frame.at - sent);
+  for (const [i, frame] of v.frames.entries()) {
+    const origin = sentAt(sent[best.start]!.plannedMs + offsets[i]!);
+    if (origin && frame.at >= origin.wallMs) out.push(frame.at - origin.wallMs);
   }
   return out;
+}
+
+interface SentFrame {
+  /** When it was planned, ms after the first frame (its RTP time says the same). */
+  plannedMs: number;
+  /** When it was sent, on the wall clock the viewers stamp arrivals with. */
+  wallMs: number;
+}
+
+/** Intervals of the send schedule: 1000/30 ms ± 10 ms, from a fixed seed (a 32-bit LCG). */
+function scheduleIntervals(count: number): number[] {
+  let state = 12345;
+  return Array.from({ length: count }, () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return 1000 / FPS + (state / 0x1_0000_0000) * 20 - 10;
+  });
 }
 
 async function latency(k: Kuroshio, frames: Buffer[]): Promise<{ forwarded: number[]; transcoded: number[] }> {
@@ -228,20 +262,23 @@ async function latency(k: Kuroshio, frames: Buffer[]): Promise<{ forwarded: numb
   await Promise.all([publisher.waitConnected(), forwarded.peer.waitConnected(), transcoded.peer.waitConnected()]);
   const packetizer = new RtpPacketizer(VP8, 96);
   const sender = publisher.pc.getTransceivers().find((t) => t.kind === 'video')!.sender;
-  const sentAt: number[] = [];
+  const sent: SentFrame[] = [];
   const started = performance.now();
   const total = Math.min(frames.length, FPS * (WINDOW_S + 3));
+  const intervals = scheduleIntervals(total);
+  let plannedMs = 0;
   for (let i = 0; i < total; i++) {
-    const due = started + (i * 1000) / FPS;
+    const due = started + plannedMs;
     if (due > performance.now()) await delay(due - performance.now());
-    sentAt.push(wallClockMs());
-    for (const packet of packetizer.packetize({ data: frames[i]!, keyframe: i % KEYFRAME_EVERY === 0, time: (i * 90_000) / FPS })) {
+    sent.push({ plannedMs, wallMs: wallClockMs() });
+    for (const packet of packetizer.packetize({ data: frames[i]!, keyframe: i % KEYFRAME_EVERY === 0, time: Math.round(plannedMs * 90) })) {
       packet.header.payloadType = sender.codec!.payloadType;
       sender.sendRtp(packet).catch((err: Error) => progress(`a packet was not sent: ${err.message}`));
     }
+    plannedMs += intervals[i]!;
   }
   await delay(500); // the last frames in flight
-  const result = { forwarded: frameLatencies(forwarded, sentAt), transcoded: frameLatencies(transcoded, sentAt) };
+  const result = { forwarded: frameLatencies(forwarded, sent), transcoded: frameLatencies(transcoded, sent) };
   await Promise.all([publisher.close(), forwarded.peer.close(), transcoded.peer.close()]);
   await k.client.call('release', { object: pipeline });
   return result;
