@@ -1,0 +1,26 @@
+/**
+ * Releasing the sockets an interrupted ICE gathering binds after its peer connection closed.
+ */
+import type { RTCPeerConnection } from 'werift';
+
+/** How long a close waits for the gathering it interrupted (a STUN or TURN query may be pending). */
+const GATHERING_WAIT_MS = 1000;
+
+/**
+ * setLocalDescription may still be gathering when a session closes: werift binds each candidate's
+ * socket asynchronously and adds it to the ICE agent even after the agent was closed, so a socket
+ * bound after the close would never be released (quick hang-ups leaked the whole port range).
+ * Closing the agents again once gathering settled releases those late sockets. The close waits
+ * for that only briefly: sockets that come later still are closed when gathering ends.
+ */
+export async function closeLateSockets(pc: RTCPeerConnection, gathering: Promise<unknown>): Promise<void> {
+  const closeAgain = (): Promise<unknown> => Promise.all(pc.iceTransports.map((t) => t.connection.close().catch(() => undefined)));
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    gathering.then(() => true),
+    new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), GATHERING_WAIT_MS))),
+  ]);
+  clearTimeout(timer);
+  if (settled) await closeAgain();
+  else void gathering.then(closeAgain);
+}
