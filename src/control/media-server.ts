@@ -74,7 +74,7 @@ export class MediaServer {
     this.managerOperations = serverManagerOperations({
       catalog: this.catalog,
       metadata: config.metadata,
-      pipelinesFor: (sessionId) => this.pipelinesFor(sessionId),
+      pipelines: () => this.pipelines(),
       sessionIds: () => this.sessions.ids(),
       pids: () => [process.pid, ...this.pool.all.flatMap((w) => (w.pid ? [w.pid] : []))],
     });
@@ -201,8 +201,9 @@ export class MediaServer {
       value = await target.worker.request('invoke', { objectId: target.id, kind: resolved.kind, operation, member: resolved.def.name, params });
     } else throw new KurentoError('NOT_IMPLEMENTED', `${target.cls.name}.${operation} is not implemented`);
     if (!returns) return null;
-    // Objects named in a result become held by the caller, as KMS's serializer does.
-    this.holdReturnedObjects(sessionId, returns, value);
+    // Objects named in a result are not held by the caller (KMS references the objects a request
+    // names, not those it answers with): a dashboard polling getPipelines must not keep a crashed
+    // application's pipelines alive. The caller holds them once it names them in a request.
     return this.marshaller.encodeValue(returns, value, resolved.owner.module);
   }
 
@@ -293,19 +294,8 @@ export class MediaServer {
     return undefined;
   }
 
-  private pipelinesFor(sessionId: string): string[] {
-    const pipelines = this.registry.all().filter((o) => o.cls.name === 'MediaPipeline' && !o.released);
-    for (const p of pipelines) this.registry.ref(sessionId, p);
-    return pipelines.map((p) => p.id);
-  }
-
-  private holdReturnedObjects(sessionId: string, type: TypeRef, value: unknown): void {
-    if (!this.catalog.findClass(type.name)) return;
-    const ids = Array.isArray(value) ? value : [value];
-    for (const id of ids) {
-      const found = typeof id === 'string' ? this.registry.find(id) : undefined;
-      if (found) this.registry.ref(sessionId, found);
-    }
+  private pipelines(): string[] {
+    return this.registry.all().filter((o) => o.cls.name === 'MediaPipeline' && !o.released).map((p) => p.id);
   }
 
   /** Runs a registry change and waits until the workers have freed what died. */
