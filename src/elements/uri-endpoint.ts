@@ -3,8 +3,8 @@
  * state machine with its UriEndpointStateChanged event, and Kurento's Error event for media I/O
  * failures.
  */
-import { pathToFileURL } from 'node:url';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute } from 'node:path';
+import { fileUriOf } from '../codec/file-uri.js';
 import type { MediaIoError } from '../codec/media-io-error.js';
 import { MediaElementImpl } from './media-element.js';
 import type { ObjectInit } from './media-object.js';
@@ -14,12 +14,14 @@ export type UriEndpointState = 'STOP' | 'START' | 'PAUSE';
 /** Where KMS puts a URI given without a scheme (its `UriEndpoint.defaultPath`), unless configured. */
 const DEFAULT_PATH = '/var/lib/kurento';
 
-/** The URI as given (what getUri answers) and as used: a bare path becomes a file:// URI. */
+/**
+ * The URI as given (what getUri answers) and as used: a bare path becomes a file:// URI, placed
+ * under the default path when relative. Its `..` segments stay for the file system to resolve.
+ */
 export function absoluteUri(uri: string, defaultPath: string = DEFAULT_PATH): string {
   const decoded = uri.replace(/%2F/gi, '/');
   if (/^[a-z][a-z0-9+.-]*:/i.test(decoded)) return decoded;
-  const path = isAbsolute(decoded) ? decoded : resolve(defaultPath, decoded);
-  return pathToFileURL(path).href;
+  return fileUriOf(isAbsolute(decoded) ? decoded : `${defaultPath.replace(/\/+$/, '')}/${decoded}`);
 }
 
 export abstract class UriEndpointImpl extends MediaElementImpl {
