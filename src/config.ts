@@ -24,6 +24,8 @@ export interface ServerConfig {
   logLevel: LogLevel;
   /** Largest JSON-RPC message accepted, in bytes. */
   maxMessageBytes: number;
+  /** Responses and events queued for one client, in bytes, above which a client that stopped reading is disconnected. */
+  maxOutgoingBytes: number;
   disableRequestCache: boolean;
   /** Free text returned by ServerManager.getMetadata. */
   metadata: string;
@@ -86,6 +88,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   gcPeriod: 240,
   logLevel: 'info',
   maxMessageBytes: 1024 * 1024,
+  maxOutgoingBytes: 64 * 1024 * 1024,
   disableRequestCache: false,
   metadata: '',
   iceTcp: true,
@@ -109,6 +112,8 @@ Options:
   --gc-period <s>       seconds between collections of idle sessions (default 240)
   --http-port <n>       port of HttpPostEndpoint uploads, 0 for any (default 9091)
   --max-message <bytes> largest JSON-RPC message accepted (default 1048576)
+  --max-outgoing <bytes> responses and events queued for a client that does not read
+                        them, above which it is disconnected (default 67108864)
   --log-level <level>   error | warn | info | debug | trace (default info)
   --modules <list>      plugin modules to load: folders or npm packages, comma-separated
                         (repeatable; docs/PLUGINS.md)
@@ -230,6 +235,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
       'gc-period': { type: 'string' },
       'http-port': { type: 'string' },
       'max-message': { type: 'string' },
+      'max-outgoing': { type: 'string' },
       'log-level': { type: 'string' },
       modules: { type: 'string', multiple: true },
       config: { type: 'string' },
@@ -263,6 +269,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
   if (values['gc-period']) config.gcPeriod = Number(values['gc-period']);
   if (values['http-port']) config.httpEndpointPort = toInt(values['http-port'], '--http-port');
   if (values['max-message']) config.maxMessageBytes = toInt(values['max-message'], '--max-message');
+  if (values['max-outgoing']) config.maxOutgoingBytes = toInt(values['max-outgoing'], '--max-outgoing');
   if (values['log-level']) config.logLevel = parseLogLevel(values['log-level'], config.logLevel);
   if (values.modules) config.modules = values.modules.flatMap((m) => splitModules(m, /,/));
   config.modules = absoluteModules(config.modules);
@@ -281,6 +288,7 @@ function validate(config: ServerConfig): void {
   if (config.httpEndpointPort < 0 || config.httpEndpointPort > 65535) throw new ConfigError(`http port out of range: ${config.httpEndpointPort}`);
   if (!(config.gcPeriod > 0)) throw new ConfigError(`gc period must be positive, got ${config.gcPeriod}`);
   if (config.maxMessageBytes < 1024) throw new ConfigError('max message size must be at least 1024 bytes');
+  if (!(config.maxOutgoingBytes >= 65536)) throw new ConfigError('max outgoing buffer must be at least 65536 bytes');
   if (config.securePort !== undefined && !config.certificate) throw new ConfigError('a secure WebSocket port needs a certificate');
   if (config.metricsPort !== undefined && (config.metricsPort < 0 || config.metricsPort > 65535)) throw new ConfigError(`metrics port out of range: ${config.metricsPort}`);
 }

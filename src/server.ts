@@ -49,7 +49,7 @@ export class KuroshioServer {
     this.ops = new OpsEndpoints(this.media, this.metrics, log.child('ops'), this.console ? [this.console] : []);
     const httpHandler = config.metricsPort === undefined ? this.ops.handle : undefined;
     const bind = (sessionId: string, connection: Parameters<MediaServer['bindConnection']>[1]): void => this.media.bindConnection(sessionId, connection);
-    const wsOptions = { host: config.host, path: config.path, maxMessageBytes: config.maxMessageBytes, ...(httpHandler ? { httpHandler } : {}) };
+    const wsOptions = { host: config.host, path: config.path, maxMessageBytes: config.maxMessageBytes, maxOutgoingBytes: config.maxOutgoingBytes, ...(httpHandler ? { httpHandler } : {}) };
     this.ws = new KurentoWsServer({ ...wsOptions, port: config.port }, dispatcher, bind, log.child('ws'));
     if (config.securePort !== undefined && config.certificate) {
       // KMS takes one PEM file holding the certificate chain and the private key.
