@@ -24,7 +24,7 @@ import { DatagramCounter } from './datagram-counter.js';
 import { attachFastPath, fastPathEnabled, type FastMediaPath } from './fast-media-path.js';
 import { toPeerConfig, type IceSettings } from './ice-settings.js';
 import { KeyframeSpacing } from './keyframe-spacing.js';
-import { closeLateSockets } from './late-sockets.js';
+import { closePeerConnection } from './close-peer-connection.js';
 import { installNativeX25519 } from './native-x25519.js';
 import type { MediaPath, RtpKind, StreamCounters } from './media-path.js';
 import { PeerLiveness, receivedOnSelectedPair } from './peer-liveness.js';
@@ -350,10 +350,8 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
     this.werift?.close();
     this.werift = undefined;
     this.liveness.stop();
-    const gathering = this.applyingLocal;
-    if (pc) await pc.close();
+    if (pc) await closePeerConnection(pc, this.applyingLocal);
     this.removeAllListeners();
-    if (pc) await closeLateSockets(pc, gathering);
   }
 
   // ---- internals ------------------------------------------------------------------------------

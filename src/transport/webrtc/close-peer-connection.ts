@@ -1,5 +1,5 @@
 /**
- * Releasing the sockets an interrupted ICE gathering binds after its peer connection closed.
+ * Closing a peer connection, sockets of an interrupted ICE gathering included.
  */
 import type { RTCPeerConnection } from 'werift';
 
@@ -11,16 +11,21 @@ const GATHERING_WAIT_MS = 1000;
  * socket asynchronously and adds it to the ICE agent even after the agent was closed, so a socket
  * bound after the close would never be released (quick hang-ups leaked the whole port range).
  * Closing the agents again once gathering settled releases those late sockets. The close waits
- * for that only briefly: sockets that come later still are closed when gathering ends.
+ * for that only briefly: sockets that come later are closed when gathering ends.
  */
-export async function closeLateSockets(pc: RTCPeerConnection, gathering: Promise<unknown>): Promise<void> {
-  const closeAgain = (): Promise<unknown> => Promise.all(pc.iceTransports.map((t) => t.connection.close().catch(() => undefined)));
+export async function closePeerConnection(pc: RTCPeerConnection, gathering: Promise<unknown>): Promise<void> {
+  // Taken before the close, which stops the transceivers and so hides their transports.
+  const transports = pc.iceTransports;
+  await pc.close();
+  const closeAgain = (): Promise<unknown> => Promise.all(transports.map((t) => t.connection.close().catch(() => undefined)));
   let timer: NodeJS.Timeout | undefined;
   const settled = await Promise.race([
     gathering.then(() => true),
     new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), GATHERING_WAIT_MS))),
   ]);
   clearTimeout(timer);
-  if (settled) await closeAgain();
-  else void gathering.then(closeAgain);
+  await closeAgain();
+  // A gathering may never settle (werift's port search can lose a bind race and wait forever):
+  // what it bound so far is closed now, the rest when it settles, if ever.
+  if (!settled) void gathering.then(closeAgain);
 }
