@@ -27,6 +27,13 @@ export interface ServerConfig {
   /** Responses and events queued for one client, in bytes, above which a client that stopped reading is disconnected. */
   maxOutgoingBytes: number;
   disableRequestCache: boolean;
+  /**
+   * KMS's resource guard: the share (0-1) of the port range, of the open-file limit or of the
+   * machine's memory above which `create` answers NOT_ENOUGH_RESOURCES. Absent: no guard.
+   */
+  resourceLimit?: number;
+  /** Objects one session may hold before `create` answers NOT_ENOUGH_RESOURCES. Absent: no limit. */
+  maxSessionObjects?: number;
   /** Free text returned by ServerManager.getMetadata. */
   metadata: string;
   /** Defaults for every WebRtcEndpoint. */
@@ -114,6 +121,9 @@ Options:
   --max-message <bytes> largest JSON-RPC message accepted (default 1048576)
   --max-outgoing <bytes> responses and events queued for a client that does not read
                         them, above which it is disconnected (default 67108864)
+  --resource-limit <f>  refuse create (40009) above this share (0-1) of ports, open files or
+                        memory in use (default: no guard; KMS uses 0.8)
+  --max-session-objects <n>  objects one session may hold (default: no limit)
   --log-level <level>   error | warn | info | debug | trace (default info)
   --modules <list>      plugin modules to load: folders or npm packages, comma-separated
                         (repeatable; docs/PLUGINS.md)
@@ -197,7 +207,7 @@ function fromFile(path: string): Partial<ServerConfig> {
 const OPTIONAL_KEYS = [
   'metricsPort', 'consoleToken', 'kurentoConfig', 'securePort', 'certificate', 'certificatePassword', 'mtu', 'encoderBitrate',
   'minEncoderBitrate', 'maxEncoderBitrate', 'defaultUriPath', 'audioCodecs', 'videoCodecs', 'pemCertificateRSA', 'pemCertificateECDSA',
-  'httpEndpointAddress', 'httpEndpointAnnouncedAddress',
+  'httpEndpointAddress', 'httpEndpointAnnouncedAddress', 'resourceLimit', 'maxSessionObjects',
 ];
 
 function kurentoSettings(folder: string): ReturnType<typeof readKurentoFolder> {
@@ -236,6 +246,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
       'http-port': { type: 'string' },
       'max-message': { type: 'string' },
       'max-outgoing': { type: 'string' },
+      'resource-limit': { type: 'string' },
+      'max-session-objects': { type: 'string' },
       'log-level': { type: 'string' },
       modules: { type: 'string', multiple: true },
       config: { type: 'string' },
@@ -269,6 +281,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
   if (values['gc-period']) config.gcPeriod = Number(values['gc-period']);
   if (values['http-port']) config.httpEndpointPort = toInt(values['http-port'], '--http-port');
   if (values['max-message']) config.maxMessageBytes = toInt(values['max-message'], '--max-message');
+  if (values['resource-limit']) config.resourceLimit = Number(values['resource-limit']);
+  if (values['max-session-objects']) config.maxSessionObjects = toInt(values['max-session-objects'], '--max-session-objects');
   if (values['max-outgoing']) config.maxOutgoingBytes = toInt(values['max-outgoing'], '--max-outgoing');
   if (values['log-level']) config.logLevel = parseLogLevel(values['log-level'], config.logLevel);
   if (values.modules) config.modules = values.modules.flatMap((m) => splitModules(m, /,/));
@@ -288,6 +302,8 @@ function validate(config: ServerConfig): void {
   if (config.httpEndpointPort < 0 || config.httpEndpointPort > 65535) throw new ConfigError(`http port out of range: ${config.httpEndpointPort}`);
   if (!(config.gcPeriod > 0)) throw new ConfigError(`gc period must be positive, got ${config.gcPeriod}`);
   if (config.maxMessageBytes < 1024) throw new ConfigError('max message size must be at least 1024 bytes');
+  if (config.resourceLimit !== undefined && !(config.resourceLimit > 0 && config.resourceLimit <= 1)) throw new ConfigError(`resource limit must be a share in (0, 1], got ${config.resourceLimit}`);
+  if (config.maxSessionObjects !== undefined && config.maxSessionObjects < 1) throw new ConfigError('max session objects must be at least 1');
   if (!(config.maxOutgoingBytes >= 65536)) throw new ConfigError('max outgoing buffer must be at least 65536 bytes');
   if (config.securePort !== undefined && !config.certificate) throw new ConfigError('a secure WebSocket port needs a certificate');
   if (config.metricsPort !== undefined && (config.metricsPort < 0 || config.metricsPort > 65535)) throw new ConfigError(`metrics port out of range: ${config.metricsPort}`);

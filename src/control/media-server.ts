@@ -21,6 +21,7 @@ import { RemoteObject } from '../registry/remote-object.js';
 import { SessionStore, type ClientConnection } from '../session/session-store.js';
 import { EventRouter } from './event-router.js';
 import { HttpEndpointServer } from './http-endpoint-server.js';
+import { ResourceGuard } from './resource-guard.js';
 import { SERVER_MANAGER_ID, mediaObjectOperations, serverManagerOperations, type LocalOperation } from './local-operations.js';
 import type { MediaWorker } from './media-worker.js';
 import { WorkerPool } from './worker-pool.js';
@@ -49,6 +50,8 @@ export class MediaServer {
   private readonly commonOperations = mediaObjectOperations();
   private readonly managerOperations: Map<string, LocalOperation>;
   private gcTimer: NodeJS.Timeout | undefined;
+  /** KMS's resource guard on `create`, when configured. */
+  private readonly guard: ResourceGuard | undefined;
   /** The port of HttpEndpoint uploads, opened with the first one. */
   private readonly http: HttpEndpointServer;
 
@@ -87,6 +90,10 @@ export class MediaServer {
       },
       log.child('http'),
     );
+    if (config.resourceLimit !== undefined) {
+      const range = { min: config.minPort, max: config.maxPort };
+      this.guard = new ResourceGuard(config.resourceLimit, range, () => [process.pid, ...this.pool.all.flatMap((w) => (w.pid ? [w.pid] : []))]);
+    }
     this.registry.on('released', (dead) => this.onReleased(dead));
     this.pool.on('event', (worker, message) => this.onWorkerEvent(worker, message));
     this.pool.on('worker-lost', (worker, how) => this.onWorkerLost(worker, how));
@@ -132,6 +139,11 @@ export class MediaServer {
     const cls = this.catalog.findClass(type);
     if (!cls || cls.abstract || !cls.ctor) throw new KurentoError('MEDIA_OBJECT_NOT_AVAILABLE', `Factory '${type}' not found`);
     this.sessions.touch(sessionId);
+    await this.guard?.check();
+    const limit = this.config.maxSessionObjects;
+    if (limit !== undefined && this.registry.heldBy(sessionId).length >= limit) {
+      throw new KurentoError('NOT_ENOUGH_RESOURCES', `Not enough resources: this session holds ${limit} objects, the most one may`);
+    }
     const params = this.marshaller.decodeParams(cls.ctor, rawParams, 'constructorParams', cls.module, this.resolverFor(sessionId));
     const parent = this.parentFromParams(cls, params, sessionId);
     const uuid = randomUUID();
