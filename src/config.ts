@@ -32,6 +32,17 @@ export interface ServerConfig {
    * machine's memory above which `create` answers NOT_ENOUGH_RESOURCES. Absent: no guard.
    */
   resourceLimit?: number;
+  // ---- Access control (rpc/access-control.ts), all off unless set ----
+  /** Shared secret a client must give on connect (`?token=`). */
+  accessToken?: string;
+  /** Key of HS256 JWTs accepted as tokens; a `"role": "monitor"` claim makes the connection read-only. */
+  jwtSecret?: string;
+  /** Token of read-only (monitoring) connections. */
+  monitorToken?: string;
+  /** Origins browsers may connect from. */
+  allowedOrigins?: string[];
+  /** Folder file:// URIs of players and recorders must stay inside, resolved as the file system does. */
+  uriRoot?: string;
   /** Objects one session may hold before `create` answers NOT_ENOUGH_RESOURCES. Absent: no limit. */
   maxSessionObjects?: number;
   /** Free text returned by ServerManager.getMetadata. */
@@ -124,6 +135,11 @@ Options:
   --resource-limit <f>  refuse create (40009) above this share (0-1) of ports, open files or
                         memory in use (default: no guard; KMS uses 0.8)
   --max-session-objects <n>  objects one session may hold (default: no limit)
+  --access-token <t>    require this token on connect (?token=...)
+  --jwt-secret <key>    accept HS256 JWTs signed with this key as tokens
+  --monitor-token <t>   token of read-only (monitoring) connections
+  --allowed-origins <list>  origins browsers may connect from, comma-separated
+  --uri-root <dir>      folder that players' and recorders' file URIs must stay inside
   --log-level <level>   error | warn | info | debug | trace (default info)
   --modules <list>      plugin modules to load: folders or npm packages, comma-separated
                         (repeatable; docs/PLUGINS.md)
@@ -169,6 +185,9 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Partial<ServerConfig> {
   if (env.KMS_PEM_CERTIFICATE_RSA) out.pemCertificateRSA = env.KMS_PEM_CERTIFICATE_RSA;
   if (env.KMS_PEM_CERTIFICATE_ECDSA) out.pemCertificateECDSA = env.KMS_PEM_CERTIFICATE_ECDSA;
   if (env.KUROSHIO_CONSOLE_TOKEN) out.consoleToken = env.KUROSHIO_CONSOLE_TOKEN;
+  if (env.KUROSHIO_ACCESS_TOKEN) out.accessToken = env.KUROSHIO_ACCESS_TOKEN;
+  if (env.KUROSHIO_JWT_SECRET) out.jwtSecret = env.KUROSHIO_JWT_SECRET;
+  if (env.KUROSHIO_MONITOR_TOKEN) out.monitorToken = env.KUROSHIO_MONITOR_TOKEN;
   if (env.KUROSHIO_MODULES) out.modules = splitModules(env.KUROSHIO_MODULES, /[,:]/);
   return out;
 }
@@ -208,6 +227,7 @@ const OPTIONAL_KEYS = [
   'metricsPort', 'consoleToken', 'kurentoConfig', 'securePort', 'certificate', 'certificatePassword', 'mtu', 'encoderBitrate',
   'minEncoderBitrate', 'maxEncoderBitrate', 'defaultUriPath', 'audioCodecs', 'videoCodecs', 'pemCertificateRSA', 'pemCertificateECDSA',
   'httpEndpointAddress', 'httpEndpointAnnouncedAddress', 'resourceLimit', 'maxSessionObjects',
+  'accessToken', 'jwtSecret', 'monitorToken', 'allowedOrigins', 'uriRoot',
 ];
 
 function kurentoSettings(folder: string): ReturnType<typeof readKurentoFolder> {
@@ -247,6 +267,11 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
       'max-message': { type: 'string' },
       'max-outgoing': { type: 'string' },
       'resource-limit': { type: 'string' },
+      'access-token': { type: 'string' },
+      'jwt-secret': { type: 'string' },
+      'monitor-token': { type: 'string' },
+      'allowed-origins': { type: 'string' },
+      'uri-root': { type: 'string' },
       'max-session-objects': { type: 'string' },
       'log-level': { type: 'string' },
       modules: { type: 'string', multiple: true },
@@ -281,6 +306,11 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
   if (values['gc-period']) config.gcPeriod = Number(values['gc-period']);
   if (values['http-port']) config.httpEndpointPort = toInt(values['http-port'], '--http-port');
   if (values['max-message']) config.maxMessageBytes = toInt(values['max-message'], '--max-message');
+  if (values['access-token']) config.accessToken = values['access-token'];
+  if (values['jwt-secret']) config.jwtSecret = values['jwt-secret'];
+  if (values['monitor-token']) config.monitorToken = values['monitor-token'];
+  if (values['allowed-origins']) config.allowedOrigins = values['allowed-origins'].split(',').map((o) => o.trim()).filter((o) => o !== '');
+  if (values['uri-root']) config.uriRoot = resolve(values['uri-root']);
   if (values['resource-limit']) config.resourceLimit = Number(values['resource-limit']);
   if (values['max-session-objects']) config.maxSessionObjects = toInt(values['max-session-objects'], '--max-session-objects');
   if (values['max-outgoing']) config.maxOutgoingBytes = toInt(values['max-outgoing'], '--max-outgoing');

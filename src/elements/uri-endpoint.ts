@@ -4,7 +4,8 @@
  * failures.
  */
 import { isAbsolute } from 'node:path';
-import { fileUriOf } from '../codec/file-uri.js';
+import { filePathOf, fileUriOf, isInside } from '../codec/file-uri.js';
+import { KurentoError } from '../errors.js';
 import type { MediaIoError } from '../codec/media-io-error.js';
 import { MediaElementImpl } from './media-element.js';
 import type { ObjectInit } from './media-object.js';
@@ -34,6 +35,10 @@ export abstract class UriEndpointImpl extends MediaElementImpl {
     super(init);
     this.uri = init.params.uri as string;
     this.target = absoluteUri(this.uri, init.host.config.defaultUriPath);
+    const root = init.host.config.uriRoot;
+    if (root !== undefined && /^file:/i.test(this.target) && !isInside(filePathOf(this.target), root)) {
+      throw new KurentoError('MARSHALL_ERROR', `URI ${this.uri} is outside the media folder ${root} (or leads through a folder that does not exist)`);
+    }
   }
 
   getUri(): string {

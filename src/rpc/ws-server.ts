@@ -7,11 +7,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
-import { JsonRpcCode } from '../errors.js';
+import { JsonRpcCode, RpcError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ClientConnection } from '../session/session-store.js';
 import type { JsonRpcResponse, RpcDispatcher } from './dispatcher.js';
 import { MAX_NESTING_DEPTH, nestsDeeperThan } from './frame-limits.js';
+import { assertAllowed, type AccessControl, type Role } from './access-control.js';
 
 export interface WsServerOptions {
   host: string;
@@ -23,6 +24,8 @@ export interface WsServerOptions {
    * a client that stopped reading and is disconnected (its session stays, for the GC).
    */
   maxOutgoingBytes: number;
+  /** Who may connect and with which role (all off when absent). */
+  access?: AccessControl;
   /** Serve `wss://` with this certificate and key (PEM) instead of plain `ws://`. */
   tls?: { cert: string; key: string; passphrase?: string };
   /**
@@ -46,6 +49,7 @@ class Connection implements ClientConnection {
 
   constructor(
     private readonly socket: WebSocket,
+    readonly role: Role,
     private readonly maxOutgoingBytes: number,
     private readonly onStalled: (buffered: number) => void,
   ) {}
@@ -120,6 +124,7 @@ export class KurentoWsServer {
       server: this.http,
       maxPayload: options.maxMessageBytes * HARD_LIMIT_FACTOR,
       perMessageDeflate: false,
+      ...(options.access ? { verifyClient: (info, done) => this.verify(options.access!, info.req, done) } : {}),
     });
     this.wss.on('connection', (socket, request) => this.accept(socket, request));
     // The HTTP server's errors (a port in use) are reported by `listen`; ws repeats them here.
@@ -147,6 +152,24 @@ export class KurentoWsServer {
     for (const socket of this.connections) socket.terminate();
   }
 
+  /** The roles of admitted upgrade requests, until their connection is accepted. */
+  private readonly admitted = new WeakMap<IncomingMessage, Role>();
+
+  private verify(access: AccessControl, request: IncomingMessage, done: (ok: boolean, status?: number, reason?: string) => void): void {
+    access.admit(request).then(
+      (admission) => {
+        if ('role' in admission) {
+          this.admitted.set(request, admission.role);
+          done(true);
+        } else {
+          this.log.info('connection refused', { remote: request.socket.remoteAddress, reason: admission.reason });
+          done(false, admission.status, admission.reason);
+        }
+      },
+      () => done(false, 500, 'Internal error'),
+    );
+  }
+
   private accept(socket: WebSocket, request: IncomingMessage): void {
     const path = (request.url ?? '/').split('?')[0]!.replace(/^\/+/, '');
     if (path !== this.options.path) {
@@ -155,7 +178,7 @@ export class KurentoWsServer {
     }
     this.connections.add(socket);
     const remote = `${request.socket.remoteAddress ?? '?'}:${request.socket.remotePort ?? '?'}`;
-    const connection = new Connection(socket, this.options.maxOutgoingBytes, (buffered) =>
+    const connection = new Connection(socket, this.admitted.get(request) ?? 'full', this.options.maxOutgoingBytes, (buffered) =>
       this.log.warn('client not reading its messages disconnected', { remote, buffered, limit: this.options.maxOutgoingBytes, sessionId: connection.session }),
     );
     this.log.debug('client connected', { remote });
@@ -209,9 +232,15 @@ export class KurentoWsServer {
   private async handle(connection: Connection, message: unknown, exclusive: boolean): Promise<void> {
     let response: JsonRpcResponse | undefined;
     try {
+      assertAllowed(connection.role, message);
       // The session is read now, not on arrival: an exclusive request before may have changed it.
       response = await this.dispatcher.processMessage(message, connection.session);
     } catch (err) {
+      if (err instanceof RpcError) {
+        const id = (message as { id?: unknown }).id;
+        connection.send({ jsonrpc: '2.0', id: typeof id === 'string' || typeof id === 'number' ? id : null, error: err.toBody() });
+        return;
+      }
       this.log.error('unexpected failure processing a request', { error: err instanceof Error ? err.stack : String(err) });
       response = { jsonrpc: '2.0', id: null, error: { code: JsonRpcCode.INTERNAL_ERROR, message: 'Unexpected error while processing method' } };
     }
