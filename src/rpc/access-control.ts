@@ -2,8 +2,9 @@
  * Who may connect, and what a connection may do — which KMS never asked. All of it is off unless
  * configured, so existing applications keep working:
  *
- * - a token on connect, in the query string (`ws://host:8888/kurento?token=...`) or an
- *   `Authorization: Bearer` header: a shared secret, or a JWT signed with HS256 (`jose`);
+ * - a token on connect, in the query string (`ws://host:8888/kurento?token=...`, or
+ *   `access_token`, as kurento-client's option of that name sends it) or an `Authorization:
+ *   Bearer` header: a shared secret, or a JWT signed with HS256 (`jose`);
  * - an origin allow-list for browsers (a request without a browser's Origin header is let
  *   through: the token is what guards those);
  * - a read-only monitoring role (its own token, or a JWT with `"role": "monitor"`): describe,
@@ -42,8 +43,10 @@ function isBrowserOrigin(origin: string): boolean {
 }
 
 function tokenOf(request: IncomingMessage): string | undefined {
-  const query = new URL(request.url ?? '/', 'http://x').searchParams.get('token');
-  if (query) return query;
+  // kurento-client's `access_token` option puts it in the query string under that name.
+  const query = new URL(request.url ?? '/', 'http://x').searchParams;
+  const given = query.get('token') ?? query.get('access_token');
+  if (given) return given;
   const header = request.headers.authorization;
   return header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : undefined;
 }

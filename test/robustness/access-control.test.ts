@@ -124,7 +124,8 @@ test('file URIs outside the media folder, resolved as the file system does, are 
 
 test('the official JavaScript client works over wss:// with a token', async () => {
   process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'; // the test's self-signed certificate
-  const kurento = await Kurento.connect(`${secureUrl}?token=${TOKEN}`);
+  // The client's own `access_token` option carries the token.
+  const kurento = await Kurento.connect(secureUrl, { access_token: TOKEN });
   try {
     const pipeline = await kurento.create('MediaPipeline');
     const endpoint = await kurento.create('WebRtcEndpoint', { mediaPipeline: pipeline });
