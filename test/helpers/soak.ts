@@ -15,6 +15,8 @@ import { createPipeline, createWebRtcEndpoint, invoke } from './webrtc-rpc.js';
 
 export const SOAK_OFFER = readFileSync(fileURLToPath(new URL('../../../test/fixtures/sdp/chromium.sdp', import.meta.url)), 'utf8');
 
+const WARM_UP_ROUNDS = 5;
+
 /** Resident memory may end this much above the start (fraction). */
 export const RSS_TOLERANCE = 0.1;
 
@@ -61,8 +63,9 @@ export async function soak(server: RunningServer, options: SoakOptions): Promise
   if (pids.length < 2) throw new Error('the soak needs the workers\' pids: start the server at the debug log level');
   const inspectors = inspectorUrls(server.logs.map((r) => String(r.msg)));
   const clients = await Promise.all(Array.from({ length: options.clients }, () => RawClient.connect(server.url)));
-  // A first round loads what every endpoint loads once (codecs, certificates, JIT).
-  await Promise.all(clients.map(cycle));
+  // First rounds load what endpoints load once (codecs, certificates, JIT, pools): the baseline
+  // is the steady state after them, not the empty process.
+  for (let i = 0; i < WARM_UP_ROUNDS; i++) await Promise.all(clients.map(cycle));
   await collectGarbage(inspectors);
   const baseline = await treeUsage(pids);
   let peak = baseline;
