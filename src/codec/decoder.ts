@@ -3,14 +3,13 @@
  * H264, OPUS, AAC...), raw pictures or sound out, stamped in microseconds. A frame that does not
  * decode is skipped and counted; the decoder resynchronises on what follows.
  *
- * Pictures are decoded with node-av's asynchronous calls, on libuv's thread pool, so the event
- * loop stays free for packets while a large picture decodes. Sound is decoded with the
- * synchronous calls: a 20 ms audio frame is a few tens of microseconds of work, and each
- * asynchronous call costs far more than that in hand-offs (measured: an Opus frame through
- * node-av's asynchronous calls took 3x the CPU of the synchronous ones, and more main-thread time).
+ * Sound and small pictures are decoded with node-av's synchronous calls, larger pictures with its
+ * asynchronous ones on libuv's pool (`call-mode.ts` says why). A stream's first picture, whose
+ * size is not known yet, goes to the pool.
  */
 import { Codec, CodecContext, Frame, Packet, Rational } from 'node-av';
 import { sourceCodecId } from './ffmpeg-codecs.js';
+import { runsSynchronously } from './call-mode.js';
 import { MediaIoError } from './media-io-error.js';
 import { trimMemorySoon } from './memory-trim.js';
 
@@ -40,6 +39,8 @@ export class MediaDecoder {
   /** Frames that did not decode (corrupt or missing references). */
   errors = 0;
   framesOut = 0;
+  /** Size of the last picture decoded: the next one is most likely the same. */
+  private lastSize = { width: 0, height: 0 };
 
   private constructor(
     readonly kind: 'AUDIO' | 'VIDEO',
@@ -92,7 +93,7 @@ export class MediaDecoder {
     this.packet.pts = BigInt(Math.round(input.timeUs));
     this.packet.dts = this.packet.pts;
     this.packet.timeBase = MICROSECONDS;
-    const sync = this.kind === 'AUDIO';
+    const sync = runsSynchronously(this.kind, this.lastSize.width, this.lastSize.height);
     const sent = sync ? this.context.sendPacketSync(this.packet) : await this.context.sendPacket(this.packet);
     this.packet.unref();
     if (this.closed) return [];
@@ -109,6 +110,7 @@ export class MediaDecoder {
         break;
       }
       frame.timeBase = MICROSECONDS;
+      if (this.kind === 'VIDEO') this.lastSize = { width: frame.width, height: frame.height };
       out.push(frame);
     }
     // Closed while decoding: nobody will take these.
