@@ -197,41 +197,38 @@ async function ffmpegThroughput(clip: string, target: 'VP8' | 'H264'): Promise<T
 
 /**
  * Latency of each frame a viewer received. Frames are sent at irregular intervals (a seeded
- * random schedule around 30 fps) with RTP times that follow the schedule; both a forwarded and a
- * transcoded hop keep the intervals between RTP times (the layer keeps capture times), so the
- * viewer's sequence of intervals matches the sent one at exactly one offset: the first frame the
- * viewer got is the sent frame at which the most of its frames line up with sent frames (within
- * a millisecond and a half). That holds whatever the transcoder dropped before its first output
- * (a decoder starts at a key frame, an encoder opens after a few frames).
+ * random schedule around 30 fps) with RTP times that follow the schedule; a forwarded and a
+ * transcoded hop both keep the intervals between RTP times (the layer keeps capture times), so
+ * the intervals before a received frame are a signature of the frame that was sent: it is the
+ * sent frame, within the last two seconds before it arrived, whose preceding intervals all match
+ * the received ones within a millisecond and a half. Signatures stand on their own, so a clock
+ * that moves once a sender report arrives, or frames the transcoder dropped, cost only the frames
+ * next to them.
  */
 function frameLatencies(v: Viewer, sent: SentFrame[]): number[] {
-  const first = v.frames[0];
-  if (!first) return [];
-  const offsets = v.frames.map((f) => ((f.ts - first.ts) >>> 0) / 90);
-  /** The sent frame planned at `ms` after the first one, if any. */
-  const sentAt = (ms: number): SentFrame | undefined => {
-    let lo = 0;
-    let hi = sent.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (sent[mid]!.plannedMs < ms) lo = mid + 1;
-      else hi = mid;
-    }
-    const near = [sent[lo - 1], sent[lo]].find((f) => f !== undefined && Math.abs(f.plannedMs - ms) < 1.5);
-    return near;
-  };
-  let best = { start: 0, matched: -1 };
-  for (let k = 0; k < sent.length && sent[k]!.wallMs <= first.at; k++) {
-    const matched = offsets.filter((o) => sentAt(sent[k]!.plannedMs + o) !== undefined).length;
-    if (matched >= best.matched) best = { start: k, matched };
-  }
   const out: number[] = [];
-  for (const [i, frame] of v.frames.entries()) {
-    const origin = sentAt(sent[best.start]!.plannedMs + offsets[i]!);
-    if (origin && frame.at >= origin.wallMs) out.push(frame.at - origin.wallMs);
+  const intervalMs = (a: number, b: number): number => ((v.frames[b]!.ts - v.frames[a]!.ts) >>> 0) / 90;
+  let k = 0;
+  for (let j = SIGNATURE; j < v.frames.length; j++) {
+    const frame = v.frames[j]!;
+    while (k + 1 < sent.length && sent[k + 1]!.wallMs <= frame.at) k++;
+    for (let c = k; c >= SIGNATURE && sent[c]!.wallMs >= frame.at - 2000; c--) {
+      let matches = true;
+      for (let m = 0; m < SIGNATURE && matches; m++) {
+        const sentInterval = sent[c - m]!.plannedMs - sent[c - m - 1]!.plannedMs;
+        matches = Math.abs(sentInterval - intervalMs(j - m - 1, j - m)) < 1.5;
+      }
+      if (matches) {
+        out.push(frame.at - sent[c]!.wallMs);
+        break;
+      }
+    }
   }
   return out;
 }
+
+/** Intervals that identify a frame (with intervals random within 20 ms, a false match is rare). */
+const SIGNATURE = 4;
 
 interface SentFrame {
   /** When it was planned, ms after the first frame (its RTP time says the same). */
