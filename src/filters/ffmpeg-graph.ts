@@ -29,7 +29,17 @@ export class FrameFilterGraph {
    * The filtered frame (the caller frees it), or undefined when the chain held it back (a rate
    * change). Frames in make frames out one for one for every chain but rate changes.
    */
-  async run(frame: Frame): Promise<Frame | undefined> {
+  run(frame: Frame): Promise<Frame | undefined> {
+    if (this.closed) return Promise.resolve(undefined);
+    // One frame at a time: node-av's FilterAPI receives into one frame of its own, so a second
+    // call while one is in flight takes that frame from under it (frames lost, "Failed to clone
+    // frame"). Callers may start the next frame before this one settles.
+    const work = this.inFlight.then(() => this.runNow(frame));
+    this.inFlight = work.catch(() => undefined);
+    return work;
+  }
+
+  private async runNow(frame: Frame): Promise<Frame | undefined> {
     if (this.closed) return undefined;
     const key = `${frame.width}x${frame.height}/${frame.format}/${frame.sampleRate}/${frame.nbSamples > 0 ? 'a' : 'v'}|${this.description}`;
     if (!this.api || key !== this.builtFor) {
@@ -37,9 +47,7 @@ export class FrameFilterGraph {
       this.api = FilterAPI.create(this.description);
       this.builtFor = key;
     }
-    const work = this.api.processAll(frame);
-    this.inFlight = work.catch(() => undefined);
-    const outputs = await work;
+    const outputs = await this.api.processAll(frame);
     if (this.closed) {
       for (const f of outputs) f.free();
       return undefined;

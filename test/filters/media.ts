@@ -173,7 +173,7 @@ export function useFilterStage(setup: (stage: FilterStage) => Promise<void> = as
   after(async () => {
     client?.close();
     await server?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (dir && !process.env.KUROSHIO_KEEP_FILES) await rm(dir, { recursive: true, force: true });
   });
   return stage;
 }
