@@ -3,9 +3,8 @@
  * H264, OPUS, AAC...), raw pictures or sound out, stamped in microseconds. A frame that does not
  * decode is skipped and counted; the decoder resynchronises on what follows.
  *
- * Sound and small pictures are decoded with node-av's synchronous calls, larger pictures with its
- * asynchronous ones on libuv's pool (`call-mode.ts` says why). A stream's first picture, whose
- * size is not known yet, goes to the pool.
+ * Sound is decoded with node-av's synchronous calls, pictures with its asynchronous ones on
+ * libuv's pool (`call-mode.ts` says why).
  */
 import { Codec, CodecContext, Frame, Packet, Rational } from 'node-av';
 import { sourceCodecId } from './ffmpeg-codecs.js';
@@ -39,8 +38,6 @@ export class MediaDecoder {
   /** Frames that did not decode (corrupt or missing references). */
   errors = 0;
   framesOut = 0;
-  /** Size of the last picture decoded: the next one is most likely the same. */
-  private lastSize = { width: 0, height: 0 };
 
   private constructor(
     readonly kind: 'AUDIO' | 'VIDEO',
@@ -93,7 +90,7 @@ export class MediaDecoder {
     this.packet.pts = BigInt(Math.round(input.timeUs));
     this.packet.dts = this.packet.pts;
     this.packet.timeBase = MICROSECONDS;
-    const sync = runsSynchronously(this.kind, this.lastSize.width, this.lastSize.height);
+    const sync = runsSynchronously(this.kind);
     const sent = sync ? this.context.sendPacketSync(this.packet) : await this.context.sendPacket(this.packet);
     this.packet.unref();
     if (this.closed) return [];
@@ -110,7 +107,6 @@ export class MediaDecoder {
         break;
       }
       frame.timeBase = MICROSECONDS;
-      if (this.kind === 'VIDEO') this.lastSize = { width: frame.width, height: frame.height };
       out.push(frame);
     }
     // Closed while decoding: nobody will take these.

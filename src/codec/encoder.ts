@@ -205,8 +205,8 @@ export class MediaEncoder {
       this.lastPts = pts;
       const reopen = this.needsReopen(input);
       if (reopen) this.free();
-      // Small pictures are converted and encoded synchronously, larger ones on the pool (`call-mode.ts`).
-      const sync = runsSynchronously('VIDEO', input.width, input.height);
+      // Pictures are converted and encoded on the pool (`call-mode.ts`).
+      const sync = runsSynchronously('VIDEO');
       const format = `${input.width}x${input.height}/${input.format}`;
       for (const picture of sync ? this.convertSync(input, format) : await this.convert(input, format)) {
         picture.pts = pts;
