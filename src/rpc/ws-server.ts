@@ -84,8 +84,8 @@ class Connection implements ClientConnection {
    * starts after the exclusive request before it, and every later request waits for it — so a
    * burst of requests on a fresh socket shares the session the first one opened, as with KMS.
    * An exclusive request does not wait for the other requests still running: one that takes long
-   * (`getUsedCpu` over a minute) must not hold up requests for another session. Only exclusive
-   * requests bind (see `KurentoWsServer.handle`), so the long one cannot undo a later binding.
+   * (`getUsedCpu` over a minute) must not hold up requests for another session; answered later,
+   * it does not undo the binding made meanwhile (see `KurentoWsServer.handle`).
    */
   schedule(exclusive: boolean, task: () => Promise<void>, onFailure: (err: unknown) => void): void {
     // A failed task is logged and does not block the requests waiting for it.
