@@ -172,6 +172,7 @@ export abstract class BaseRtpEndpointImpl extends MediaElementImpl {
   }
   setMaxVideoSendBandwidth(p: Params): null {
     this.bandwidth.maxVideoSend = p.maxVideoSendBandwidth as number;
+    this.bandwidth.maxVideoSendSet = true;
     this.reportWantedBitrate();
     return null;
   }
@@ -322,11 +323,20 @@ export abstract class BaseRtpEndpointImpl extends MediaElementImpl {
     peer.sendBitrateLimit('VIDEO', this.bandwidth.videoReceiveLimit(downstream));
   }
 
-  /** Tells our upstream what the peer can take from us (its estimate, within our send limits). */
-  private reportWantedBitrate(): void {
+  /**
+   * Tells our upstream what the peer can take from us (its estimate, within our send limits), and
+   * a simulcast source which of its layers fits.
+   */
+  protected reportWantedBitrate(): void {
     const video = this.sinks.find('VIDEO', DEFAULT_DESCRIPTION);
-    if (video) this.setWantedBitrate(video, this.bandwidth.videoSendLimit(this.peerEstimate.get('VIDEO')));
+    if (!video) return;
+    const estimate = this.peerEstimate.get('VIDEO');
+    video.layerPreference = { estimateBps: this.bandwidth.layerBudget(estimate), maxLayer: this.maxSimulcastLayer };
+    this.setWantedBitrate(video, this.bandwidth.videoSendLimit(estimate));
   }
+
+  /** The highest simulcast layer this endpoint's peer gets (0 the lowest; -1 no limit). */
+  protected maxSimulcastLayer = -1;
 
   /** Codecs arriving at our sink pads, so our SDP can put them first. */
   protected codecsFromUpstream(): CodecDescription[] {
