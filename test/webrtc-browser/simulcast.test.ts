@@ -74,3 +74,28 @@ test('a 3-layer simulcast offer gets an answer Chromium accepts, and a viewer de
     await assertKeepsRising(viewer.page, { framesDecoded }, 3000);
     assert.equal(width(await viewer.page.peerStats()), FAKE_CAMERA.width, 'still the top layer');
   }));
+
+test('maxSimulcastLayer picks the layer a viewer gets; switching up and down never stalls its decoding', (t) =>
+  rig.scene(t, async (scene) => {
+    const pipeline = await scene.pipeline();
+    const { endpoint } = await publish(scene, pipeline);
+    const viewer = await view(scene, endpoint, pipeline);
+    await viewer.endpoint.invoke('setMaxSimulcastLayer', { maxSimulcastLayer: 0 });
+    await waitForWidth(viewer.page, FAKE_CAMERA.width / 4);
+    assert.equal(await viewer.endpoint.invoke('getMaxSimulcastLayer'), 0);
+
+    for (const [layer, expected] of [
+      [1, FAKE_CAMERA.width / 2],
+      [-1, FAKE_CAMERA.width],
+      [0, FAKE_CAMERA.width / 4],
+    ] as const) {
+      const before = framesDecoded(await viewer.page.peerStats());
+      const asked = Date.now();
+      await viewer.endpoint.invoke('setMaxSimulcastLayer', { maxSimulcastLayer: layer });
+      const stats = await waitForWidth(viewer.page, expected, 10_000);
+      t.diagnostic(`layer ${layer}: ${expected} px wide after ${Date.now() - asked} ms`);
+      assert.ok(framesDecoded(stats) > before, 'frames decoded across the switch');
+      // Decoding goes on at every half second after the switch: no stall.
+      await assertKeepsRising(viewer.page, { framesDecoded }, 2000, 500);
+    }
+  }));
