@@ -41,6 +41,8 @@ export interface RtpPeerEvents {
   keyframeRequest: [RtpKind];
   /** The peer's receiver estimate for what we send (REMB), bits per second. */
   bitrateEstimate: [RtpKind, number];
+  /** The share of what we send that the peer reports lost (receiver reports), 0..1. */
+  receiverLoss: [RtpKind, number];
   /** Something failed after negotiation (reported as the element's Error event). */
   failure: [string];
 }
@@ -282,6 +284,10 @@ export abstract class BaseRtpEndpointImpl extends MediaElementImpl {
       this.peerEstimate.set(kind, bps);
       this.reportWantedBitrate();
     });
+    session.on('receiverLoss', (kind, fraction) => {
+      const video = this.sinks.find('VIDEO', DEFAULT_DESCRIPTION);
+      if (kind === 'VIDEO' && video?.layerPreference) video.layerPreference = { ...video.layerPreference, loss: fraction, lossAtMs: Date.now() };
+    });
   }
 
   private setConnectionState(state: PeerState): void {
@@ -331,7 +337,7 @@ export abstract class BaseRtpEndpointImpl extends MediaElementImpl {
     const video = this.sinks.find('VIDEO', DEFAULT_DESCRIPTION);
     if (!video) return;
     const estimate = this.peerEstimate.get('VIDEO');
-    video.layerPreference = { estimateBps: this.bandwidth.layerBudget(estimate), maxLayer: this.maxSimulcastLayer };
+    video.layerPreference = { estimateBps: this.bandwidth.layerBudget(estimate), maxLayer: this.maxSimulcastLayer, ...(video.layerPreference ? { loss: video.layerPreference.loss, lossAtMs: video.layerPreference.lossAtMs } : {}) };
     this.setWantedBitrate(video, this.bandwidth.videoSendLimit(estimate));
   }
 

@@ -77,6 +77,8 @@ export interface RtpSessionEvents {
   rtp: [RtpKind, Buffer, CodecDescription, ReceiveStream];
   keyframeRequest: [RtpKind];
   bitrateEstimate: [RtpKind, number];
+  /** The share of what we send that the peer reports lost since its last report (0..1). */
+  receiverLoss: [RtpKind, number];
   /** Any RTCP from the peer (its media session is alive). */
   rtcp: [];
   /** The peer said goodbye (RTCP BYE) for these SSRCs. */
@@ -473,6 +475,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   /** RTT from the LSR/DLSR of report blocks about what we send (RFC 3550 §6.4.1). */
   private updateRtt(reports: ReportBlock[], now: number): void {
     for (const r of reports) {
+      for (const [kind, out] of this.outgoing) if (out.stream.ssrc === r.ssrc) this.emit('receiverLoss', kind, r.fractionLost / 256);
       const sentAt = this.lastSrSentAt.get(r.ssrc);
       if (sentAt === undefined || r.lastSr === 0 || r.lastSr !== this.lastSrSent.get(r.ssrc)) continue;
       const rtt = now - sentAt - (r.delaySinceLastSr / 65536) * 1000;

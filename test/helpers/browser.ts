@@ -341,6 +341,8 @@ export interface LaunchOptions {
   /** A .wav file for the fake microphone instead of Chromium's beep. */
   fakeAudioFile?: string;
   args?: string[];
+  /** Another Chromium executable (a wrapper that runs it in a network namespace, say). */
+  executablePath?: string;
 }
 
 export class TestBrowser {
@@ -359,7 +361,7 @@ export class TestBrowser {
     const profileDir = await mkdtemp(join(tmpdir(), 'kuroshio-chromium-'));
     try {
       const context = await chromium.launchPersistentContext(profileDir, {
-        executablePath: CHROMIUM_PATH,
+        executablePath: options.executablePath ?? CHROMIUM_PATH,
         headless: true,
         args,
         permissions: ['camera', 'microphone'],

@@ -19,15 +19,42 @@ export interface LayerPreference {
   estimateBps: number;
   /** The highest layer it wants (0 is the lowest); -1 for no limit. */
   maxLayer: number;
+  /** The share of its packets the consumer's peer reported lost in its last receiver report (0..1). */
+  loss?: number;
+  /** When that report came (Date.now()), so each report counts once. */
+  lossAtMs?: number;
 }
 
-/** A new target must hold for this long before the switch is asked for (estimates wobble). */
+/** A lower target must hold for this long before the switch is asked for (estimates wobble). */
 const DOWN_HOLD_MS = 300;
 /** Keyframe requests for a pending switch are repeated this often until the keyframe comes. */
 const KEYFRAME_RETRY_MS = 500;
-/** An upper layer is taken only when the estimate exceeds its bitrate by this factor. */
-const UP_HEADROOM = 1.15;
+/** A fall of the estimate by this factor or more is congestion (REMB: 0.85 of what arrives). */
+const CONGESTION_DROP = 0.9;
+/** Reported loss above this is congestion: the viewer goes one layer down. */
+const LOSS_CONGESTION = 0.05;
+/** A move down for loss waits this long after the last move (the backlog of the old layer drains). */
+const LOSS_SETTLE_MS = 1500;
+/** After a fall, a layer whose bitrate exceeds the estimate by more than this must go. */
+const FIT_TOLERANCE = 1.1;
+/** Quiet time before trying the next layer up; doubled after each try that failed, up to the cap. */
+const UP_HOLD_MS = 1500;
+const UP_HOLD_MAX_MS = 8000;
+/**
+ * How far above the estimate the next layer may be for a try. A receiver's REMB grows to about
+ * 1.5 times what arrives, so a layer beyond that is out of reach without probing (not done yet).
+ */
+const TRIAL_REACH = 1.6;
+/** A layer kept this long after a move up was a success: the next try waits the least again. */
+const UP_SUCCESS_MS = 8000;
 
+/**
+ * Receiver estimates (REMB) grow only slowly past what arrives, so waiting for the estimate to
+ * reach the next layer's bitrate would keep a viewer low for long. Instead the viewer tries the
+ * next layer up after a quiet period when it is within reach of the estimate, and goes back down
+ * when its estimate falls or its receiver reports loss (congestion): each failed try doubles the
+ * wait before the next one.
+ */
 export class LayerSelector {
   current: SimulcastLayer | undefined;
   target: SimulcastLayer | undefined;
@@ -36,6 +63,13 @@ export class LayerSelector {
   private lastDecisionMs = 0;
   private lowerSinceMs = 0;
   private askedAtMs = 0;
+  private lastEstimate = 0;
+  private congestedAtMs = 0;
+  private lossReportMs = 0;
+  private lossyAtMs = 0;
+  private movedAtMs = 0;
+  private movedUp = false;
+  private upHoldMs = UP_HOLD_MS;
 
   constructor(private readonly preference: () => LayerPreference | undefined) {}
 
@@ -79,6 +113,13 @@ export class LayerSelector {
       if (nowMs - this.lowerSinceMs < DOWN_HOLD_MS) return;
     }
     this.lowerSinceMs = 0;
+    if (this.target) {
+      const up = wanted.index > this.target.index;
+      // Down soon after a move up: that try failed, wait longer before the next.
+      if (!up && this.movedUp && nowMs - this.movedAtMs < UP_SUCCESS_MS) this.upHoldMs = Math.min(UP_HOLD_MAX_MS, this.upHoldMs * 2);
+      this.movedUp = up;
+      this.movedAtMs = nowMs;
+    }
     this.target = wanted;
     this.askedAtMs = nowMs;
     wanted.group.requestKeyframe(wanted);
@@ -89,18 +130,31 @@ export class LayerSelector {
     const preference = this.preference();
     const maxLayer = preference && preference.maxLayer >= 0 ? preference.maxLayer : layers.length - 1;
     const estimate = preference?.estimateBps ?? 0;
-    let best: SimulcastLayer | undefined;
-    let lowest: SimulcastLayer | undefined;
-    for (const layer of layers) {
-      if (!layer.isActive(nowMs)) continue;
-      lowest ??= layer;
-      if (layer.index > maxLayer) continue;
-      const fits =
-        estimate <= 0 ||
-        layer.bitrate === 0 ||
-        (layer === this.current || layer === this.target ? layer.bitrate <= estimate : layer.bitrate * UP_HEADROOM <= estimate);
-      if (fits || !best) best = layer;
+    if (estimate !== this.lastEstimate) {
+      // The first estimate counts as a fall: a receiver sends it early when it is congested.
+      if (this.lastEstimate === 0 || estimate < this.lastEstimate * CONGESTION_DROP) this.congestedAtMs = nowMs;
+      this.lastEstimate = estimate;
     }
-    return best ?? lowest;
+    if (preference?.lossAtMs !== undefined && preference.lossAtMs !== this.lossReportMs) {
+      this.lossReportMs = preference.lossAtMs;
+      if ((preference.loss ?? 0) > LOSS_CONGESTION) this.lossyAtMs = nowMs;
+    }
+    if (this.movedUp && nowMs - this.movedAtMs >= UP_SUCCESS_MS) this.upHoldMs = UP_HOLD_MS;
+    const active = layers.filter((l) => l.isActive(nowMs));
+    if (active.length === 0) return undefined;
+    const allowed = active.filter((l) => l.index <= maxLayer);
+    const top = allowed[allowed.length - 1] ?? active[0]!;
+    const fitting = (): SimulcastLayer => [...allowed].reverse().find((l) => l.bitrate <= estimate) ?? active[0]!;
+    const now = this.target?.isActive(nowMs) ? this.target : undefined;
+    if (!now) return estimate > 0 ? fitting() : top;
+    if (now.index > top.index) return top;
+    if (nowMs - this.lossyAtMs < 1000 && (this.movedUp || nowMs - this.movedAtMs >= LOSS_SETTLE_MS)) {
+      return [...allowed].reverse().find((l) => l.index < now.index) ?? now;
+    }
+    if (estimate > 0 && nowMs - this.congestedAtMs < 1000 && now.bitrate > estimate * FIT_TOLERANCE) return fitting();
+    const quiet = Math.min(nowMs - this.movedAtMs, nowMs - this.congestedAtMs, nowMs - this.lossyAtMs);
+    const next = allowed.find((l) => l.index > now.index);
+    if (next && quiet >= this.upHoldMs && (estimate <= 0 || next.bitrate <= estimate * TRIAL_REACH)) return next;
+    return now;
   }
 }

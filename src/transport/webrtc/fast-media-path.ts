@@ -170,6 +170,7 @@ export class FastMediaPath extends MediaPath {
     session.on('rtp', (kind, buffer, codec, stream) => this.emit('rtp', new RtpMedia(kind, buffer, codec, stream)));
     session.on('keyframeRequest', (kind) => this.emit('keyframeRequest', kind));
     session.on('bitrateEstimate', (kind, bps) => this.emit('bitrateEstimate', kind, bps));
+    session.on('receiverLoss', (kind, fraction) => this.emit('receiverLoss', kind, fraction));
     session.on('rtcp', () => this.emit('rtcp'));
   }
 
