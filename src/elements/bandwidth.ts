@@ -24,6 +24,18 @@ export class BandwidthSettings {
     return bps;
   }
 
+  /** Whether the application set maxVideoSend (its default of 500 kbit/s does not cap simulcast layers). */
+  maxVideoSendSet = false;
+
+  /**
+   * What a simulcast viewer's layer must fit in (bits/s, 0 = unknown): the peer's estimate,
+   * capped by maxVideoSendBandwidth only when the application set it.
+   */
+  layerBudget(peerEstimateBps: number | undefined): number {
+    const bps = peerEstimateBps ?? 0;
+    return this.maxVideoSendSet && this.maxVideoSend > 0 && bps > 0 ? Math.min(bps, this.maxVideoSend * 1000) : bps;
+  }
+
   /** What we can forward to the peer: its estimate (if any), clamped by our send limits. */
   videoSendLimit(peerEstimateBps: number | undefined): number {
     let bps = peerEstimateBps ?? 0;

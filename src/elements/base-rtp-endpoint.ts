@@ -41,6 +41,8 @@ export interface RtpPeerEvents {
   keyframeRequest: [RtpKind];
   /** The peer's receiver estimate for what we send (REMB), bits per second. */
   bitrateEstimate: [RtpKind, number];
+  /** The share of what we send that the peer reports lost (receiver reports), 0..1. */
+  receiverLoss: [RtpKind, number];
   /** Something failed after negotiation (reported as the element's Error event). */
   failure: [string];
 }
@@ -172,6 +174,7 @@ export abstract class BaseRtpEndpointImpl extends MediaElementImpl {
   }
   setMaxVideoSendBandwidth(p: Params): null {
     this.bandwidth.maxVideoSend = p.maxVideoSendBandwidth as number;
+    this.bandwidth.maxVideoSendSet = true;
     this.reportWantedBitrate();
     return null;
   }
@@ -281,6 +284,10 @@ export abstract class BaseRtpEndpointImpl extends MediaElementImpl {
       this.peerEstimate.set(kind, bps);
       this.reportWantedBitrate();
     });
+    session.on('receiverLoss', (kind, fraction) => {
+      const video = this.sinks.find('VIDEO', DEFAULT_DESCRIPTION);
+      if (kind === 'VIDEO' && video?.layerPreference) video.layerPreference = { ...video.layerPreference, loss: fraction, lossAtMs: Date.now() };
+    });
   }
 
   private setConnectionState(state: PeerState): void {
@@ -322,11 +329,20 @@ export abstract class BaseRtpEndpointImpl extends MediaElementImpl {
     peer.sendBitrateLimit('VIDEO', this.bandwidth.videoReceiveLimit(downstream));
   }
 
-  /** Tells our upstream what the peer can take from us (its estimate, within our send limits). */
-  private reportWantedBitrate(): void {
+  /**
+   * Tells our upstream what the peer can take from us (its estimate, within our send limits), and
+   * a simulcast source which of its layers fits.
+   */
+  protected reportWantedBitrate(): void {
     const video = this.sinks.find('VIDEO', DEFAULT_DESCRIPTION);
-    if (video) this.setWantedBitrate(video, this.bandwidth.videoSendLimit(this.peerEstimate.get('VIDEO')));
+    if (!video) return;
+    const estimate = this.peerEstimate.get('VIDEO');
+    video.layerPreference = { estimateBps: this.bandwidth.layerBudget(estimate), maxLayer: this.maxSimulcastLayer, ...(video.layerPreference ? { loss: video.layerPreference.loss, lossAtMs: video.layerPreference.lossAtMs } : {}) };
+    this.setWantedBitrate(video, this.bandwidth.videoSendLimit(estimate));
   }
+
+  /** The highest simulcast layer this endpoint's peer gets (0 the lowest; -1 no limit). */
+  protected maxSimulcastLayer = -1;
 
   /** Codecs arriving at our sink pads, so our SDP can put them first. */
   protected codecsFromUpstream(): CodecDescription[] {

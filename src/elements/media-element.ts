@@ -12,6 +12,7 @@ import { PadSet, SinkPad, SourcePad, link, unlink, type Link } from '../media/pa
 import { ANY_CAPS, RAW, forceCodec, type SinkCaps } from '../media/processing/caps.js';
 import { LinkRouter, type SharedPadSource } from '../media/processing/link-router.js';
 import type { RawMedia } from '../media/processing/raw-media.js';
+import { LayerSelector } from '../media/simulcast/layer-selector.js';
 import { SenderTimeline } from '../media/rtp-clock.js';
 import type { CodecDescription, MediaUnit } from '../media/rtp-media.js';
 import { ALL_MEDIA_KINDS, DEFAULT_DESCRIPTION, type MediaKind } from '../media/types.js';
@@ -213,11 +214,15 @@ export class MediaElementImpl extends MediaObjectImpl {
       for (const edge of pad.links) edge.sink.owner.acceptMedia(edge.sink, unit);
       return;
     }
+    // A simulcast source sends every layer: each link (and the decoder) gets one of them.
+    const layer = unit.source?.layer;
+    const now = Date.now();
     for (const edge of pad.links) {
+      if (layer && !(edge.layers ??= new LayerSelector(() => edge.sink.layerPreference)).accept(unit, layer, now)) continue;
       if (edge.routedMedia !== unit.codec || edge.routedCaps !== edge.sink.capsVersion) this.router.route(edge, unit.codec);
       if (edge.passes) edge.sink.owner.acceptMedia(edge.sink, unit);
     }
-    pad.tap?.(unit, Date.now());
+    if (pad.tap && (!layer || (pad.tapLayers ??= new LayerSelector(() => undefined)).accept(unit, layer, now))) pad.tap(unit, now);
   }
 
   /** Sends decoded media out of a source pad (filters, mixers): encoded for sinks that want packets. */
@@ -291,6 +296,7 @@ export class MediaElementImpl extends MediaObjectImpl {
     const edge = pad.link;
     if (!edge) return;
     if (edge.feed) edge.feed.requestKeyframe();
+    else if (edge.layers?.requestKeyframe()) return;
     else edge.source.owner.onKeyframeRequest(edge.source);
   }
 
@@ -316,7 +322,8 @@ export class MediaElementImpl extends MediaObjectImpl {
   protected wantedBitrate(pad: ElementPadSource): number {
     let lowest = 0;
     for (const edge of pad.links) {
-      if (edge.feed) continue;
+      // Encoders follow their sinks, and simulcast viewers get the layer that fits them.
+      if (edge.feed || edge.layers) continue;
       if (edge.wantedBitrate > 0 && (lowest === 0 || edge.wantedBitrate < lowest)) lowest = edge.wantedBitrate;
     }
     return lowest;

@@ -169,6 +169,16 @@ export class WebRtcEndpointImpl extends BaseRtpEndpointImpl {
     return null;
   }
 
+  // Kuroshio's own: which simulcast layers of a publisher this endpoint's peer may get.
+  getMaxSimulcastLayer(): number {
+    return this.maxSimulcastLayer;
+  }
+  setMaxSimulcastLayer(p: Params): null {
+    this.maxSimulcastLayer = p.maxSimulcastLayer as number;
+    this.reportWantedBitrate();
+    return null;
+  }
+
   // ---- data channels --------------------------------------------------------------------------
 
   createDataChannel(p: Params): null {

@@ -8,6 +8,7 @@
  * is added by the media plane on top of this wiring.
  */
 import type { LinkFeed } from './processing/pad-processing.js';
+import type { LayerPreference, LayerSelector } from './simulcast/layer-selector.js';
 import type { RtpMedia } from './rtp-media.js';
 import type { MediaKind } from './types.js';
 
@@ -31,6 +32,8 @@ export class SourcePad<Owner extends PadOwner = PadOwner> extends Pad<Owner> {
   readonly links = new Set<Link<Owner>>();
   /** Sees every packet the pad sends while the decoded-media layer decodes it (its decoder). */
   tap: ((unit: RtpMedia, nowMs: number) => void) | undefined;
+  /** Which layer of a simulcast source the tap gets (the best there is). */
+  tapLayers: LayerSelector | undefined;
 
   get name(): string {
     return `src_${this.kind.toLowerCase()}_${this.description}`;
@@ -41,6 +44,8 @@ export class SinkPad<Owner extends PadOwner = PadOwner> extends Pad<Owner> {
   link: Link<Owner> | undefined;
   /** Bumped whenever what the pad takes changes (a negotiation, a forced format): links re-route. */
   capsVersion = 0;
+  /** What the element wants of a simulcast source feeding this pad (none: the best layer). */
+  layerPreference: LayerPreference | undefined;
 
   get name(): string {
     return `sink_${this.kind.toLowerCase()}_${this.description}`;
@@ -59,6 +64,8 @@ export class Link<Owner extends PadOwner = PadOwner> {
   routedCaps = -1;
   passes = false;
   feed: LinkFeed | undefined;
+  /** Which layer of a simulcast source passes along this link, once one arrives. */
+  layers: LayerSelector | undefined;
 
   constructor(
     readonly source: SourcePad<Owner>,

@@ -6,6 +6,7 @@
  */
 import { seqDelta } from './rtp-header.js';
 import type { ReportBlock } from './rtcp.js';
+import type { SimulcastLayer } from './simulcast-group.js';
 
 const MAX_DROPOUT = 3000;
 const MAX_MISORDER = 100;
@@ -39,6 +40,8 @@ export class ReceiveStream {
   private lastSrArrivalMs = 0;
   /** Bytes of payload received (statistics). */
   bytes = 0;
+  /** The simulcast layer this stream carries, when its sender sends several (RID). */
+  layer: SimulcastLayer | undefined;
   readonly history: (Buffer | undefined)[] = new Array(HISTORY_SIZE);
   private readonly historyLength = new Uint16Array(HISTORY_SIZE);
   private readonly historySeq = new Int32Array(HISTORY_SIZE).fill(-1);

@@ -251,3 +251,11 @@ export function isRtcpPacket(buf: Buffer): boolean {
   const pt = buf[1]!;
   return buf.length >= 8 && pt >= 192 && pt <= 223;
 }
+
+const NTP_EPOCH_OFFSET = 2208988800;
+
+/** Wall-clock milliseconds as an NTP timestamp (RFC 3550 §4). */
+export function toNtp(ms: number): { ntpSeconds: number; ntpFraction: number } {
+  const seconds = Math.floor(ms / 1000);
+  return { ntpSeconds: (seconds + NTP_EPOCH_OFFSET) >>> 0, ntpFraction: Math.floor(((ms % 1000) / 1000) * 0x100000000) >>> 0 };
+}

@@ -30,11 +30,14 @@ import {
   buildSdesCname,
   buildSenderReport,
   isRtcpPacket,
+  toNtp,
   parseRtcp,
   type ReportBlock,
   type RtcpRecord,
 } from './rtcp.js';
 import { SendStream } from './send-stream.js';
+import { SimulcastGroup, type SimulcastLayer } from './simulcast-group.js';
+import { Vp8PictureIds } from './vp8-picture-ids.js';
 import { SRTP_MAX_OVERHEAD, type SrtpTransform } from './srtp-transform.js';
 
 export type RtpKind = 'AUDIO' | 'VIDEO';
@@ -61,6 +64,12 @@ export interface RtpSessionConfig {
    * WebRTC peers take all of it (the default); a plain RTP/AVP peer none.
    */
   feedback?: { nack: boolean; keyframe: 'pli' | 'fir' | 'none'; remb: boolean };
+  /**
+   * Video the peer sends as simulcast layers (RFC 8853): the RIDs, lowest layer first, and the ids
+   * of the header extensions naming the RID of a stream (rtp-stream-id) and of its RTX stream
+   * (repaired-rtp-stream-id). Streams are bound to layers as their packets name them.
+   */
+  simulcast?: { rids: string[]; ridExtension: number; repairedRidExtension?: number };
 }
 
 export interface RtpSessionEvents {
@@ -68,6 +77,8 @@ export interface RtpSessionEvents {
   rtp: [RtpKind, Buffer, CodecDescription, ReceiveStream];
   keyframeRequest: [RtpKind];
   bitrateEstimate: [RtpKind, number];
+  /** The share of what we send that the peer reports lost since its last report (0..1). */
+  receiverLoss: [RtpKind, number];
   /** Any RTCP from the peer (its media session is alive). */
   rtcp: [];
   /** The peer said goodbye (RTCP BYE) for these SSRCs. */
@@ -96,6 +107,8 @@ interface Outgoing {
   codec: NegotiatedCodec | undefined;
   /** Source codec descriptions already matched to what the peer negotiated (null: no match). */
   resolved: WeakMap<CodecDescription, NegotiatedCodec | null>;
+  /** VP8 picture ids re-based across simulcast layer switches, once a layered source came. */
+  vp8: Vp8PictureIds | undefined;
 }
 
 export class RtpSession extends TypedEmitter<RtpSessionEvents> {
@@ -107,6 +120,9 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   private reportTimer: NodeJS.Timeout | undefined;
   private nackTimer: NodeJS.Timeout | undefined;
   private rttMs = 100;
+  /** The layers of the peer's simulcast video, when it sends them. */
+  readonly simulcast: SimulcastGroup | undefined;
+  private readonly layerKeyframeAsked = new WeakMap<SimulcastLayer, number>();
   private closed = false;
   private firSequence = 0;
   /** Datagrams dropped: undecryptable, malformed, or from streams we never agreed to. */
@@ -134,12 +150,17 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
           source: undefined,
           codec: undefined,
           resolved: new WeakMap(),
+          vp8: undefined,
         });
       }
       for (const c of config.receive[kind]?.codecs ?? []) {
         this.receiveCodecs.set(c.payloadType, { kind, codec: c.codec });
         if (c.rtxPayloadType !== undefined) this.receiveCodecs.set(c.rtxPayloadType, { kind, codec: c.codec, rtxOf: c.payloadType });
       }
+    }
+    if (config.simulcast) {
+      this.simulcast = new SimulcastGroup(config.simulcast.rids, config.simulcast.ridExtension, config.simulcast.repairedRidExtension);
+      this.simulcast.requestKeyframe = (layer) => this.requestLayerKeyframe(layer);
     }
     this.reportTimer = setInterval(() => this.sendReports(), REPORT_INTERVAL_MS);
     this.reportTimer.unref();
@@ -185,6 +206,11 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     }
     let packet = buf.subarray(0, length);
     let ssrcValue = readSsrc(packet);
+    const unknown = this.simulcast && codec.kind === 'VIDEO' && !this.incoming.has(ssrcValue) && !this.config.remoteSsrcs.has(ssrcValue);
+    if (unknown && !this.simulcast!.claim(packet, ssrcValue, codec.rtxOf !== undefined, () => this.receiveStream(ssrcValue, codec.kind, codec.codec.clockRate))) {
+      this.dropped++; // a simulcast stream not named yet: its sender names it (RID) until we report on it
+      return;
+    }
     if (codec.rtxOf !== undefined) {
       const unwrapped = this.unwrapRtx(packet, codec.rtxOf);
       if (!unwrapped) return; // padding-only probe, or garbage
@@ -193,10 +219,12 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     }
     const stream = this.receiveStream(ssrcValue, codec.kind, codec.codec.clockRate);
     const seq = sequenceNumber(packet);
-    if (!stream.update(seq, readTimestamp(packet), Date.now())) {
+    const now = Date.now();
+    if (!stream.update(seq, readTimestamp(packet), now)) {
       this.dropped++;
       return;
     }
+    if (stream.layer) stream.layer.lastPacketMs = now;
     stream.bytes += packet.length - payloadOffset(packet, packet.length);
     stream.remember(seq, packet, packet.length);
     this.emit('rtp', codec.kind, packet, codec.codec, stream);
@@ -227,15 +255,23 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     const slot = out.slots[out.next]!;
     out.next = (out.next + 1) % SLOTS;
     const length = copyWithoutExtensions(packet, packet.length, slot);
+    if (source.layer && /vp8$/i.test(negotiated.codec.mimeType)) (out.vp8 ??= new Vp8PictureIds()).rewrite(slot, RTP_FIXED_HEADER, length, source.ssrc);
     rewriteHeader(slot, { ssrc: out.stream.ssrc, sequenceNumber: seq, timestamp: ts, payloadType: negotiated.payloadType });
     out.stream.sent(length - RTP_FIXED_HEADER, ts, now);
     this.protectAndSend(slot, length);
     return true;
   }
 
-  /** Asks the peer for a keyframe on what it sends us of this kind. */
+  /** Asks the peer for a keyframe on what it sends us of this kind (every layer of a simulcast). */
   requestKeyframe(kind: RtpKind): boolean {
     const method = this.config.feedback?.keyframe ?? 'pli';
+    if (kind === 'VIDEO' && this.simulcast && method !== 'none') {
+      const layers = this.simulcast.layers.filter((l) => l.stream);
+      if (layers.length > 0) {
+        this.sendRtcp(layers.map((l) => buildPli(this.senderSsrc(), l.stream!.ssrc)));
+        return true;
+      }
+    }
     const target = this.firstIncoming(kind);
     if (target === undefined || method === 'none') return false;
     this.firSequence = (this.firSequence + 1) & 0xff;
@@ -275,6 +311,14 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
 
   // ---- internals ------------------------------------------------------------------------------
 
+  /** A PLI for one simulcast layer, at most one per 300 ms (the selectors ask again until it comes). */
+  private requestLayerKeyframe(layer: SimulcastLayer): void {
+    const now = Date.now();
+    if (!layer.stream || now - (this.layerKeyframeAsked.get(layer) ?? 0) < 300) return;
+    this.layerKeyframeAsked.set(layer, now);
+    this.sendRtcp([buildPli(this.senderSsrc(), layer.stream.ssrc)]);
+  }
+
   private receiveStream(ssrcValue: number, kind: RtpKind, clockRate: number): ReceiveStream {
     let stream = this.incoming.get(ssrcValue);
     if (!stream) {
@@ -291,7 +335,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     const padding = rtx[0]! & 0x20 ? rtx[rtx.length - 1]! : 0;
     if (rtx.length - padding - offset < 3) return undefined;
     const rtxSsrc = readSsrc(rtx);
-    const original = this.config.remoteSsrcs.get(rtxSsrc)?.repairs;
+    const original = this.config.remoteSsrcs.get(rtxSsrc)?.repairs ?? this.simulcast?.repairedBy(rtxSsrc);
     if (original === undefined) return undefined;
     const out = Buffer.allocUnsafe(rtx.length - 2);
     rtx.copy(out, 0, 0, offset);
@@ -358,6 +402,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
         out.next = (out.next + 1) % SLOTS;
         const ts = out.stream.outTimestamp(readTimestamp(kept.packet));
         const length = copyWithoutExtensions(kept.packet, kept.length, slot);
+        out.vp8?.rewrite(slot, RTP_FIXED_HEADER, length, out.source.ssrc);
         const rtxSsrc = out.stream.rtxSsrc;
         if (rtxSsrc !== undefined && codec.rtxPayloadType !== undefined) {
           // RFC 4588 §4: the RTX payload is the original sequence number, then the original payload.
@@ -430,6 +475,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   /** RTT from the LSR/DLSR of report blocks about what we send (RFC 3550 §6.4.1). */
   private updateRtt(reports: ReportBlock[], now: number): void {
     for (const r of reports) {
+      for (const [kind, out] of this.outgoing) if (out.stream.ssrc === r.ssrc) this.emit('receiverLoss', kind, r.fractionLost / 256);
       const sentAt = this.lastSrSentAt.get(r.ssrc);
       if (sentAt === undefined || r.lastSr === 0 || r.lastSr !== this.lastSrSent.get(r.ssrc)) continue;
       const rtt = now - sentAt - (r.delaySinceLastSr / 65536) * 1000;
@@ -448,11 +494,4 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     }
     if (packets.length > 0) this.sendRtcp(packets);
   }
-}
-
-const NTP_EPOCH_OFFSET = 2208988800;
-
-function toNtp(ms: number): { ntpSeconds: number; ntpFraction: number } {
-  const seconds = Math.floor(ms / 1000);
-  return { ntpSeconds: (seconds + NTP_EPOCH_OFFSET) >>> 0, ntpFraction: Math.floor(((ms % 1000) / 1000) * 0x100000000) >>> 0 };
 }

@@ -223,6 +223,8 @@ export interface PeerOptions {
    * is a sine in Hz, at `toneGain` of full scale (1 by default: several mixed together clip).
    */
   synthetic?: { colors?: string[]; tone?: number; toneGain?: number; width?: number; height?: number; frameRate?: number };
+  /** Send video as simulcast layers: the sender's encodings (rid, scaleResolutionDownBy, maxBitrate). */
+  simulcast?: { rid: string; scaleResolutionDownBy?: number; maxBitrate?: number }[];
 }
 
 /** The remote sound as the page analyses it. */
@@ -339,6 +341,8 @@ export interface LaunchOptions {
   /** A .wav file for the fake microphone instead of Chromium's beep. */
   fakeAudioFile?: string;
   args?: string[];
+  /** Another Chromium executable (a wrapper that runs it in a network namespace, say). */
+  executablePath?: string;
 }
 
 export class TestBrowser {
@@ -357,7 +361,7 @@ export class TestBrowser {
     const profileDir = await mkdtemp(join(tmpdir(), 'kuroshio-chromium-'));
     try {
       const context = await chromium.launchPersistentContext(profileDir, {
-        executablePath: CHROMIUM_PATH,
+        executablePath: options.executablePath ?? CHROMIUM_PATH,
         headless: true,
         args,
         permissions: ['camera', 'microphone'],

@@ -204,6 +204,8 @@
         const transceiver = pc.addTransceiver(sends() && track ? track : kind, {
           direction: options.direction,
           streams: localStream ? [localStream] : [],
+          // Simulcast: one encoding per layer, each with its rid (a=rid / a=simulcast in the offer).
+          ...(kind === 'video' && options.simulcast && sends() ? { sendEncodings: options.simulcast } : {}),
         });
         applyCodecPreference(transceiver);
         applyAudioPreference(transceiver);

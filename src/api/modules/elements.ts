@@ -128,6 +128,9 @@ export const elements: ModuleSpec = {
         'readonly ICECandidatePairs: IceCandidatePair[]',
         'readonly IceConnectionState: IceConnection[]',
         'readonly DtlsConnectionState: DtlsConnection[]',
+        // Kuroshio's own: the highest simulcast layer of a publisher sent to this peer (0 is the
+        // lowest; -1, the default, lets its bandwidth decide).
+        'maxSimulcastLayer: int = -1',
       ],
       methods: [
         'gatherCandidates()',

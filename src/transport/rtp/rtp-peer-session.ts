@@ -39,6 +39,7 @@ export interface RtpPeerSessionEvents {
   rtp: [RtpMedia];
   keyframeRequest: [RtpKind];
   bitrateEstimate: [RtpKind, number];
+  receiverLoss: [RtpKind, number];
   failure: [string];
   /** A key of this media line neared the end of its lifetime (OnKeySoftLimit). */
   keySoftLimit: [RtpKind];
@@ -240,6 +241,7 @@ export class PlainRtpSession extends TypedEmitter<RtpPeerSessionEvents> {
       session.on('rtp', (kind, buffer, codec, stream) => this.emit('rtp', new RtpMedia(kind, buffer, codec, stream)));
       session.on('keyframeRequest', (kind) => this.emit('keyframeRequest', kind));
       session.on('bitrateEstimate', (kind, bps) => this.emit('bitrateEstimate', kind, bps));
+      session.on('receiverLoss', (kind, fraction) => this.emit('receiverLoss', kind, fraction));
       session.on('rtcp', () => this.setMedia(true));
       session.on('bye', () => {
         this.saidBye = true;

@@ -5,6 +5,7 @@
  * 300 kbit/s; with REMB it ramps to the bitrate we allow (see docs/ARCHITECTURE.md).
  */
 import { RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters } from 'werift';
+import { REPAIRED_RID_EXTENSION, RID_EXTENSION } from './simulcast-sdp.js';
 
 const VIDEO_FEEDBACK = [
   { type: 'nack' },
@@ -58,7 +59,10 @@ export function audioCodecs(): RTCRtpCodecParameters[] {
 export function headerExtensions(): { audio: RTCRtpHeaderExtensionParameters[]; video: RTCRtpHeaderExtensionParameters[] } {
   const mid = new RTCRtpHeaderExtensionParameters({ id: 1, uri: 'urn:ietf:params:rtp-hdrext:sdes:mid' });
   const absSendTime = new RTCRtpHeaderExtensionParameters({ id: 2, uri: 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time' });
-  return { audio: [mid, absSendTime], video: [mid, absSendTime] };
+  // A simulcast offer must get these back, or the offerer rejects the answer; they name the layers.
+  const rid = new RTCRtpHeaderExtensionParameters({ id: 3, uri: RID_EXTENSION });
+  const repairedRid = new RTCRtpHeaderExtensionParameters({ id: 4, uri: REPAIRED_RID_EXTENSION });
+  return { audio: [mid, absSendTime], video: [mid, absSendTime, rid, repairedRid] };
 }
 
 /**

@@ -18,6 +18,7 @@ import { WeriftSrtpTransform, type SrtpKeys, type SrtpTransform } from '../../rt
 import { SrtpSession, srtpAddonAvailable } from '../srtp/index.js';
 import { DirectUdpSender } from '../udp/direct-sender.js';
 import { MediaPath, type BypassCounters, type StreamCounters } from './media-path.js';
+import { offeredSimulcast } from './simulcast-sdp.js';
 import { describeCodec, isMediaCodec, isReceiving, isSending, toKind } from './transceivers.js';
 
 /** Which RTP path new sessions use. */
@@ -117,7 +118,8 @@ export function attachFastPath(pc: RTCPeerConnection, remoteSdp: string, cname: 
   srtpFactory ??= defaultSrtpFactory();
   const srtp = srtpFactory({ profile, ...keys });
 
-  const config: RtpSessionConfig = { cname, rtcpSsrc: 0, send: {}, receive: {}, remoteSsrcs: announcedSsrcs(remoteSdp) };
+  const simulcast = offeredSimulcast(remoteSdp);
+  const config: RtpSessionConfig = { cname, rtcpSsrc: 0, send: {}, receive: {}, remoteSsrcs: announcedSsrcs(remoteSdp), ...(simulcast ? { simulcast } : {}) };
   for (const t of pc.getTransceivers()) {
     const kind = toKind(t.kind);
     const codecs = negotiatedCodecs(t);
@@ -168,6 +170,7 @@ export class FastMediaPath extends MediaPath {
     session.on('rtp', (kind, buffer, codec, stream) => this.emit('rtp', new RtpMedia(kind, buffer, codec, stream)));
     session.on('keyframeRequest', (kind) => this.emit('keyframeRequest', kind));
     session.on('bitrateEstimate', (kind, bps) => this.emit('bitrateEstimate', kind, bps));
+    session.on('receiverLoss', (kind, fraction) => this.emit('receiverLoss', kind, fraction));
     session.on('rtcp', () => this.emit('rtcp'));
   }
 

@@ -31,6 +31,8 @@ export interface MediaPathEvents {
   keyframeRequest: [RtpKind];
   /** The peer's receiver estimate for what we send (REMB), bits per second. */
   bitrateEstimate: [RtpKind, number];
+  /** The share of what we send that the peer reports lost (receiver reports), 0..1. */
+  receiverLoss: [RtpKind, number];
   /** RTCP from the peer: its media session is alive. */
   rtcp: [];
   /** Sending something to the peer failed. */

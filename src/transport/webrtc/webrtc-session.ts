@@ -67,6 +67,8 @@ export interface WebRtcSessionEvents {
   keyframeRequest: [RtpKind];
   /** The peer's receiver estimate for what we send (REMB), bits per second. */
   bitrateEstimate: [RtpKind, number];
+  /** The share of what we send that the peer reports lost (receiver reports), 0..1. */
+  receiverLoss: [RtpKind, number];
   dataOpened: [{ id: number; label: string }];
   dataClosed: [{ id: number; label: string }];
   data: [DataMedia];
@@ -391,6 +393,7 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
     path.on('rtp', (media) => this.emit('rtp', media));
     path.on('keyframeRequest', (kind) => this.emit('keyframeRequest', kind));
     path.on('bitrateEstimate', (kind, bps) => this.emit('bitrateEstimate', kind, bps));
+    path.on('receiverLoss', (kind, fraction) => this.emit('receiverLoss', kind, fraction));
     path.on('rtcp', () => this.setMediaConnected());
     path.on('failure', (description) => this.emit('failure', description));
   }

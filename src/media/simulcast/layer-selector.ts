@@ -1,0 +1,160 @@
+/**
+ * One consumer's view of a simulcast source: of the layers a publisher sends, which one passes to
+ * this consumer (a link to a viewer's endpoint, or the decoder of the decoded-media layer).
+ *
+ * The target is the highest layer that flows, is no higher than the consumer's preferred maximum,
+ * and fits in the consumer's bandwidth estimate (its peer's REMB); with no estimate, the highest.
+ * The consumer keeps receiving its current layer until the target's next keyframe (asked for at
+ * once, and again every 500 ms): a switch then never hands the viewer a picture that refers to
+ * pictures it did not get. The sending endpoint keeps SSRC, sequence numbers, timestamps and VP8
+ * picture ids continuous across it (`rtp/send-stream.ts`, `rtp/vp8-picture-ids.ts`).
+ */
+import { isKeyframeStart, type RtpMedia } from '../rtp-media.js';
+import { payloadOffset } from '../../rtp/rtp-header.js';
+import type { SimulcastLayer } from '../../rtp/simulcast-group.js';
+
+/** What a consumer wants of a simulcast source (set by the element owning the sink pad). */
+export interface LayerPreference {
+  /** What the consumer's link can carry, bits/s; 0 when unknown (the top layer is taken). */
+  estimateBps: number;
+  /** The highest layer it wants (0 is the lowest); -1 for no limit. */
+  maxLayer: number;
+  /** The share of its packets the consumer's peer reported lost in its last receiver report (0..1). */
+  loss?: number;
+  /** When that report came (Date.now()), so each report counts once. */
+  lossAtMs?: number;
+}
+
+/** A lower target must hold for this long before the switch is asked for (estimates wobble). */
+const DOWN_HOLD_MS = 300;
+/** Keyframe requests for a pending switch are repeated this often until the keyframe comes. */
+const KEYFRAME_RETRY_MS = 500;
+/** A fall of the estimate by this factor or more is congestion (REMB: 0.85 of what arrives). */
+const CONGESTION_DROP = 0.9;
+/** Reported loss above this is congestion: the viewer goes one layer down. */
+const LOSS_CONGESTION = 0.05;
+/** A move down for loss waits this long after the last move (the backlog of the old layer drains). */
+const LOSS_SETTLE_MS = 1500;
+/** After a fall, a layer whose bitrate exceeds the estimate by more than this must go. */
+const FIT_TOLERANCE = 1.1;
+/** Quiet time before trying the next layer up; doubled after each try that failed, up to the cap. */
+const UP_HOLD_MS = 1500;
+const UP_HOLD_MAX_MS = 8000;
+/**
+ * How far above the estimate the next layer may be for a try. A receiver's REMB grows to about
+ * 1.5 times what arrives, so a layer beyond that is out of reach without probing (not done yet).
+ */
+const TRIAL_REACH = 1.6;
+/** A layer kept this long after a move up was a success: the next try waits the least again. */
+const UP_SUCCESS_MS = 8000;
+
+/**
+ * Receiver estimates (REMB) grow only slowly past what arrives, so waiting for the estimate to
+ * reach the next layer's bitrate would keep a viewer low for long. Instead the viewer tries the
+ * next layer up after a quiet period when it is within reach of the estimate, and goes back down
+ * when its estimate falls or its receiver reports loss (congestion): each failed try doubles the
+ * wait before the next one.
+ */
+export class LayerSelector {
+  current: SimulcastLayer | undefined;
+  target: SimulcastLayer | undefined;
+  /** Switches made (getStats). */
+  switches = 0;
+  private lastDecisionMs = 0;
+  private lowerSinceMs = 0;
+  private askedAtMs = 0;
+  private lastEstimate = 0;
+  private congestedAtMs = 0;
+  private lossReportMs = 0;
+  private lossyAtMs = 0;
+  private movedAtMs = 0;
+  private movedUp = false;
+  private upHoldMs = UP_HOLD_MS;
+
+  constructor(private readonly preference: () => LayerPreference | undefined) {}
+
+  /** Whether this packet of a layered source passes to the consumer. */
+  accept(media: RtpMedia, layer: SimulcastLayer, nowMs: number): boolean {
+    if (nowMs - this.lastDecisionMs >= 100) this.decide(layer, nowMs);
+    if (layer === this.current && layer === this.target) return true;
+    if (layer === this.target && isKeyframeStart(media.codec, media.buffer.subarray(payloadOffset(media.buffer)))) {
+      this.current = layer;
+      this.switches++;
+      return true;
+    }
+    if (layer === this.target && nowMs - this.askedAtMs >= KEYFRAME_RETRY_MS) {
+      this.askedAtMs = nowMs;
+      layer.group.requestKeyframe(layer);
+    }
+    return layer === this.current;
+  }
+
+  /** A keyframe is wanted downstream: ask for one of the layer the consumer gets (or will get). */
+  requestKeyframe(): boolean {
+    const layer = this.target ?? this.current;
+    if (!layer) return false;
+    layer.group.requestKeyframe(layer);
+    return true;
+  }
+
+  private decide(any: SimulcastLayer, nowMs: number): void {
+    this.lastDecisionMs = nowMs;
+    const group = any.group;
+    group.refresh(nowMs);
+    const wanted = this.choose(group.layers, nowMs);
+    if (!wanted || wanted === this.target) {
+      this.lowerSinceMs = 0;
+      return;
+    }
+    // Going down waits a little (a REMB dip), unless the current layer stopped flowing.
+    const currentGone = !this.current?.isActive(nowMs);
+    if (this.target && wanted.index < this.target.index && !currentGone) {
+      if (this.lowerSinceMs === 0) this.lowerSinceMs = nowMs;
+      if (nowMs - this.lowerSinceMs < DOWN_HOLD_MS) return;
+    }
+    this.lowerSinceMs = 0;
+    if (this.target) {
+      const up = wanted.index > this.target.index;
+      // Down soon after a move up: that try failed, wait longer before the next.
+      if (!up && this.movedUp && nowMs - this.movedAtMs < UP_SUCCESS_MS) this.upHoldMs = Math.min(UP_HOLD_MAX_MS, this.upHoldMs * 2);
+      this.movedUp = up;
+      this.movedAtMs = nowMs;
+    }
+    this.target = wanted;
+    this.askedAtMs = nowMs;
+    wanted.group.requestKeyframe(wanted);
+  }
+
+  /** The layer this consumer should receive now. */
+  private choose(layers: readonly SimulcastLayer[], nowMs: number): SimulcastLayer | undefined {
+    const preference = this.preference();
+    const maxLayer = preference && preference.maxLayer >= 0 ? preference.maxLayer : layers.length - 1;
+    const estimate = preference?.estimateBps ?? 0;
+    if (estimate !== this.lastEstimate) {
+      // The first estimate counts as a fall: a receiver sends it early when it is congested.
+      if (this.lastEstimate === 0 || estimate < this.lastEstimate * CONGESTION_DROP) this.congestedAtMs = nowMs;
+      this.lastEstimate = estimate;
+    }
+    if (preference?.lossAtMs !== undefined && preference.lossAtMs !== this.lossReportMs) {
+      this.lossReportMs = preference.lossAtMs;
+      if ((preference.loss ?? 0) > LOSS_CONGESTION) this.lossyAtMs = nowMs;
+    }
+    if (this.movedUp && nowMs - this.movedAtMs >= UP_SUCCESS_MS) this.upHoldMs = UP_HOLD_MS;
+    const active = layers.filter((l) => l.isActive(nowMs));
+    if (active.length === 0) return undefined;
+    const allowed = active.filter((l) => l.index <= maxLayer);
+    const top = allowed[allowed.length - 1] ?? active[0]!;
+    const fitting = (): SimulcastLayer => [...allowed].reverse().find((l) => l.bitrate <= estimate) ?? active[0]!;
+    const now = this.target?.isActive(nowMs) ? this.target : undefined;
+    if (!now) return estimate > 0 ? fitting() : top;
+    if (now.index > top.index) return top;
+    if (nowMs - this.lossyAtMs < 1000 && (this.movedUp || nowMs - this.movedAtMs >= LOSS_SETTLE_MS)) {
+      return [...allowed].reverse().find((l) => l.index < now.index) ?? now;
+    }
+    if (estimate > 0 && nowMs - this.congestedAtMs < 1000 && now.bitrate > estimate * FIT_TOLERANCE) return fitting();
+    const quiet = Math.min(nowMs - this.movedAtMs, nowMs - this.congestedAtMs, nowMs - this.lossyAtMs);
+    const next = allowed.find((l) => l.index > now.index);
+    if (next && quiet >= this.upHoldMs && (estimate <= 0 || next.bitrate <= estimate * TRIAL_REACH)) return next;
+    return now;
+  }
+}
