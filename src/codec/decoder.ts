@@ -5,6 +5,7 @@
  * asynchronous calls are used, so decoding runs on libuv's thread pool and the event loop stays
  * free for packets.
  */
+import './ffmpeg-log-install.js';
 import { Codec, CodecContext, Frame, Packet, Rational } from 'node-av';
 import { sourceCodecId } from './ffmpeg-codecs.js';
 import { MediaIoError } from './media-io-error.js';

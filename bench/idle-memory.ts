@@ -1,0 +1,64 @@
+/**
+ * Idle resident memory of the server: the control process and each media worker right after
+ * start (nothing created), then after one pipeline with a WebRtcEndpoint was made and released
+ * in each worker (what a worker keeps once it has loaded what WebRTC needs). Prints RSS per
+ * process and the total; the goal of issue 13 is control + 2 workers ≤ 150 MB idle.
+ *
+ *   npm run bench:idle-memory [-- --workers 2]
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { startServer } from '../test/helpers/server-process.js';
+import { rssKiB } from './proc.js';
+import { BenchClient } from './client.js';
+
+const workersArg = process.argv.indexOf('--workers');
+const workers = workersArg >= 0 ? Number(process.argv[workersArg + 1]) : 2;
+
+function mib(kib: number): string {
+  return (kib / 1024).toFixed(1);
+}
+
+function sample(controlPid: number, workerPids: number[]): { control: number; workers: number[]; total: number } {
+  const control = rssKiB(controlPid);
+  const w = workerPids.map(rssKiB);
+  return { control, workers: w, total: control + w.reduce((a, b) => a + b, 0) };
+}
+
+/** RSS settles a little after start (lazy V8 work); take the lowest of a few samples over 2 s. */
+async function settled(controlPid: number, workerPids: number[]): Promise<ReturnType<typeof sample>> {
+  let best = sample(controlPid, workerPids);
+  for (let i = 0; i < 4; i++) {
+    await delay(500);
+    const s = sample(controlPid, workerPids);
+    if (s.total < best.total) best = s;
+  }
+  return best;
+}
+
+const server = await startServer({ args: ['--workers', String(workers)], env: { KUROSHIO_LOG_LEVEL: 'info' } });
+try {
+  const deadline = Date.now() + 20_000;
+  while (server.workerPids().length < workers && Date.now() < deadline) await delay(100);
+  const controlPid = server.process.pid!;
+  const workerPids = server.workerPids();
+  const idle = await settled(controlPid, workerPids);
+  const client = await BenchClient.connect(server.url);
+  // One WebRtcEndpoint in each worker: pipelines are placed on the least loaded worker.
+  const pipelines: string[] = [];
+  for (let i = 0; i < workers; i++) {
+    const pipeline = (await client.request('create', { type: 'MediaPipeline', constructorParams: {}, properties: {} })).value as string;
+    await client.request('create', { type: 'WebRtcEndpoint', constructorParams: { mediaPipeline: pipeline }, properties: {} });
+    pipelines.push(pipeline);
+  }
+  for (const p of pipelines) await client.request('release', { object: p });
+  client.close();
+  const used = await settled(controlPid, workerPids);
+  console.log(`Idle resident memory, ${workers} media workers (MiB)\n`);
+  console.log('| state | control | ' + workerPids.map((_, i) => `worker ${i + 1}`).join(' | ') + ' | total |');
+  console.log('|---|---:|' + workerPids.map(() => '---:|').join('') + '---:|');
+  for (const [name, s] of [['fresh', idle], ['after a WebRtcEndpoint in each', used]] as const) {
+    console.log(`| ${name} | ${mib(s.control)} | ${s.workers.map(mib).join(' | ')} | ${mib(s.total)} |`);
+  }
+} finally {
+  await server.stop();
+}
