@@ -36,6 +36,7 @@ import {
 } from './rtcp.js';
 import { SendStream } from './send-stream.js';
 import { SRTP_MAX_OVERHEAD, type SrtpTransform } from './srtp-transform.js';
+import { ticker } from '../ticker.js';
 
 export type RtpKind = 'AUDIO' | 'VIDEO';
 
@@ -104,8 +105,9 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   private readonly outgoing = new Map<RtpKind, Outgoing>();
   private readonly receiveCodecs = new Map<number, { kind: RtpKind; codec: CodecDescription; rtxOf?: number }>();
   private readonly rtcpScratch = Buffer.alloc(1500 + SRTP_MAX_OVERHEAD);
-  private reportTimer: NodeJS.Timeout | undefined;
-  private nackTimer: NodeJS.Timeout | undefined;
+  private stopReports: (() => void) | undefined;
+  /** Set while some incoming stream has packets missing: only then are NACKs checked. */
+  private stopNacks: (() => void) | undefined;
   private rttMs = 100;
   private closed = false;
   private firSequence = 0;
@@ -141,10 +143,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
         if (c.rtxPayloadType !== undefined) this.receiveCodecs.set(c.rtxPayloadType, { kind, codec: c.codec, rtxOf: c.payloadType });
       }
     }
-    this.reportTimer = setInterval(() => this.sendReports(), REPORT_INTERVAL_MS);
-    this.reportTimer.unref();
-    this.nackTimer = setInterval(() => this.sendNacks(), NACK_INTERVAL_MS);
-    this.nackTimer.unref();
+    this.stopReports = ticker(REPORT_INTERVAL_MS).add(() => this.sendReports());
   }
 
   // ---- receiving ------------------------------------------------------------------------------
@@ -199,6 +198,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     }
     stream.bytes += packet.length - payloadOffset(packet, packet.length);
     stream.remember(seq, packet, packet.length);
+    if (stream.hasMissing && !this.stopNacks && this.config.feedback?.nack !== false) this.stopNacks = ticker(NACK_INTERVAL_MS).add(() => this.sendNacks());
     this.emit('rtp', codec.kind, packet, codec.codec, stream);
   }
 
@@ -267,8 +267,9 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
 
   close(): void {
     this.closed = true;
-    if (this.reportTimer) clearInterval(this.reportTimer);
-    if (this.nackTimer) clearInterval(this.nackTimer);
+    this.stopReports?.();
+    this.stopNacks?.();
+    this.stopReports = this.stopNacks = undefined;
     this.srtp.close?.();
     this.removeAllListeners();
   }
@@ -438,15 +439,21 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   }
 
   private sendNacks(): void {
-    if (this.config.feedback?.nack === false) return;
     const now = Date.now();
     const packets: Buffer[] = [];
+    let missing = false;
     for (const stream of this.incoming.values()) {
       if (!stream.hasMissing) continue;
       const lost = stream.lostToRequest(now, this.rttMs);
       if (lost.length > 0) packets.push(buildNack(this.senderSsrc(), stream.ssrc, lost));
+      missing ||= stream.hasMissing;
     }
     if (packets.length > 0) this.sendRtcp(packets);
+    if (!missing) {
+      // Nothing left to ask for: off the ticker until the next loss.
+      this.stopNacks?.();
+      this.stopNacks = undefined;
+    }
   }
 }
 
