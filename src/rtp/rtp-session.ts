@@ -80,17 +80,26 @@ export interface RtpSessionEvents {
 const REPORT_INTERVAL_MS = 1000;
 const NACK_INTERVAL_MS = 20;
 /**
- * Buffers per outgoing stream, used in turn: a slot is written again only after this many later
- * sends to the same peer (over 100 ms of video), long after libuv has handed it to the kernel.
+ * Buffers a forwarded packet is rewritten and protected in, shared by every session of the
+ * process and used in turn. A send is synchronous (a sendto on the socket's descriptor); the
+ * paths that send later (dgram.send when a send would block, TCP and TURN through werift) copy
+ * the datagram first. So no buffer is needed past its send, and a subscriber costs none: with 32
+ * per outgoing stream, as before, each one held ~100 KB of them.
  */
-const SLOTS = 32;
+const SLOTS = 8;
 const SLOT_SIZE = 1500 + SRTP_MAX_OVERHEAD;
+const slots = Array.from({ length: SLOTS }, () => Buffer.allocUnsafe(SLOT_SIZE));
+let nextSlot = 0;
+
+function sendSlot(): Buffer {
+  const slot = slots[nextSlot]!;
+  nextSlot = (nextSlot + 1) % SLOTS;
+  return slot;
+}
 
 interface Outgoing {
   stream: SendStream;
   codecs: NegotiatedCodec[];
-  slots: Buffer[];
-  next: number;
   /** The receive stream feeding this one right now (retransmissions come from its history). */
   source: ReceiveStream | undefined;
   /** The codec of the last packet forwarded (retransmissions use its payload types). */
@@ -131,8 +140,6 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
         this.outgoing.set(kind, {
           stream: new SendStream(send.ssrc, clockRate, send.rtxSsrc),
           codecs: send.codecs,
-          slots: Array.from({ length: SLOTS }, () => Buffer.allocUnsafe(SLOT_SIZE)),
-          next: 0,
           source: undefined,
           codec: undefined,
           resolved: new WeakMap(),
@@ -224,8 +231,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     out.stream.map(source.ssrc, sequenceNumber(packet), readTimestamp(packet), now);
     const seq = out.stream.mappedSeq;
     const ts = out.stream.mappedTs;
-    const slot = out.slots[out.next]!;
-    out.next = (out.next + 1) % SLOTS;
+    const slot = sendSlot();
     const length = copyWithoutExtensions(packet, packet.length, slot);
     rewriteHeader(slot, { ssrc: out.stream.ssrc, sequenceNumber: seq, timestamp: ts, payloadType: negotiated.payloadType });
     out.stream.sent(length - RTP_FIXED_HEADER, ts, now);
@@ -355,8 +361,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
         const sourceSeq = out.stream.sourceSeq(seq);
         const kept = sourceSeq === undefined ? undefined : out.source.recall(sourceSeq);
         if (!kept || !codec) continue;
-        const slot = out.slots[out.next]!;
-        out.next = (out.next + 1) % SLOTS;
+        const slot = sendSlot();
         const ts = out.stream.outTimestamp(readTimestamp(kept.packet));
         const length = copyWithoutExtensions(kept.packet, kept.length, slot);
         const rtxSsrc = out.stream.rtxSsrc;
