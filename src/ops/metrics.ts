@@ -54,7 +54,9 @@ export class ServerMetrics {
     private readonly log: Logger,
   ) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    // The event-loop lag histogram samples every 100 ms, not prom-client's default 10 ms: an idle
+    // control process otherwise wakes 100 times a second for it alone.
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
     // These three are gauges named like counters, which Prometheus' linter (promtool) refuses;
     // the handle and request counts they give are of no use for a media server anyway.
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
