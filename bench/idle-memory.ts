@@ -8,6 +8,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { startServer } from '../test/helpers/server-process.js';
+import { readFileSync } from 'node:fs';
 import { rssKiB } from './proc.js';
 import { BenchClient } from './client.js';
 
@@ -18,14 +19,36 @@ function mib(kib: number): string {
   return (kib / 1024).toFixed(1);
 }
 
-function sample(controlPid: number, workerPids: number[]): { control: number; workers: number[]; total: number } {
+/**
+ * Private memory (KiB, USS): the resident pages only this process maps. Every Node process also
+ * maps the same ~37 MB of the node binary's code, which RSS counts in full in each of them: the
+ * server costs the machine the processes' private memory plus that code once.
+ */
+function privateKiB(pid: number): number {
+  try {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(rollup)?.[1] ?? 0);
+    return field('Private_Clean') + field('Private_Dirty');
+  } catch {
+    return 0;
+  }
+}
+
+interface Sample {
+  control: number;
+  workers: number[];
+  total: number;
+  private: number;
+}
+
+function sample(controlPid: number, workerPids: number[]): Sample {
   const control = rssKiB(controlPid);
   const w = workerPids.map(rssKiB);
-  return { control, workers: w, total: control + w.reduce((a, b) => a + b, 0) };
+  return { control, workers: w, total: control + w.reduce((a, b) => a + b, 0), private: [controlPid, ...workerPids].reduce((sum, pid) => sum + privateKiB(pid), 0) };
 }
 
 /** RSS settles a little after start (lazy V8 work); take the lowest of a few samples over 2 s. */
-async function settled(controlPid: number, workerPids: number[]): Promise<ReturnType<typeof sample>> {
+async function settled(controlPid: number, workerPids: number[]): Promise<Sample> {
   let best = sample(controlPid, workerPids);
   for (let i = 0; i < 4; i++) {
     await delay(500);
@@ -54,10 +77,10 @@ try {
   client.close();
   const used = await settled(controlPid, workerPids);
   console.log(`Idle resident memory, ${workers} media workers (MiB)\n`);
-  console.log('| state | control | ' + workerPids.map((_, i) => `worker ${i + 1}`).join(' | ') + ' | total |');
-  console.log('|---|---:|' + workerPids.map(() => '---:|').join('') + '---:|');
+  console.log('| state | control RSS | ' + workerPids.map((_, i) => `worker ${i + 1} RSS`).join(' | ') + ' | total RSS | total private |');
+  console.log('|---|---:|' + workerPids.map(() => '---:|').join('') + '---:|---:|');
   for (const [name, s] of [['fresh', idle], ['after a WebRtcEndpoint in each', used]] as const) {
-    console.log(`| ${name} | ${mib(s.control)} | ${s.workers.map(mib).join(' | ')} | ${mib(s.total)} |`);
+    console.log(`| ${name} | ${mib(s.control)} | ${s.workers.map(mib).join(' | ')} | ${mib(s.total)} | ${mib(s.private)} |`);
   }
 } finally {
   await server.stop();
