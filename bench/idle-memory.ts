@@ -1,8 +1,9 @@
 /**
  * Idle resident memory of the server: the control process and each media worker right after
  * start (nothing created), then after one pipeline with a WebRtcEndpoint was made and released
- * in each worker (what a worker keeps once it has loaded what WebRTC needs). Prints RSS per
- * process and the total; the goal of issue 13 is control + 2 workers ≤ 150 MB idle.
+ * in each worker (what a worker keeps once it has loaded what WebRTC needs), each time after the
+ * processes had 15 s to settle. Prints RSS per process, the total and the private memory; the
+ * goal of issue 13 is control + 2 workers ≤ 150 MB idle.
  *
  *   npm run bench:idle-memory [-- --workers 2]
  */
@@ -47,11 +48,14 @@ function sample(controlPid: number, workerPids: number[]): Sample {
   return { control, workers: w, total: control + w.reduce((a, b) => a + b, 0), private: [controlPid, ...workerPids].reduce((sum, pid) => sum + privateKiB(pid), 0) };
 }
 
-/** RSS settles a little after start (lazy V8 work); take the lowest of a few samples over 2 s. */
+/**
+ * Idle memory once it settled: V8's memory reducer shrinks the heaps of a process that went
+ * quiet some seconds after its last activity (~2–3 MB each here). The lowest of samples over 15 s.
+ */
 async function settled(controlPid: number, workerPids: number[]): Promise<Sample> {
   let best = sample(controlPid, workerPids);
-  for (let i = 0; i < 4; i++) {
-    await delay(500);
+  for (let i = 0; i < 15; i++) {
+    await delay(1000);
     const s = sample(controlPid, workerPids);
     if (s.total < best.total) best = s;
   }
