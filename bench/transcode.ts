@@ -12,9 +12,9 @@
  *     its output as RTP to a local port, as the server sends to its viewers; the same playback
  *     forwarded without transcoding shows what the server's own path (reading, RTP, SRTP) costs.
  * (b) Added latency of a transcoded hop: a werift publisher sends the VP8 clip's real frames at
- *     30 fps to a WebRtcEndpoint with two viewers, one taking VP8 (forwarded) and one H.264
- *     (transcoded); each output frame is matched to its input frame by RTP time, p50/p99 of
- *     (received − sent) for both.
+ *     about 30 fps, at irregular intervals, to a WebRtcEndpoint with two viewers, one taking VP8
+ *     (forwarded) and one H.264 (transcoded); each output frame is matched to its input frame by
+ *     the pattern of RTP time intervals, p50/p99 of (received − sent) for both.
  * (c) The SFU path beside a transcoding: one publisher (synthetic RTP, 200 video + 50 audio
  *     packets/s) to 30 subscribers; the worker's main-thread CPU per forwarded packet and its
  *     event-loop delay, alone and with a VP8→H.264 transcoding running in the same worker.
@@ -196,23 +196,54 @@ async function ffmpegThroughput(clip: string, target: 'VP8' | 'H264'): Promise<T
 // ---- (b) latency -------------------------------------------------------------------------------
 
 /**
- * Latency of each frame a viewer received: its RTP time, relative to the viewer's first frame,
- * says which frame was sent (frames are 3000 ticks apart on both sides of a forwarded or a
- * transcoded hop: the layer keeps capture times). The first frame a viewer gets is a key frame
- * (a decoder starts at one): the last key frame sent before it arrived.
+ * Latency of each frame a viewer received. Frames are sent at irregular intervals (a seeded
+ * random schedule around 30 fps) with RTP times that follow the schedule; a forwarded and a
+ * transcoded hop both keep the intervals between RTP times (the layer keeps capture times), so
+ * the intervals before a received frame are a signature of the frame that was sent: it is the
+ * sent frame, within the last two seconds before it arrived, whose preceding intervals all match
+ * the received ones within a millisecond and a half. Signatures stand on their own, so a clock
+ * that moves once a sender report arrives, or frames the transcoder dropped, cost only the frames
+ * next to them.
  */
-function frameLatencies(v: Viewer, sentAt: number[]): number[] {
-  const first = v.frames[0];
-  if (!first) return [];
-  let firstIndex = 0;
-  while (firstIndex + KEYFRAME_EVERY < sentAt.length && sentAt[firstIndex + KEYFRAME_EVERY]! <= first.at) firstIndex += KEYFRAME_EVERY;
+function frameLatencies(v: Viewer, sent: SentFrame[]): number[] {
   const out: number[] = [];
-  for (const frame of v.frames) {
-    const index = firstIndex + Math.round(((frame.ts - first.ts) >>> 0) / 3000);
-    const sent = sentAt[index];
-    if (sent !== undefined && frame.at >= sent && frame.at - sent < 2000) out.push(frame.at - sent);
+  const intervalMs = (a: number, b: number): number => ((v.frames[b]!.ts - v.frames[a]!.ts) >>> 0) / 90;
+  let k = 0;
+  for (let j = SIGNATURE; j < v.frames.length; j++) {
+    const frame = v.frames[j]!;
+    while (k + 1 < sent.length && sent[k + 1]!.wallMs <= frame.at) k++;
+    for (let c = k; c >= SIGNATURE && sent[c]!.wallMs >= frame.at - 2000; c--) {
+      let matches = true;
+      for (let m = 0; m < SIGNATURE && matches; m++) {
+        const sentInterval = sent[c - m]!.plannedMs - sent[c - m - 1]!.plannedMs;
+        matches = Math.abs(sentInterval - intervalMs(j - m - 1, j - m)) < 1.5;
+      }
+      if (matches) {
+        out.push(frame.at - sent[c]!.wallMs);
+        break;
+      }
+    }
   }
   return out;
+}
+
+/** Intervals that identify a frame (with intervals random within 20 ms, a false match is rare). */
+const SIGNATURE = 4;
+
+interface SentFrame {
+  /** When it was planned, ms after the first frame (its RTP time says the same). */
+  plannedMs: number;
+  /** When it was sent, on the wall clock the viewers stamp arrivals with. */
+  wallMs: number;
+}
+
+/** Intervals of the send schedule: 1000/30 ms ± 10 ms, from a fixed seed (a 32-bit LCG). */
+function scheduleIntervals(count: number): number[] {
+  let state = 12345;
+  return Array.from({ length: count }, () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return 1000 / FPS + (state / 0x1_0000_0000) * 20 - 10;
+  });
 }
 
 async function latency(k: Kuroshio, frames: Buffer[]): Promise<{ forwarded: number[]; transcoded: number[] }> {
@@ -228,20 +259,23 @@ async function latency(k: Kuroshio, frames: Buffer[]): Promise<{ forwarded: numb
   await Promise.all([publisher.waitConnected(), forwarded.peer.waitConnected(), transcoded.peer.waitConnected()]);
   const packetizer = new RtpPacketizer(VP8, 96);
   const sender = publisher.pc.getTransceivers().find((t) => t.kind === 'video')!.sender;
-  const sentAt: number[] = [];
+  const sent: SentFrame[] = [];
   const started = performance.now();
   const total = Math.min(frames.length, FPS * (WINDOW_S + 3));
+  const intervals = scheduleIntervals(total);
+  let plannedMs = 0;
   for (let i = 0; i < total; i++) {
-    const due = started + (i * 1000) / FPS;
+    const due = started + plannedMs;
     if (due > performance.now()) await delay(due - performance.now());
-    sentAt.push(wallClockMs());
-    for (const packet of packetizer.packetize({ data: frames[i]!, keyframe: i % KEYFRAME_EVERY === 0, time: (i * 90_000) / FPS })) {
+    sent.push({ plannedMs, wallMs: wallClockMs() });
+    for (const packet of packetizer.packetize({ data: frames[i]!, keyframe: i % KEYFRAME_EVERY === 0, time: Math.round(plannedMs * 90) })) {
       packet.header.payloadType = sender.codec!.payloadType;
       sender.sendRtp(packet).catch((err: Error) => progress(`a packet was not sent: ${err.message}`));
     }
+    plannedMs += intervals[i]!;
   }
   await delay(500); // the last frames in flight
-  const result = { forwarded: frameLatencies(forwarded, sentAt), transcoded: frameLatencies(transcoded, sentAt) };
+  const result = { forwarded: frameLatencies(forwarded, sent), transcoded: frameLatencies(transcoded, sent) };
   await Promise.all([publisher.close(), forwarded.peer.close(), transcoded.peer.close()]);
   await k.client.call('release', { object: pipeline });
   return result;

@@ -24,7 +24,27 @@ export interface ServerConfig {
   logLevel: LogLevel;
   /** Largest JSON-RPC message accepted, in bytes. */
   maxMessageBytes: number;
+  /** Responses and events queued for one client, in bytes, above which a client that stopped reading is disconnected. */
+  maxOutgoingBytes: number;
   disableRequestCache: boolean;
+  /**
+   * KMS's resource guard: the share (0-1) of the port range, of the open-file limit or of the
+   * machine's memory above which `create` answers NOT_ENOUGH_RESOURCES. Absent: no guard.
+   */
+  resourceLimit?: number;
+  // ---- Access control (rpc/access-control.ts), all off unless set ----
+  /** Shared secret a client must give on connect (`?token=`). */
+  accessToken?: string;
+  /** Key of HS256 JWTs accepted as tokens; a `"role": "monitor"` claim makes the connection read-only. */
+  jwtSecret?: string;
+  /** Token of read-only (monitoring) connections. */
+  monitorToken?: string;
+  /** Origins browsers may connect from. */
+  allowedOrigins?: string[];
+  /** Folder file:// URIs of players and recorders must stay inside, resolved as the file system does. */
+  uriRoot?: string;
+  /** Objects one session may hold before `create` answers NOT_ENOUGH_RESOURCES. Absent: no limit. */
+  maxSessionObjects?: number;
   /** Free text returned by ServerManager.getMetadata. */
   metadata: string;
   /** Defaults for every WebRtcEndpoint. */
@@ -86,6 +106,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   gcPeriod: 240,
   logLevel: 'info',
   maxMessageBytes: 1024 * 1024,
+  maxOutgoingBytes: 64 * 1024 * 1024,
   disableRequestCache: false,
   metadata: '',
   iceTcp: true,
@@ -109,6 +130,16 @@ Options:
   --gc-period <s>       seconds between collections of idle sessions (default 240)
   --http-port <n>       port of HttpPostEndpoint uploads, 0 for any (default 9091)
   --max-message <bytes> largest JSON-RPC message accepted (default 1048576)
+  --max-outgoing <bytes> responses and events queued for a client that does not read
+                        them, above which it is disconnected (default 67108864)
+  --resource-limit <f>  refuse create (40009) above this share (0-1) of ports, open files or
+                        memory in use (default: no guard; KMS uses 0.8)
+  --max-session-objects <n>  objects one session may hold (default: no limit)
+  --access-token <t>    require this token on connect (?token=...)
+  --jwt-secret <key>    accept HS256 JWTs signed with this key as tokens
+  --monitor-token <t>   token of read-only (monitoring) connections
+  --allowed-origins <list>  origins browsers may connect from, comma-separated
+  --uri-root <dir>      folder that players' and recorders' file URIs must stay inside
   --log-level <level>   error | warn | info | debug | trace (default info)
   --modules <list>      plugin modules to load: folders or npm packages, comma-separated
                         (repeatable; docs/PLUGINS.md)
@@ -154,6 +185,9 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Partial<ServerConfig> {
   if (env.KMS_PEM_CERTIFICATE_RSA) out.pemCertificateRSA = env.KMS_PEM_CERTIFICATE_RSA;
   if (env.KMS_PEM_CERTIFICATE_ECDSA) out.pemCertificateECDSA = env.KMS_PEM_CERTIFICATE_ECDSA;
   if (env.KUROSHIO_CONSOLE_TOKEN) out.consoleToken = env.KUROSHIO_CONSOLE_TOKEN;
+  if (env.KUROSHIO_ACCESS_TOKEN) out.accessToken = env.KUROSHIO_ACCESS_TOKEN;
+  if (env.KUROSHIO_JWT_SECRET) out.jwtSecret = env.KUROSHIO_JWT_SECRET;
+  if (env.KUROSHIO_MONITOR_TOKEN) out.monitorToken = env.KUROSHIO_MONITOR_TOKEN;
   if (env.KUROSHIO_MODULES) out.modules = splitModules(env.KUROSHIO_MODULES, /[,:]/);
   return out;
 }
@@ -192,7 +226,8 @@ function fromFile(path: string): Partial<ServerConfig> {
 const OPTIONAL_KEYS = [
   'metricsPort', 'consoleToken', 'kurentoConfig', 'securePort', 'certificate', 'certificatePassword', 'mtu', 'encoderBitrate',
   'minEncoderBitrate', 'maxEncoderBitrate', 'defaultUriPath', 'audioCodecs', 'videoCodecs', 'pemCertificateRSA', 'pemCertificateECDSA',
-  'httpEndpointAddress', 'httpEndpointAnnouncedAddress',
+  'httpEndpointAddress', 'httpEndpointAnnouncedAddress', 'resourceLimit', 'maxSessionObjects',
+  'accessToken', 'jwtSecret', 'monitorToken', 'allowedOrigins', 'uriRoot',
 ];
 
 function kurentoSettings(folder: string): ReturnType<typeof readKurentoFolder> {
@@ -230,6 +265,14 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
       'gc-period': { type: 'string' },
       'http-port': { type: 'string' },
       'max-message': { type: 'string' },
+      'max-outgoing': { type: 'string' },
+      'resource-limit': { type: 'string' },
+      'access-token': { type: 'string' },
+      'jwt-secret': { type: 'string' },
+      'monitor-token': { type: 'string' },
+      'allowed-origins': { type: 'string' },
+      'uri-root': { type: 'string' },
+      'max-session-objects': { type: 'string' },
       'log-level': { type: 'string' },
       modules: { type: 'string', multiple: true },
       config: { type: 'string' },
@@ -263,6 +306,14 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
   if (values['gc-period']) config.gcPeriod = Number(values['gc-period']);
   if (values['http-port']) config.httpEndpointPort = toInt(values['http-port'], '--http-port');
   if (values['max-message']) config.maxMessageBytes = toInt(values['max-message'], '--max-message');
+  if (values['access-token']) config.accessToken = values['access-token'];
+  if (values['jwt-secret']) config.jwtSecret = values['jwt-secret'];
+  if (values['monitor-token']) config.monitorToken = values['monitor-token'];
+  if (values['allowed-origins']) config.allowedOrigins = values['allowed-origins'].split(',').map((o) => o.trim()).filter((o) => o !== '');
+  if (values['uri-root']) config.uriRoot = resolve(values['uri-root']);
+  if (values['resource-limit']) config.resourceLimit = Number(values['resource-limit']);
+  if (values['max-session-objects']) config.maxSessionObjects = toInt(values['max-session-objects'], '--max-session-objects');
+  if (values['max-outgoing']) config.maxOutgoingBytes = toInt(values['max-outgoing'], '--max-outgoing');
   if (values['log-level']) config.logLevel = parseLogLevel(values['log-level'], config.logLevel);
   if (values.modules) config.modules = values.modules.flatMap((m) => splitModules(m, /,/));
   config.modules = absoluteModules(config.modules);
@@ -281,6 +332,9 @@ function validate(config: ServerConfig): void {
   if (config.httpEndpointPort < 0 || config.httpEndpointPort > 65535) throw new ConfigError(`http port out of range: ${config.httpEndpointPort}`);
   if (!(config.gcPeriod > 0)) throw new ConfigError(`gc period must be positive, got ${config.gcPeriod}`);
   if (config.maxMessageBytes < 1024) throw new ConfigError('max message size must be at least 1024 bytes');
+  if (config.resourceLimit !== undefined && !(config.resourceLimit > 0 && config.resourceLimit <= 1)) throw new ConfigError(`resource limit must be a share in (0, 1], got ${config.resourceLimit}`);
+  if (config.maxSessionObjects !== undefined && config.maxSessionObjects < 1) throw new ConfigError('max session objects must be at least 1');
+  if (!(config.maxOutgoingBytes >= 65536)) throw new ConfigError('max outgoing buffer must be at least 65536 bytes');
   if (config.securePort !== undefined && !config.certificate) throw new ConfigError('a secure WebSocket port needs a certificate');
   if (config.metricsPort !== undefined && (config.metricsPort < 0 || config.metricsPort > 65535)) throw new ConfigError(`metrics port out of range: ${config.metricsPort}`);
 }

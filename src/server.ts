@@ -14,6 +14,7 @@ import { ConsoleServer } from './ops/console-server.js';
 import { OpsEndpoints } from './ops/http-endpoints.js';
 import { ServerMetrics } from './ops/metrics.js';
 import { RpcDispatcher, type JsonRpcResponse } from './rpc/dispatcher.js';
+import { AccessControl } from './rpc/access-control.js';
 import { registerKurentoMethods } from './rpc/kurento-methods.js';
 import { KurentoWsServer } from './rpc/ws-server.js';
 import { RequestCache } from './session/request-cache.js';
@@ -49,7 +50,20 @@ export class KuroshioServer {
     this.ops = new OpsEndpoints(this.media, this.metrics, log.child('ops'), this.console ? [this.console] : []);
     const httpHandler = config.metricsPort === undefined ? this.ops.handle : undefined;
     const bind = (sessionId: string, connection: Parameters<MediaServer['bindConnection']>[1]): void => this.media.bindConnection(sessionId, connection);
-    const wsOptions = { host: config.host, path: config.path, maxMessageBytes: config.maxMessageBytes, ...(httpHandler ? { httpHandler } : {}) };
+    const access = new AccessControl({
+      ...(config.accessToken !== undefined ? { accessToken: config.accessToken } : {}),
+      ...(config.jwtSecret !== undefined ? { jwtSecret: config.jwtSecret } : {}),
+      ...(config.monitorToken !== undefined ? { monitorToken: config.monitorToken } : {}),
+      ...(config.allowedOrigins !== undefined ? { allowedOrigins: config.allowedOrigins } : {}),
+    });
+    const wsOptions = {
+      host: config.host,
+      path: config.path,
+      maxMessageBytes: config.maxMessageBytes,
+      maxOutgoingBytes: config.maxOutgoingBytes,
+      access,
+      ...(httpHandler ? { httpHandler } : {}),
+    };
     this.ws = new KurentoWsServer({ ...wsOptions, port: config.port }, dispatcher, bind, log.child('ws'));
     if (config.securePort !== undefined && config.certificate) {
       // KMS takes one PEM file holding the certificate chain and the private key.

@@ -13,7 +13,7 @@ import {
   FormatContext,
   Packet,
 } from 'node-av';
-import { fileURLToPath } from 'node:url';
+import { filePathOf } from './file-uri.js';
 import { sourceCodecName } from './ffmpeg-codecs.js';
 import { ioErrorFromCode, MediaIoError } from './media-io-error.js';
 
@@ -117,7 +117,7 @@ export class ContainerReader {
     }
     if (!['file:', 'http:', 'https:', 'unix:'].includes(url.protocol)) throw new MediaIoError('INVALID_URI', `Invalid URI: ${url.protocol} is not supported`);
     // unix: is an upload poured into a socket of ours (HttpPostEndpoint), read with FFmpeg's own protocol.
-    const target = url.protocol === 'file:' ? fileURLToPath(url) : url.protocol === 'unix:' ? `unix:${url.pathname}` : uri;
+    const target = url.protocol === 'file:' ? filePathOf(uri) : url.protocol === 'unix:' ? `unix:${url.pathname}` : uri;
     const ctx = await openInput(target, url.protocol === 'file:' || url.protocol === 'unix:' ? {} : { rw_timeout: String(IO_TIMEOUT_US) }, uri, false);
     if (!ctx) throw new MediaIoError('RESOURCE_ERROR_OPEN', `cannot open ${uri}`); // only RTSP retries
     return ContainerReader.probe(ctx, uri, undefined);

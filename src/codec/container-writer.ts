@@ -29,8 +29,8 @@ import {
   Packet,
   Rational,
 } from 'node-av';
-import { fileURLToPath } from 'node:url';
 import { FILE_CODEC_IDS } from './ffmpeg-codecs.js';
+import { filePathOf } from './file-uri.js';
 import { MatroskaDurationKeeper } from './matroska-duration.js';
 import type { FileCodec, ProfileSpec } from './media-profile.js';
 import { HttpUpload } from './http-upload.js';
@@ -91,7 +91,7 @@ export class ContainerWriter {
    */
   static async open(uri: string, spec: ProfileSpec, tracks: readonly TrackInfo[], onError: (error: MediaIoError) => void): Promise<ContainerWriter> {
     const url = new URL(uri);
-    const path = url.protocol === 'file:' ? fileURLToPath(url) : undefined;
+    const path = url.protocol === 'file:' ? filePathOf(uri) : undefined;
     const ctx = new FormatContext();
     let ret = ctx.allocOutputContext2(null, spec.format, path ?? null);
     if (ret < 0) throw ioErrorFromCode(ret, `no muxer for ${spec.format}`, 'open');

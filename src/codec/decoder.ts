@@ -1,13 +1,16 @@
 /**
  * One stream's decoder: encoded frames in (any codec FFmpeg decodes, named by `codecName`: VP8,
  * H264, OPUS, AAC...), raw pictures or sound out, stamped in microseconds. A frame that does not
- * decode is skipped and counted; the decoder resynchronises on what follows. Only node-av's
- * asynchronous calls are used, so decoding runs on libuv's thread pool and the event loop stays
- * free for packets.
+ * decode is skipped and counted; the decoder resynchronises on what follows.
+ *
+ * Sound and small pictures are decoded with node-av's synchronous calls, larger pictures with its
+ * asynchronous ones on libuv's pool (`call-mode.ts` says why). A stream's first picture, whose
+ * size is not known yet, goes to the pool.
  */
 import './ffmpeg-log-install.js';
 import { Codec, CodecContext, Frame, Packet, Rational } from 'node-av';
 import { sourceCodecId } from './ffmpeg-codecs.js';
+import { runsSynchronously } from './call-mode.js';
 import { MediaIoError } from './media-io-error.js';
 import { trimMemorySoon } from './memory-trim.js';
 
@@ -37,6 +40,8 @@ export class MediaDecoder {
   /** Frames that did not decode (corrupt or missing references). */
   errors = 0;
   framesOut = 0;
+  /** Size of the last picture decoded: the next one is most likely the same. */
+  private lastSize = { width: 0, height: 0 };
 
   private constructor(
     readonly kind: 'AUDIO' | 'VIDEO',
@@ -89,7 +94,8 @@ export class MediaDecoder {
     this.packet.pts = BigInt(Math.round(input.timeUs));
     this.packet.dts = this.packet.pts;
     this.packet.timeBase = MICROSECONDS;
-    const sent = await this.context.sendPacket(this.packet);
+    const sync = runsSynchronously(this.kind, this.lastSize.width, this.lastSize.height);
+    const sent = sync ? this.context.sendPacketSync(this.packet) : await this.context.sendPacket(this.packet);
     this.packet.unref();
     if (this.closed) return [];
     if (sent < 0) {
@@ -100,11 +106,12 @@ export class MediaDecoder {
     while (!this.closed) {
       const frame = new Frame();
       frame.alloc();
-      if ((await this.context.receiveFrame(frame)) < 0) {
+      if ((sync ? this.context.receiveFrameSync(frame) : await this.context.receiveFrame(frame)) < 0) {
         frame.free();
         break;
       }
       frame.timeBase = MICROSECONDS;
+      if (this.kind === 'VIDEO') this.lastSize = { width: frame.width, height: frame.height };
       out.push(frame);
     }
     // Closed while decoding: nobody will take these.

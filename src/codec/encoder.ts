@@ -32,6 +32,7 @@ import {
   avRescaleQ,
 } from 'node-av';
 import { MICROSECONDS, type TimedFrame } from './decoder.js';
+import { runsSynchronously } from './call-mode.js';
 import { MediaIoError } from './media-io-error.js';
 import { trimMemorySoon } from './memory-trim.js';
 
@@ -205,20 +206,24 @@ export class MediaEncoder {
       this.lastPts = pts;
       const reopen = this.needsReopen(input);
       if (reopen) this.free();
-      for (const picture of await this.convert(input, `${input.width}x${input.height}/${input.format}`)) {
+      // Small pictures are converted and encoded synchronously, larger ones on the pool (`call-mode.ts`).
+      const sync = runsSynchronously('VIDEO', input.width, input.height);
+      const format = `${input.width}x${input.height}/${input.format}`;
+      for (const picture of sync ? this.convertSync(input, format) : await this.convert(input, format)) {
         picture.pts = pts;
         picture.timeBase = VIDEO_CLOCK;
-        out.push(...(await this.encodeVideo(picture, keyframe || reopen)));
+        out.push(...(await this.encodeVideo(picture, keyframe || reopen, sync)));
         if (picture !== input) picture.free();
       }
     } else {
+      // Sound is converted and encoded with synchronous calls (`call-mode.ts`).
       const timeUs = Number(input.pts);
-      for (const sound of await this.convert(input, `${input.sampleRate}/${input.format}/${input.channels}`)) {
+      const encoder = this.encoder ?? (await this.open());
+      if (this.closed) return [];
+      for (const sound of this.convertSync(input, `${input.sampleRate}/${input.format}/${input.channels}`)) {
         this.trackAudioInput(timeUs, sound.nbSamples, sound.sampleRate);
         sound.timeBase = MICROSECONDS;
-        const encoder = await this.open();
-        if (this.closed) break;
-        out.push(...this.timed(await encoder.encodeAll(sound), MICROSECONDS));
+        out.push(...this.timed(encoder.encodeAllSync(sound), MICROSECONDS));
         if (sound !== input) sound.free();
       }
     }
@@ -253,14 +258,25 @@ export class MediaEncoder {
    * conversion filter built for the input's format (rebuilt when that changes).
    */
   private async convert(frame: Frame, inputFormat: string): Promise<Frame[]> {
+    const converter = this.converterOf(frame, inputFormat);
+    return converter ? converter.processAll(frame) : [frame];
+  }
+
+  private convertSync(frame: Frame, inputFormat: string): Frame[] {
+    const converter = this.converterOf(frame, inputFormat);
+    return converter ? converter.processAllSync(frame) : [frame];
+  }
+
+  /** The conversion filter for the input's format, or undefined when the codec takes it as it is. */
+  private converterOf(frame: Frame, inputFormat: string): FilterAPI | undefined {
     const description = this.kind === 'VIDEO' ? this.pictureFilter(frame) : AUDIO_FORMAT[this.target];
-    if (!description) return [frame];
+    if (!description) return undefined;
     if (!this.converter || this.converterFor !== `${inputFormat}|${description}`) {
       this.converter?.close();
       this.converter = FilterAPI.create(description);
       this.converterFor = `${inputFormat}|${description}`;
     }
-    return this.converter.processAll(frame);
+    return this.converter;
   }
 
   /** The picture conversion a frame needs, or undefined when the codec takes it as it is. */
@@ -273,11 +289,12 @@ export class MediaEncoder {
     return `scale=${size.width}:${size.height},format=${pixelFormat}`;
   }
 
-  private async encodeVideo(picture: Frame, keyframe: boolean): Promise<TimedFrame[]> {
-    const encoder = await this.open();
+  private async encodeVideo(picture: Frame, keyframe: boolean, sync: boolean): Promise<TimedFrame[]> {
+    const encoder = this.encoder ?? (await this.open());
     if (this.closed) return [];
     const ctx = encoder.getCodecContext();
-    if (!keyframe || !ctx) return this.timed(await encoder.encodeAll(picture), VIDEO_CLOCK); // a codec's first picture is a key frame anyway
+    // A codec's first picture is a key frame anyway.
+    if (!keyframe || !ctx) return this.timed(sync ? encoder.encodeAllSync(picture) : await encoder.encodeAll(picture), VIDEO_CLOCK);
     // node-av's Encoder clears the picture type of every frame it is given (FFmpeg's CLI does the
     // same when re-encoding), so a forced key frame goes to the codec directly, with the time
     // base conversion the Encoder would have made.
@@ -285,10 +302,11 @@ export class MediaEncoder {
     picture.timeBase = ctx.timeBase;
     picture.duration = 1n;
     picture.pictType = AV_PICTURE_TYPE_I;
-    const ret = await ctx.sendFrame(picture);
+    const ret = sync ? ctx.sendFrameSync(picture) : await ctx.sendFrame(picture);
     if (ret < 0) throw new MediaIoError('STREAM_ERROR_FAILED', `the encoder refused a picture (${ret})`);
     const packets: Packet[] = [];
-    for (let p = await encoder.receive(); p instanceof Packet; p = await encoder.receive()) packets.push(p);
+    const receive = async (): Promise<unknown> => (sync ? encoder.receiveSync() : await encoder.receive());
+    for (let p = await receive(); p instanceof Packet; p = await receive()) packets.push(p);
     return this.timed(packets, VIDEO_CLOCK);
   }
 

@@ -18,8 +18,8 @@ type Params = Record<string, unknown>;
 export interface ServerFacts {
   readonly catalog: ApiCatalog;
   readonly metadata: string;
-  /** Pipelines visible to a session (KMS lists every pipeline and the session then holds them). */
-  pipelinesFor(sessionId: string): string[];
+  /** Every pipeline (listing them does not make the caller hold them). */
+  pipelines(): string[];
   sessionIds(): string[];
   /** Process ids of the control process and every media worker. */
   pids(): number[];
@@ -62,6 +62,20 @@ export function mediaObjectOperations(): Map<string, LocalOperation> {
   ]);
 }
 
+/**
+ * The longest `getUsedCpu` measurement: KMS sleeps for whatever interval it is given, so a huge
+ * one held the request (and the client waiting on it) for weeks.
+ */
+export const MAX_CPU_INTERVAL_MS = 60_000;
+
+function cpuInterval(value: unknown): number {
+  const interval = value as number;
+  if (!(interval >= 0 && interval <= MAX_CPU_INTERVAL_MS)) {
+    throw new KurentoError('MARSHALL_ERROR', `'interval' must be between 0 and ${MAX_CPU_INTERVAL_MS} ms, got ${String(value)}`);
+  }
+  return interval;
+}
+
 export function serverManagerOperations(facts: ServerFacts): Map<string, LocalOperation> {
   const info = {
     version: SERVER_VERSION,
@@ -76,7 +90,7 @@ export function serverManagerOperations(facts: ServerFacts): Map<string, LocalOp
   };
   return new Map<string, LocalOperation>([
     ['getInfo', () => info],
-    ['getPipelines', (_o, _p, sessionId) => facts.pipelinesFor(sessionId)],
+    ['getPipelines', () => facts.pipelines()],
     ['getSessions', () => facts.sessionIds()],
     ['getMetadata', () => facts.metadata],
     ['getKmd', (_o, p) => {
@@ -85,7 +99,7 @@ export function serverManagerOperations(facts: ServerFacts): Map<string, LocalOp
       return renderKmd(facts.catalog, module);
     }],
     ['getCpuCount', () => availableParallelism()],
-    ['getUsedCpu', (_o, p) => usedCpuPercent(facts.pids(), p.interval as number)],
+    ['getUsedCpu', (_o, p) => usedCpuPercent(facts.pids(), cpuInterval(p.interval))],
     ['getUsedMemory', () => usedMemoryKiB(facts.pids())],
   ]);
 }

@@ -17,6 +17,7 @@ import type { CodecDescription, MediaUnit } from '../media/rtp-media.js';
 import { ALL_MEDIA_KINDS, DEFAULT_DESCRIPTION, type MediaKind } from '../media/types.js';
 import { capsCodec } from './format-caps.js';
 import { MediaObjectImpl, type MediaCounters, type ObjectInit, type Params } from './media-object.js';
+import { WalkGuard } from './walk-guard.js';
 
 /** The pipeline an element lives in, as its elements see it (MediaPipelineImpl implements it). */
 export interface ElementContainer {
@@ -76,6 +77,8 @@ export class MediaElementImpl extends MediaObjectImpl {
   private readonly flowOut = new PadFlows((state, kind, padName) => this.emit('MediaFlowOutStateChanged', { state, padName, mediaType: kind }));
   protected readonly transcoding = new Map<string, boolean>();
   /** Codecs forced on the sink pads by setAudioFormat/setVideoFormat. */
+  /** Stops walks along links that come back to this element (links may form cycles). */
+  private readonly walks = new WalkGuard();
   private readonly forcedFormat: Partial<Record<'AUDIO' | 'VIDEO', CodecDescription | 'RAW'>> = {};
   private timeline: SenderTimeline | undefined;
   /** The decoded-media layer of the links out of this element. */
@@ -280,7 +283,7 @@ export class MediaElementImpl extends MediaObjectImpl {
   /** The media feeding a sink pad ended; a pass-through passes the news on. */
   acceptEndOfStream(pad: ElementPadSink): void {
     const out = this.sources.find(pad.kind, pad.description);
-    if (out) this.pushEndOfStream(out);
+    if (out) this.walks.run(`eos/${pad.kind}/${pad.description}`, undefined, () => this.pushEndOfStream(out));
   }
 
   /** Asks whoever feeds this sink pad for a keyframe: the source, or the encoder transcoding for it. */
@@ -294,7 +297,7 @@ export class MediaElementImpl extends MediaObjectImpl {
   /** A sink downstream wants a keyframe from this source pad. */
   onKeyframeRequest(pad: ElementPadSource): void {
     const input = this.sinks.find(pad.kind, pad.description);
-    if (input) this.askUpstreamForKeyframe(input);
+    if (input) this.walks.run(`keyframe/${pad.kind}/${pad.description}`, undefined, () => this.askUpstreamForKeyframe(input));
   }
 
   /** States the bitrate (bits/s, 0 = no limit) this sink pad can take from its source. */
@@ -322,7 +325,7 @@ export class MediaElementImpl extends MediaObjectImpl {
   /** The sinks of a source pad changed what they can take; a pass-through passes it upstream. */
   onBitrateRequest(pad: ElementPadSource): void {
     const input = this.sinks.find(pad.kind, pad.description);
-    if (input) this.setWantedBitrate(input, this.wantedBitrate(pad));
+    if (input) this.walks.run(`bitrate/${pad.kind}/${pad.description}`, undefined, () => this.setWantedBitrate(input, this.wantedBitrate(pad)));
   }
 
   /** Called on both ends when a link is made. A new video sink gets a keyframe at once. */
@@ -347,7 +350,7 @@ export class MediaElementImpl extends MediaObjectImpl {
    */
   producedCodecs(pad: ElementPadSource): CodecDescription[] {
     const input = this.sinks.find(pad.kind, pad.description);
-    return input ? this.upstreamCodecs(input) : [];
+    return input ? this.walks.run(`codecs/${pad.kind}/${pad.description}`, [], () => this.upstreamCodecs(input)) : [];
   }
 
   /** Codecs the element feeding a sink pad sends; empty when nothing feeds it. */

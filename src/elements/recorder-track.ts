@@ -71,11 +71,14 @@ export class RecorderTrack {
     if (!this.source || this.source.mimeType !== unit.codec.mimeType || this.source.clockRate !== unit.codec.clockRate) this.startSource(unit.codec);
     if (!this.depacketizer) return; // a codec that cannot be recorded (already reported)
     if (unit.packet.header.ssrc !== this.ssrc) {
+      // A new stream (a hub switched sources, a peer restarted): its sequence numbers start
+      // anywhere too, and the old stream's depacketizer would drop it as late packets.
+      if (this.ssrc !== undefined) this.depacketizer = createDepacketizer(unit.codec)!;
       this.ssrc = unit.packet.header.ssrc;
       this.clock = new RtpClock(unit.codec.clockRate);
       this.report = undefined;
     }
-    const result = this.depacketizer.push(unit.packet, nowMs);
+    const result = this.depacketizer!.push(unit.packet, nowMs);
     if (result.lost) this.events.keyframeNeeded();
     for (const frame of result.frames) {
       const localMs = this.clock!.onPacket(frame.rtpTimestamp, nowMs);

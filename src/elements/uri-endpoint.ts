@@ -3,8 +3,9 @@
  * state machine with its UriEndpointStateChanged event, and Kurento's Error event for media I/O
  * failures.
  */
-import { pathToFileURL } from 'node:url';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute } from 'node:path';
+import { filePathOf, fileUriOf, isInside } from '../codec/file-uri.js';
+import { KurentoError } from '../errors.js';
 import type { MediaIoError } from '../codec/media-io-error.js';
 import { MediaElementImpl } from './media-element.js';
 import type { ObjectInit } from './media-object.js';
@@ -19,12 +20,14 @@ export type UriEndpointState = 'STOP' | 'START' | 'PAUSE';
 /** Where KMS puts a URI given without a scheme (its `UriEndpoint.defaultPath`), unless configured. */
 const DEFAULT_PATH = '/var/lib/kurento';
 
-/** The URI as given (what getUri answers) and as used: a bare path becomes a file:// URI. */
+/**
+ * The URI as given (what getUri answers) and as used: a bare path becomes a file:// URI, placed
+ * under the default path when relative. Its `..` segments stay for the file system to resolve.
+ */
 export function absoluteUri(uri: string, defaultPath: string = DEFAULT_PATH): string {
   const decoded = uri.replace(/%2F/gi, '/');
   if (/^[a-z][a-z0-9+.-]*:/i.test(decoded)) return decoded;
-  const path = isAbsolute(decoded) ? decoded : resolve(defaultPath, decoded);
-  return pathToFileURL(path).href;
+  return fileUriOf(isAbsolute(decoded) ? decoded : `${defaultPath.replace(/\/+$/, '')}/${decoded}`);
 }
 
 export abstract class UriEndpointImpl extends MediaElementImpl {
@@ -37,6 +40,10 @@ export abstract class UriEndpointImpl extends MediaElementImpl {
     super(init);
     this.uri = init.params.uri as string;
     this.target = absoluteUri(this.uri, init.host.config.defaultUriPath);
+    const root = init.host.config.uriRoot;
+    if (root !== undefined && /^file:/i.test(this.target) && !isInside(filePathOf(this.target), root)) {
+      throw new KurentoError('MARSHALL_ERROR', `URI ${this.uri} is outside the media folder ${root} (or leads through a folder that does not exist)`);
+    }
   }
 
   getUri(): string {

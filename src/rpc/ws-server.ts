@@ -8,10 +8,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer } from 'node:https';
 import { createRequire } from 'node:module';
 import type { WebSocket, RawData, WebSocketServer as WsServer } from 'ws';
-import { JsonRpcCode } from '../errors.js';
+import { JsonRpcCode, RpcError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ClientConnection } from '../session/session-store.js';
 import type { JsonRpcResponse, RpcDispatcher } from './dispatcher.js';
+import { MAX_NESTING_DEPTH, nestsDeeperThan } from './frame-limits.js';
+import { assertAllowed, type AccessControl, type Role } from './access-control.js';
 
 // ws is CommonJS: required, not imported, so Node does not run its CommonJS export lexer over
 // it (see ops/metrics.ts: an idle control process keeps that lexer's optimised code and memory).
@@ -22,6 +24,13 @@ export interface WsServerOptions {
   port: number;
   path: string;
   maxMessageBytes: number;
+  /**
+   * Bytes of responses and events waiting to be sent to one client above which it is taken for
+   * a client that stopped reading and is disconnected (its session stays, for the GC).
+   */
+  maxOutgoingBytes: number;
+  /** Who may connect and with which role (all off when absent). */
+  access?: AccessControl;
   /** Serve `wss://` with this certificate and key (PEM) instead of plain `ws://`. */
   tls?: { cert: string; key: string; passphrase?: string };
   /**
@@ -31,17 +40,24 @@ export interface WsServerOptions {
   httpHandler?: (request: IncomingMessage, response: ServerResponse) => boolean;
 }
 
-/** Frames above this multiple of the limit are not even read: the socket is closed (1009). */
-const HARD_LIMIT_FACTOR = 16;
+/**
+ * Frames above this multiple of the limit are not even read: ws checks a frame's announced length
+ * before taking its payload, and closes the socket (1009). Frames between the limit and this are
+ * read and answered with an error, so a client learns why.
+ */
+const HARD_LIMIT_FACTOR = 4;
 
 class Connection implements ClientConnection {
   session: string | undefined;
-  /** Requests started and not finished yet. */
-  private readonly running = new Set<Promise<void>>();
   /** The last exclusive request (see `schedule`); later requests start after it. */
   private lastExclusive: Promise<void> = Promise.resolve();
 
-  constructor(private readonly socket: WebSocket) {}
+  constructor(
+    private readonly socket: WebSocket,
+    readonly role: Role,
+    private readonly maxOutgoingBytes: number,
+    private readonly onStalled: (buffered: number) => void,
+  ) {}
 
   get isOpen(): boolean {
     return this.socket.readyState === this.socket.OPEN;
@@ -52,7 +68,16 @@ class Connection implements ClientConnection {
   }
 
   send(message: object): void {
-    if (this.isOpen) this.socket.send(JSON.stringify(message));
+    if (!this.isOpen) return;
+    this.socket.send(JSON.stringify(message));
+    // What the kernel would not take stays in ws's queue: a client that stopped reading makes it
+    // grow without end. Past the bound the socket is dropped (no closing handshake: the client
+    // would not read that either), which frees the queue.
+    const buffered = this.socket.bufferedAmount;
+    if (buffered > this.maxOutgoingBytes) {
+      this.onStalled(buffered);
+      this.socket.terminate();
+    }
   }
 
   /**
@@ -61,15 +86,15 @@ class Connection implements ClientConnection {
    * stall the other pipelines an application drives over the same socket, nor its pings. What
    * must stay in order is the session binding: an *exclusive* request (one that may bind the
    * connection to a session: it arrived while the connection had none, or it names another one)
-   * waits for every earlier request, and every later request waits for it — so a burst of
-   * requests on a fresh socket shares the session the first one opened, as with KMS.
+   * starts after the exclusive request before it, and every later request waits for it — so a
+   * burst of requests on a fresh socket shares the session the first one opened, as with KMS.
+   * An exclusive request does not wait for the other requests still running: one that takes long
+   * (`getUsedCpu` over a minute) must not hold up requests for another session. Only exclusive
+   * requests bind (see `KurentoWsServer.handle`), so the long one cannot undo a later binding.
    */
   schedule(exclusive: boolean, task: () => Promise<void>, onFailure: (err: unknown) => void): void {
-    const after = exclusive ? Promise.all([this.lastExclusive, ...this.running]) : this.lastExclusive;
     // A failed task is logged and does not block the requests waiting for it.
-    const run = after.then(task).catch(onFailure);
-    this.running.add(run);
-    void run.then(() => this.running.delete(run));
+    const run = this.lastExclusive.then(task).catch(onFailure);
     if (exclusive) this.lastExclusive = run;
   }
 }
@@ -102,8 +127,9 @@ export class KurentoWsServer {
     this.http = options.tls ? createTlsServer(options.tls, onRequest) : createServer(onRequest);
     this.wss = new WebSocketServer({
       server: this.http,
-      maxPayload: Math.max(options.maxMessageBytes * HARD_LIMIT_FACTOR, 16 * 1024 * 1024),
+      maxPayload: options.maxMessageBytes * HARD_LIMIT_FACTOR,
       perMessageDeflate: false,
+      ...(options.access ? { verifyClient: (info, done) => this.verify(options.access!, info.req, done) } : {}),
     });
     this.wss.on('connection', (socket, request) => this.accept(socket, request));
     // The HTTP server's errors (a port in use) are reported by `listen`; ws repeats them here.
@@ -131,6 +157,24 @@ export class KurentoWsServer {
     for (const socket of this.connections) socket.terminate();
   }
 
+  /** The roles of admitted upgrade requests, until their connection is accepted. */
+  private readonly admitted = new WeakMap<IncomingMessage, Role>();
+
+  private verify(access: AccessControl, request: IncomingMessage, done: (ok: boolean, status?: number, reason?: string) => void): void {
+    access.admit(request).then(
+      (admission) => {
+        if ('role' in admission) {
+          this.admitted.set(request, admission.role);
+          done(true);
+        } else {
+          this.log.info('connection refused', { remote: request.socket.remoteAddress, reason: admission.reason });
+          done(false, admission.status, admission.reason);
+        }
+      },
+      () => done(false, 500, 'Internal error'),
+    );
+  }
+
   private accept(socket: WebSocket, request: IncomingMessage): void {
     const path = (request.url ?? '/').split('?')[0]!.replace(/^\/+/, '');
     if (path !== this.options.path) {
@@ -138,8 +182,10 @@ export class KurentoWsServer {
       return;
     }
     this.connections.add(socket);
-    const connection = new Connection(socket);
     const remote = `${request.socket.remoteAddress ?? '?'}:${request.socket.remotePort ?? '?'}`;
+    const connection = new Connection(socket, this.admitted.get(request) ?? 'full', this.options.maxOutgoingBytes, (buffered) =>
+      this.log.warn('client not reading its messages disconnected', { remote, buffered, limit: this.options.maxOutgoingBytes, sessionId: connection.session }),
+    );
     this.log.debug('client connected', { remote });
     socket.on('message', (data) => this.receive(connection, data, remote));
     socket.on('close', (code) => {
@@ -167,24 +213,39 @@ export class KurentoWsServer {
     }
     // Binary frames are read as text too, as KMS does.
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    if (nestsDeeperThan(text, MAX_NESTING_DEPTH)) {
+      connection.send({
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: JsonRpcCode.INVALID_REQUEST, message: `Message nests deeper than ${MAX_NESTING_DEPTH} levels`, data: { type: 'MESSAGE_TOO_DEEP' } },
+      });
+      return;
+    }
     const parsed = this.dispatcher.parse(text);
     if ('response' in parsed) {
       connection.send(parsed.response);
       return;
     }
+    const exclusive = mayRebind(parsed.message, connection.session);
     connection.schedule(
-      mayRebind(parsed.message, connection.session),
-      () => this.handle(connection, parsed.message),
+      exclusive,
+      () => this.handle(connection, parsed.message, exclusive),
       (err) => this.log.error('failure handling a message', { remote, error: err instanceof Error ? err.stack : String(err) }),
     );
   }
 
-  private async handle(connection: Connection, message: unknown): Promise<void> {
+  private async handle(connection: Connection, message: unknown, exclusive: boolean): Promise<void> {
     let response: JsonRpcResponse | undefined;
     try {
+      assertAllowed(connection.role, message);
       // The session is read now, not on arrival: an exclusive request before may have changed it.
       response = await this.dispatcher.processMessage(message, connection.session);
     } catch (err) {
+      if (err instanceof RpcError) {
+        const id = (message as { id?: unknown }).id;
+        connection.send({ jsonrpc: '2.0', id: typeof id === 'string' || typeof id === 'number' ? id : null, error: err.toBody() });
+        return;
+      }
       this.log.error('unexpected failure processing a request', { error: err instanceof Error ? err.stack : String(err) });
       response = { jsonrpc: '2.0', id: null, error: { code: JsonRpcCode.INTERNAL_ERROR, message: 'Unexpected error while processing method' } };
     }
@@ -192,7 +253,10 @@ export class KurentoWsServer {
     const result = response.result;
     if (!response.error && typeof result === 'object' && result !== null) {
       const sessionId = (result as { sessionId?: unknown }).sessionId;
-      if (typeof sessionId === 'string' && sessionId !== '') {
+      // A request that was not exclusive ran on the session bound when it started. It binds
+      // that session again (taking it back from another socket, as any response does in KMS),
+      // but must not undo the binding an exclusive request made while it ran.
+      if (typeof sessionId === 'string' && sessionId !== '' && (exclusive || sessionId === connection.session)) {
         connection.session = sessionId;
         this.onSessionBound(sessionId, connection);
       }

@@ -222,7 +222,7 @@ export interface PeerOptions {
    * picture, two make left and right halves, three or four make quadrants (row by row); `tone`
    * is a sine in Hz, at `toneGain` of full scale (1 by default: several mixed together clip).
    */
-  synthetic?: { colors?: string[]; tone?: number; toneGain?: number; width?: number; height?: number };
+  synthetic?: { colors?: string[]; tone?: number; toneGain?: number; width?: number; height?: number; frameRate?: number };
 }
 
 /** The remote sound as the page analyses it. */

@@ -108,6 +108,8 @@ export interface ClientOptions {
   failAfter?: number;
   request_timeout?: number;
   duplicates_timeout?: number;
+  /** Sent as `?access_token=` on connect. */
+  access_token?: string;
 }
 
 interface ClientModule {

@@ -24,8 +24,11 @@ export interface Look {
   readonly tone: number;
 }
 
-/** Small pictures keep four pages' encoders light on two cores; the hub scales them anyway. */
-const PICTURE = { width: 320, height: 240 } as const;
+/**
+ * Small pictures at the Composite's own rate keep four pages' cameras and encoders light on two
+ * cores (the hub scales them and composes 15 a second anyway).
+ */
+const PICTURE = { width: 320, height: 240, frameRate: 15 } as const;
 /** Four tones at this level add up without clipping (clipping would add tones of its own). */
 const TONE_GAIN = 0.2;
 
@@ -100,39 +103,49 @@ interface PictureWatch {
 }
 
 interface WatchedWindow {
-  __harness: { connections: Array<{ getStats(): Promise<Map<string, { type: string; kind?: string; framesDecoded?: number }>> }> };
   __pictures?: PictureWatch;
 }
 
+/** The part of `requestVideoFrameCallback` the watch uses (not in TypeScript's DOM library yet). */
+interface FrameCallbackVideo {
+  requestVideoFrameCallback(callback: (now: number, metadata: { receiveTime?: number }) => void): number;
+}
+
 /**
- * Starts timing, in the page, the pauses between decoded pictures: its stats are read every
- * 20 ms and the longest time between two increases of `framesDecoded` is kept.
+ * Starts timing, in the page, the pauses between the pictures the page receives: every picture
+ * the page's video element gets is reported by `requestVideoFrameCallback`, with the time its
+ * last packet arrived (`receiveTime`, stamped by the browser's network thread). Pauses are
+ * measured between those arrival times, so they are what the server delivered: a page whose
+ * renderer is starved by three other browsers on two cores still reports the times the pictures
+ * came, not when it found time to look at them.
  */
 export async function watchPictures(page: PeerPage): Promise<void> {
   await page.evaluate(() => {
     const w = globalThis as unknown as WatchedWindow;
-    const pc = w.__harness.connections[0];
-    if (!pc) throw new Error('no peer connection to watch');
+    const { document } = globalThis as unknown as { document: { getElementById(id: string): unknown } };
+    const video = document.getElementById('remote') as FrameCallbackVideo | null;
+    if (!video) throw new Error('no remote video to watch');
     const watch: PictureWatch = { frames: 0, lastAt: 0, longestGapMs: 0, pauses: [], stopped: false };
     w.__pictures = watch;
-    const poll = async (): Promise<void> => {
+    const onPicture = (now: number, metadata: { receiveTime?: number }): void => {
       if (watch.stopped) return;
-      const report = await pc.getStats();
-      const now = performance.now();
-      for (const s of report.values()) {
-        if (s.type !== 'inbound-rtp' || s.kind !== 'video') continue;
-        const frames = s.framesDecoded ?? 0;
-        if (frames > watch.frames) {
-          if (watch.lastAt > 0) watch.longestGapMs = Math.max(watch.longestGapMs, now - watch.lastAt);
-          if (watch.lastAt > 0 && now - watch.lastAt > 150) watch.pauses.push([Date.now(), Math.round(now - watch.lastAt)]);
-          watch.frames = frames;
-          watch.lastAt = now;
-        }
+      const at = metadata.receiveTime ?? now;
+      if (watch.lastAt > 0 && at > watch.lastAt) {
+        const gap = at - watch.lastAt;
+        watch.longestGapMs = Math.max(watch.longestGapMs, gap);
+        if (gap > 150) watch.pauses.push([Date.now(), Math.round(gap)]);
       }
-      setTimeout(() => void poll(), 20);
+      watch.frames++;
+      watch.lastAt = Math.max(at, watch.lastAt);
+      video.requestVideoFrameCallback(onPicture);
     };
-    void poll();
+    video.requestVideoFrameCallback(onPicture);
   }, undefined);
+}
+
+/** How many pictures the page received since `watchPictures`. */
+export async function picturesWatched(page: PeerPage): Promise<number> {
+  return page.evaluate(() => (globalThis as unknown as WatchedWindow).__pictures?.frames ?? 0, undefined);
 }
 
 /** Stops watching; returns the longest pause seen and the pictures decoded meanwhile. */

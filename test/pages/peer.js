@@ -66,9 +66,9 @@
    * A camera and a microphone whose content the tests know: a canvas painted with `colors` (one
    * colour fills the picture; two split it into left and right halves; four make quadrants),
    * with a small bar moving along the bottom edge so every frame differs, and a sine tone of
-   * `tone` Hz at `toneGain` of full scale (1 by default).
+   * `tone` Hz at `toneGain` of full scale (1 by default), at `frameRate` pictures a second.
    */
-  function syntheticStream({ colors = ['#ff0000'], tone = 0, toneGain = 1, width = 640, height = 480 }) {
+  function syntheticStream({ colors = ['#ff0000'], tone = 0, toneGain = 1, width = 640, height = 480, frameRate = 30 }) {
     const canvas = document.createElement('canvas');
     canvas.width = width;
     canvas.height = height;
@@ -88,8 +88,8 @@
       tick++;
     };
     paint();
-    synthetic.timer = setInterval(paint, 1000 / 30);
-    const stream = canvas.captureStream(30);
+    synthetic.timer = setInterval(paint, 1000 / frameRate);
+    const stream = canvas.captureStream(frameRate);
     if (tone > 0) {
       const audio = new AudioContext();
       const oscillator = audio.createOscillator();

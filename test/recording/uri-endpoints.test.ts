@@ -8,7 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -137,6 +137,20 @@ for (const [what, path] of [
     }
   });
 }
+
+test('recorder: `..` in a file URI is resolved by the file system: through a missing directory it is RESOURCE_ERROR_OPEN and writes nothing', async () => {
+  // Read on paper, `<dir>/missing-sub/../escaped.webm` is `<dir>/escaped.webm`; the kernel
+  // cannot go through `missing-sub`, so neither may the recorder.
+  const { p, recorder } = await playerToRecorder(`file://${dir}/missing-sub/../escaped.webm`);
+  try {
+    const error = await waitForEvent(client, recorder, 'Error');
+    assert.equal(error.type, 'RESOURCE_ERROR_OPEN');
+    await waitForEvent(client, recorder, 'Stopped');
+    await assert.rejects(stat(join(dir, 'escaped.webm')), { code: 'ENOENT' });
+  } finally {
+    await client.call('release', { object: p });
+  }
+});
 
 test('recorder: stopOnEndOfStream, and pause/resume leaves the paused time out of the file', async () => {
   const file = join(dir, 'paused.webm');

@@ -15,7 +15,7 @@
  * Summing is a few thousand float additions per block, done here in JavaScript; a filter graph
  * (`amix`) per output would wait for its slowest input and cost N graphs.
  *
- * Input sound is converted by node-av's `FilterAPI` (asynchronous, on libuv's thread pool).
+ * Input sound is converted by node-av's `FilterAPI`, synchronously (a 20 ms frame is little work).
  */
 import '../../codec/ffmpeg-log-install.js';
 import { FilterAPI, type Frame } from 'node-av';
@@ -41,8 +41,6 @@ const BLOCK_VALUES = MIX_BLOCK_SAMPLES * MIX_CHANNELS;
 const START_BLOCKS = 2;
 /** Buffered beyond this, the oldest sound is dropped. */
 const MAX_BLOCKS = 8;
-/** Conversions waiting beyond this: the input's sound is dropped until they catch up. */
-const MAX_PENDING = 25;
 /** Late ticks still mixed after the event loop was held up (200 ms of sound). */
 const MAX_CATCH_UP = 10;
 const CONVERSION = `aresample=${MIX_RATE},aformat=sample_fmts=flt:channel_layouts=stereo`;
@@ -99,45 +97,37 @@ class MixerInput {
   playing = false;
   /** It gave a block at the current tick. */
   inMix = false;
-  pending = 0;
+  /** Times its oldest sound was dropped because too much was buffered. */
   dropped = 0;
   private readonly converter = FilterAPI.create(CONVERSION);
-  private chain: Promise<void> = Promise.resolve();
   private closed = false;
 
   constructor(private readonly failed: (message: string) => void) {}
 
+  /**
+   * Converts the sound into the mix's format at once: node-av's synchronous call, as a 20 ms
+   * frame is far less work than an asynchronous call's hand-offs (see `MediaDecoder`).
+   */
   push(frame: Frame): void {
     if (this.closed) return;
-    if (this.pending >= MAX_PENDING) {
-      this.dropped++;
-      return;
+    try {
+      for (const converted of this.converter.processAllSync(frame)) {
+        this.buffer.write(interleavedSamples(converted));
+        converted.free();
+      }
+    } catch (err) {
+      this.failed(err instanceof Error ? err.message : String(err));
     }
-    const copy = frame.clone();
-    if (!copy) return;
-    this.pending++;
-    this.chain = this.chain
-      .then(async () => {
-        if (this.closed) return;
-        for (const converted of await this.converter.processAll(copy)) {
-          if (!this.closed) this.buffer.write(interleavedSamples(converted));
-          converted.free();
-        }
-      })
-      .catch((err: unknown) => {
-        if (!this.closed) this.failed(err instanceof Error ? err.message : String(err));
-      })
-      .finally(() => {
-        copy.free();
-        this.pending--;
-      });
   }
 
   /** Takes this tick's block; false when the input is not heard at this tick. */
   take(): boolean {
     const buffer = this.buffer;
     if (!this.playing && buffer.size >= START_BLOCKS * BLOCK_VALUES) this.playing = true;
-    if (buffer.size > MAX_BLOCKS * BLOCK_VALUES) buffer.drop(buffer.size - (START_BLOCKS + 1) * BLOCK_VALUES);
+    if (buffer.size > MAX_BLOCKS * BLOCK_VALUES) {
+      buffer.drop(buffer.size - (START_BLOCKS + 1) * BLOCK_VALUES);
+      this.dropped++;
+    }
     this.inMix = false;
     if (!this.playing) return false;
     const got = buffer.read(this.block);
@@ -154,10 +144,8 @@ class MixerInput {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    void this.chain.then(() => {
-      this.converter.close();
-      trimMemorySoon();
-    });
+    this.converter.close();
+    trimMemorySoon();
   }
 }
 

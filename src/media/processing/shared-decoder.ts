@@ -73,15 +73,17 @@ export class SharedDecoder {
       if (this.codec && sameCodec(this.codec, unit.codec) && fmtpValue(this.codec, 'config') === fmtpValue(unit.codec, 'config')) this.codec = unit.codec;
       else this.start(unit.codec);
     }
-    const depacketizer = this.depacketizer;
-    if (!depacketizer) return;
+    if (!this.depacketizer) return;
     const packet = unit.packet;
     if (packet.header.ssrc !== this.ssrc) {
+      // A new stream starts its sequence numbers anywhere: the old depacketizer would take them
+      // for late packets. The decoder goes on (a switch comes at a key frame).
+      if (this.ssrc !== undefined) this.depacketizer = createDepacketizer(unit.codec)!;
       this.ssrc = packet.header.ssrc;
       this.clock = new RtpClock(unit.codec.clockRate);
       this.report = undefined;
     }
-    const result = depacketizer.push(packet, nowMs);
+    const result = this.depacketizer.push(packet, nowMs);
     if (result.lost) this.askForKeyframe();
     for (const frame of result.frames) {
       const localMs = this.clock!.onPacket(frame.rtpTimestamp, nowMs);

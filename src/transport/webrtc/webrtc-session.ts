@@ -24,6 +24,7 @@ import { DatagramCounter } from './datagram-counter.js';
 import { attachFastPath, fastPathEnabled, type FastMediaPath } from './fast-media-path.js';
 import { toPeerConfig, type IceSettings } from './ice-settings.js';
 import { KeyframeSpacing } from './keyframe-spacing.js';
+import { closePeerConnection } from './close-peer-connection.js';
 import { installNativeX25519 } from './native-x25519.js';
 import type { MediaPath, RtpKind, StreamCounters } from './media-path.js';
 import { PeerLiveness, receivedOnSelectedPair } from './peer-liveness.js';
@@ -349,7 +350,7 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
     this.werift?.close();
     this.werift = undefined;
     this.liveness.stop();
-    if (pc) await pc.close();
+    if (pc) await closePeerConnection(pc, this.applyingLocal);
     this.removeAllListeners();
   }
 
@@ -479,3 +480,4 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
 }
 
 export { codecName };
+
