@@ -10,6 +10,7 @@
  * anyone spraying it) would keep a vanished peer looking alive.
  */
 import type { RTCPeerConnection } from 'werift';
+import { ticker } from '../../ticker.js';
 
 /**
  * With consent checks at most 6 s apart in each direction, a live peer is heard from at least
@@ -30,7 +31,7 @@ export function receivedOnSelectedPair(pc: RTCPeerConnection): number | undefine
 }
 
 export class PeerLiveness {
-  private timer: NodeJS.Timeout | undefined;
+  private stopTicks: (() => void) | undefined;
   private lastCount: number | undefined;
   private lastChangeAt = 0;
   private lastTickAt = 0;
@@ -47,16 +48,15 @@ export class PeerLiveness {
   ) {}
 
   start(): void {
-    if (this.timer) return;
+    if (this.stopTicks) return;
     this.lastCount = this.received();
     this.lastChangeAt = this.lastTickAt = Date.now();
-    this.timer = setInterval(() => this.tick(), CHECK_EVERY_MS);
-    this.timer.unref();
+    this.stopTicks = ticker(CHECK_EVERY_MS).add(() => this.tick());
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.stopTicks?.();
+    this.stopTicks = undefined;
   }
 
   private tick(): void {
