@@ -33,6 +33,9 @@ export interface TrackEvents {
   failed(error: MediaIoError): void;
 }
 
+/** A key frame the track waits for is asked for again after this long. */
+const KEYFRAME_RETRY_MS = 500;
+
 export class RecorderTrack {
   readonly kind: 'AUDIO' | 'VIDEO';
   private depacketizer: Depacketizer | undefined;
@@ -45,6 +48,8 @@ export class RecorderTrack {
   private needKeyframe = true;
   private closed = false;
   private lastTimeUs = -Infinity;
+  /** When the sender was last asked for a key frame the track waits for (ms). */
+  private keyframeAskedMs = -Infinity;
   /** Set once the track knows what to declare in the container. */
   info: TrackInfo | undefined;
 
@@ -86,7 +91,10 @@ export class RecorderTrack {
         this.needKeyframe = this.kind === 'VIDEO';
         continue;
       }
-      if (this.needKeyframe && !frame.keyframe) continue;
+      if (this.needKeyframe && !frame.keyframe) {
+        this.askForKeyframe(nowMs);
+        continue;
+      }
       this.needKeyframe = false;
       // The clock's anchor may still move by a little jitter: never let a track's time go back.
       const timeUs = Math.max((localMs - pausedMs) * 1000, this.lastTimeUs + 1);
@@ -102,6 +110,17 @@ export class RecorderTrack {
 
   close(): void {
     this.closed = true;
+  }
+
+  /**
+   * While the file waits for a key frame, the sender is asked again every half second: the key
+   * frame that answered the first request may have gone before the track was waiting for it, or
+   * been lost, and a sender that is not asked may send none for minutes.
+   */
+  private askForKeyframe(nowMs: number): void {
+    if (nowMs - this.keyframeAskedMs < KEYFRAME_RETRY_MS) return;
+    this.keyframeAskedMs = nowMs;
+    this.events.keyframeNeeded();
   }
 
   private startSource(codec: CodecDescription): void {
