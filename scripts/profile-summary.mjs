@@ -1,9 +1,7 @@
 #!/usr/bin/env node
 // Summarises a .cpuprofile (V8 sampling profile): where the self time goes, by function and by
 // source area (our RTP path, werift, Node internals, native/GC). Usage:
-//   node scripts/profile-summary.mjs <file.cpuprofile> [--top N] [--window FROM-TO]
-// --window keeps the samples taken between FROM and TO seconds after the profile started (e.g.
-// 10-30: the steady state of a bench, without module loading at start or releases at the end).
+//   node scripts/profile-summary.mjs <file.cpuprofile> [--top N]
 import { readFileSync } from 'node:fs';
 
 const file = process.argv[2];
@@ -14,17 +12,9 @@ if (!file) {
 }
 const profile = JSON.parse(readFileSync(file, 'utf8'));
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-const windowArg = process.argv.indexOf('--window');
-const [from, to] = windowArg > 0 ? process.argv[windowArg + 1].split('-').map((x) => Number(x) * 1e6) : [0, Infinity];
 const selfSamples = new Map();
-let total = 0;
-let at = 0; // microseconds since the profile started
-for (const [i, id] of profile.samples.entries()) {
-  at += profile.timeDeltas?.[i] ?? 0;
-  if (at < from || at > to) continue;
-  selfSamples.set(id, (selfSamples.get(id) ?? 0) + 1);
-  total++;
-}
+for (const id of profile.samples) selfSamples.set(id, (selfSamples.get(id) ?? 0) + 1);
+const total = profile.samples.length;
 
 function area(url, name) {
   if (name === '(idle)') return 'idle';

@@ -34,15 +34,14 @@ class Client {
   /** Publisher counters at the start of the window. */
   private atStart = { sent: 0, keyframeRequests: 0, nacked: 0 };
 
-  async publish(protocol: Protocol, url: string, address: string, scenario: Scenario, light = false): Promise<Reply> {
+  async publish(protocol: Protocol, url: string, address: string, scenario: Scenario): Promise<Reply> {
     this.scenario = scenario;
     this.address = address;
     this.signalling = protocol === 'janus' ? await JanusSignalling.connect(url) : await KurentoSignalling.connect(url);
     for (let i = 0; i < scenario.rooms; i++) {
       const publisher = new Publisher(this.address);
       const room = await this.signalling.createRoom(publisher);
-      if (light) publisher.startLight();
-      else publisher.start();
+      publisher.start();
       this.rooms.push({ room, publisher, subscribers: [] });
     }
     return { type: 'published' };
@@ -68,26 +67,6 @@ class Client {
     const all = this.rooms.flatMap((r) => r.subscribers);
     await withTimeout(Promise.all(all.map((s) => s.receiving)), FIRST_PACKET_TIMEOUT_MS, 'not every subscriber received media');
     return { type: 'subscribed', setupSeconds: (performance.now() - started) / 1000 };
-  }
-
-  /**
-   * A join storm: `count` subscribers to the first room, all negotiated at once. Answers when
-   * every one has media or `waitMs` passed, with each one's time to its first media packet.
-   */
-  async storm(count: number, waitMs: number): Promise<Reply> {
-    const signalling = this.signalling!;
-    const state = this.rooms[0]!;
-    const started = performance.now();
-    const firstMediaMs: (number | null)[] = Array.from({ length: count }, () => null);
-    const joins = Array.from({ length: count }, async (_, i) => {
-      const subscriber = new Subscriber(this.address, Number.MAX_SAFE_INTEGER, this.latencies, signalling.subscriberMakesOffer);
-      state.subscribers.push(subscriber);
-      await state.room.subscribe(subscriber);
-      await subscriber.receiving;
-      firstMediaMs[i] = performance.now() - started;
-    });
-    await withTimeout(Promise.allSettled(joins), waitMs, 'storm').catch(() => undefined);
-    return { type: 'stormed', firstMediaMs };
   }
 
   startWindow(): Reply {
@@ -149,9 +128,7 @@ const client = new Client();
 async function handle(command: Command): Promise<Reply> {
   switch (command.type) {
     case 'publish':
-      return client.publish(command.protocol, command.url, command.clientAddress, command.scenario, command.light);
-    case 'storm':
-      return client.storm(command.count, command.waitMs);
+      return client.publish(command.protocol, command.url, command.clientAddress, command.scenario);
     case 'subscribe':
       return client.subscribe();
     case 'window-start':

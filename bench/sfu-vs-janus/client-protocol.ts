@@ -11,9 +11,7 @@ export interface Scenario {
 }
 
 export type Command =
-  | { type: 'publish'; protocol: Protocol; url: string; clientAddress: string; scenario: Scenario; light?: boolean }
-  /** Join storm: `count` subscribers of the first room negotiated all at once. */
-  | { type: 'storm'; count: number; waitMs: number }
+  | { type: 'publish'; protocol: Protocol; url: string; clientAddress: string; scenario: Scenario }
   | { type: 'subscribe' }
   | { type: 'window-start' }
   | { type: 'window-stop' }
@@ -43,6 +41,4 @@ export type Reply =
   | { type: 'window-started' }
   | { type: 'window'; report: WindowReport }
   | { type: 'closed' }
-  /** Per subscriber of a storm: ms from the storm's start to its first media packet, null if none came. */
-  | { type: 'stormed'; firstMediaMs: (number | null)[] }
   | { type: 'error'; message: string };

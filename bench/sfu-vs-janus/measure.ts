@@ -55,7 +55,7 @@ export interface ScenarioResult {
 }
 
 /** The client process, one command at a time. */
-export class ClientProcess {
+class ClientProcess {
   private waiting: ((reply: Reply) => void) | undefined;
   private readonly exited: Promise<unknown>;
 

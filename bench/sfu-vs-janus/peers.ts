@@ -167,15 +167,6 @@ export class Publisher extends BenchPeer {
     this.every(AUDIO_PTIME_MS, () => this.send(this.audio, 'audio', this.media.nextAudioPacket()));
   }
 
-  /**
-   * A light load for join storms (`bench/join.ts`): one audio packet every 200 ms, enough for
-   * every subscriber to see media soon after it connects without the fan-out itself being what
-   * is measured.
-   */
-  startLight(): void {
-    this.every(200, () => this.send(this.audio, 'audio', this.media.nextAudioPacket()));
-  }
-
   private send(transceiver: RTCRtpTransceiver, kind: MediaKind, packet: RtpPacket): void {
     stamp(packet.payload, kind, performance.now());
     this.sent++;

@@ -3,7 +3,6 @@
  * through node-av. Every native call is asynchronous (libuv's thread pool); a read blocked on a
  * stalled network source is bounded by I/O timeouts and can be interrupted by `close()`.
  */
-import './ffmpeg-log-install.js';
 import {
   AVERROR_EOF,
   AVMEDIA_TYPE_AUDIO,

@@ -13,7 +13,6 @@
  * Every native call is one of node-av's asynchronous ones (they run on libuv's thread pool);
  * writes are queued and run one at a time, in order.
  */
-import './ffmpeg-log-install.js';
 import {
   AV_CHANNEL_LAYOUT_MONO,
   AV_CHANNEL_LAYOUT_STEREO,

@@ -6,7 +6,6 @@
  * Sound is decoded with node-av's synchronous calls, pictures with its asynchronous ones on
  * libuv's pool (`call-mode.ts` says why).
  */
-import './ffmpeg-log-install.js';
 import { Codec, CodecContext, Frame, Packet, Rational } from 'node-av';
 import { sourceCodecId } from './ffmpeg-codecs.js';
 import { runsSynchronously } from './call-mode.js';

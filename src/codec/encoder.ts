@@ -11,7 +11,6 @@
  *
  * Only node-av's asynchronous calls are used: encoding runs on libuv's thread pool.
  */
-import './ffmpeg-log-install.js';
 import {
   AV_CODEC_FLAG_GLOBAL_HEADER,
   AV_PICTURE_TYPE_I,

@@ -23,7 +23,6 @@ import { BandwidthSettings } from './bandwidth.js';
 import type { ElementLink, ElementPadSink, ElementPadSource } from './media-element.js';
 import { MediaElementImpl } from './media-element.js';
 import type { MediaCounters, Params } from './media-object.js';
-import { ticker } from '../ticker.js';
 
 export type RtpKind = 'AUDIO' | 'VIDEO';
 export type PeerState = 'CONNECTED' | 'DISCONNECTED';
@@ -76,7 +75,7 @@ export abstract class BaseRtpEndpointImpl extends MediaElementImpl {
   private mediaState: PeerState = 'DISCONNECTED';
   /** Lowest receiver estimate the peer reported for what we send (bits/s), per kind. */
   private readonly peerEstimate = new Map<RtpKind, number>();
-  private stopRemb: (() => void) | undefined;
+  private rembTimer: NodeJS.Timeout | undefined;
   private sessionStarted = false;
   private readonly lastCodecIn = new Map<RtpKind, CodecDescription>();
   /** Packets that could not be sent because the peer did not negotiate their codec. */
@@ -117,7 +116,8 @@ export abstract class BaseRtpEndpointImpl extends MediaElementImpl {
     if (this.sessionStarted) return;
     this.sessionStarted = true;
     this.emit('MediaSessionStarted');
-    this.stopRemb = ticker(REMB_INTERVAL_MS).add(() => this.sendRemb());
+    this.rembTimer = setInterval(() => this.sendRemb(), REMB_INTERVAL_MS);
+    this.rembTimer.unref();
   }
 
   // ---- BaseRtpEndpoint properties -------------------------------------------------------------
@@ -258,8 +258,7 @@ export abstract class BaseRtpEndpointImpl extends MediaElementImpl {
   }
 
   override release(): void {
-    this.stopRemb?.();
-    this.stopRemb = undefined;
+    if (this.rembTimer) clearInterval(this.rembTimer);
     this.endFlows();
     super.release();
   }

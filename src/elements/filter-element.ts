@@ -22,10 +22,6 @@ import { ANY_CAPS, RAW_CAPS, type SinkCaps } from '../media/processing/caps.js';
 import type { RawMedia } from '../media/processing/raw-media.js';
 import type { MediaKind } from '../media/types.js';
 import { MediaElementImpl, type ElementPadSink } from './media-element.js';
-import { loadTranscoders } from '../media/processing/transcoders.js';
-
-// Decoded media is this element's work: its codecs are in before its first object (`transcoders.ts`).
-await loadTranscoders();
 
 export type FrameKind = 'AUDIO' | 'VIDEO';
 /** What a filter makes of a frame: a new frame (the base frees it once sent on) or nothing (send the input on). */

@@ -14,10 +14,6 @@ import type { CodecDescription, RtpMedia } from '../media/rtp-media.js';
 import { HubPortImpl, type PortHub, type PortKind } from './hub-port.js';
 import type { StatsEntry } from './media-element.js';
 import { MediaObjectImpl } from './media-object.js';
-import { loadTranscoders } from '../media/processing/transcoders.js';
-
-// Decoded media is this element's work: its codecs are in before its first object (`transcoders.ts`).
-await loadTranscoders();
 
 export abstract class HubImpl extends MediaObjectImpl implements PortHub {
   /** The hub's ports, in the order they were created. */

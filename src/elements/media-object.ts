@@ -81,11 +81,7 @@ export interface ObjectInit {
 export interface ElementFactory {
   /** Module-qualified class name, as the API description names it (`kurento.PassThrough`). */
   readonly type: string;
-  /**
-   * Builds the object. A promise when the implementation's code is loaded on first use (its
-   * module imports FFmpeg or werift, which a worker should not hold until it needs them).
-   */
-  create(init: ObjectInit): MediaObjectImpl | Promise<MediaObjectImpl>;
+  create(init: ObjectInit): MediaObjectImpl;
 }
 
 export abstract class MediaObjectImpl {

@@ -9,11 +9,6 @@ import { KurentoError } from '../errors.js';
 import type { MediaIoError } from '../codec/media-io-error.js';
 import { MediaElementImpl } from './media-element.js';
 import type { ObjectInit } from './media-object.js';
-import { loadTranscoders } from '../media/processing/transcoders.js';
-
-// Files are recorded and played in the codecs they take or hold: transcoding is routine here, so the
-// codecs are in before the first object (`transcoders.ts`).
-await loadTranscoders();
 
 export type UriEndpointState = 'STOP' | 'START' | 'PAUSE';
 

@@ -4,7 +4,6 @@
  * size and format and rebuilt when they change (a resolution change mid-stream), or when the
  * description is changed (`setElementProperty`). Frames keep their capture time.
  */
-import '../codec/ffmpeg-log-install.js';
 import { FilterAPI, type Frame } from 'node-av';
 
 export class FrameFilterGraph {

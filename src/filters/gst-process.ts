@@ -6,7 +6,6 @@
  * path. The child is restarted when the picture size changes or a property is set (the property
  * is appended to the command, where GStreamer's parser lets the last value win).
  */
-import '../codec/ffmpeg-log-install.js';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { AV_PIX_FMT_YUV420P, Frame } from 'node-av';
 import { FrameFilterGraph } from './ffmpeg-graph.js';

@@ -6,7 +6,6 @@
  * message for the filter's `Error` event; the failure is not kept, so a later call tries again.
  * Sizes are checked from the file's header before FFmpeg sees it (`declaredSize`).
  */
-import '../codec/ffmpeg-log-install.js';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { AV_PIX_FMT_YUVA420P, Decoder, Demuxer, FilterAPI, Frame } from 'node-av';

@@ -4,7 +4,6 @@
  * filter never draws on the one it is given), and alpha blending of an image with transparency.
  * Plain loops over bytes: drawing a 200x200 image costs well under a millisecond.
  */
-import '../codec/ffmpeg-log-install.js';
 import { AV_PIX_FMT_YUV420P, AV_PIX_FMT_YUVJ420P, type Frame } from 'node-av';
 
 /** The planes of a 4:2:0 picture; strides may exceed the width. */

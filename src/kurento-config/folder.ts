@@ -21,14 +21,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
-import type { ParseError } from 'jsonc-parser';
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { IniSyntaxError, parseIni } from './ini.js';
-
-// jsonc-parser is CommonJS: loading it pulls Node's CommonJS loader into the process (~6 MB),
-// which a media worker, given its configuration ready-made, never needs. Required on first use.
-const requireModule = createRequire(import.meta.url);
-const jsonc = (): typeof import('jsonc-parser') => requireModule('jsonc-parser') as typeof import('jsonc-parser');
 
 export const DEFAULT_KURENTO_FOLDER = '/etc/kurento';
 
@@ -127,11 +121,11 @@ class Reader {
 function readJson(file: string): Values {
   const errors: ParseError[] = [];
   const text = readFileSync(file, 'utf8');
-  const parsed: unknown = jsonc().parse(text, errors, { allowTrailingComma: false, disallowComments: false });
+  const parsed: unknown = parseJsonc(text, errors, { allowTrailingComma: false, disallowComments: false });
   if (errors.length > 0) {
     const first = errors[0]!;
     const line = text.slice(0, first.offset).split('\n').length;
-    throw new KurentoConfigError(`${file}:${line}: JSON syntax error (${jsonc().printParseErrorCode(first.error)})`);
+    throw new KurentoConfigError(`${file}:${line}: JSON syntax error (${printParseErrorCode(first.error)})`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new KurentoConfigError(`${file}: must hold a JSON object`);
   return parsed as Values;

@@ -10,7 +10,7 @@
 import type { LinkFeed } from './processing/pad-processing.js';
 import type { LayerPreference, LayerSelector } from './simulcast/layer-selector.js';
 import type { RtpMedia } from './rtp-media.js';
-import { DEFAULT_DESCRIPTION, type MediaKind } from './types.js';
+import type { MediaKind } from './types.js';
 
 /** The element side of a pad: whoever owns it. */
 export interface PadOwner {
@@ -95,8 +95,6 @@ export function unlink<Owner extends PadOwner>(existing: Link<Owner>): void {
 /** Pads of one direction, created on first use and keyed by kind and description. */
 export class PadSet<P extends SourcePad<Owner> | SinkPad<Owner>, Owner extends PadOwner> {
   private readonly pads = new Map<string, P>();
-  /** The default pad of each kind, found per packet without building a key. */
-  private readonly defaults: Partial<Record<MediaKind, P>> = {};
 
   constructor(private readonly create: (kind: MediaKind, description: string) => P) {}
 
@@ -106,13 +104,11 @@ export class PadSet<P extends SourcePad<Owner> | SinkPad<Owner>, Owner extends P
     if (!pad) {
       pad = this.create(kind, description);
       this.pads.set(key, pad);
-      if (description === DEFAULT_DESCRIPTION) this.defaults[kind] = pad;
     }
     return pad;
   }
 
   find(kind: MediaKind, description: string): P | undefined {
-    if (description === DEFAULT_DESCRIPTION) return this.defaults[kind];
     return this.pads.get(`${kind}/${description}`);
   }
 

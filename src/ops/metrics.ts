@@ -7,19 +7,11 @@
  * request per worker per scrape. A worker that does not answer in time is left out of that scrape
  * rather than holding it up.
  */
-import { createRequire } from 'node:module';
-import type * as PromClient from 'prom-client';
-import type { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { MediaServer } from '../control/media-server.js';
 import type { MediaWorker } from '../control/media-worker.js';
 import type { WorkerMetrics } from '../ipc/protocol.js';
 import type { Logger } from '../log.js';
-
-// prom-client is CommonJS: required, not imported, so Node does not run its CommonJS export
-// lexer over it (an ESM import of a CommonJS package optimises that lexer in TurboFan, whose
-// memory the process keeps: about 5 MB of the control process's idle footprint).
-const prom = createRequire(import.meta.url)('prom-client') as typeof PromClient;
-const { Registry, collectDefaultMetrics } = prom;
 
 /** How long a scrape waits for a worker's figures. */
 const WORKER_METRICS_TIMEOUT_MS = 2_000;
@@ -54,15 +46,13 @@ export class ServerMetrics {
     private readonly log: Logger,
   ) {
     const registers = [this.registry];
-    // The event-loop lag histogram samples every 100 ms, not prom-client's default 10 ms: an idle
-    // control process otherwise wakes 100 times a second for it alone.
-    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
+    collectDefaultMetrics({ register: this.registry });
     // These three are gauges named like counters, which Prometheus' linter (promtool) refuses;
     // the handle and request counts they give are of no use for a media server anyway.
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
-    this.rpcRequests = new prom.Counter({ name: 'kuroshio_rpc_requests_total', help: 'JSON-RPC requests answered, by method', labelNames: ['method'], registers });
-    this.rpcErrors = new prom.Counter({ name: 'kuroshio_rpc_errors_total', help: 'JSON-RPC requests answered with an error, by method and error code', labelNames: ['method', 'code'], registers });
-    this.rpcLatency = new prom.Histogram({ name: 'kuroshio_rpc_request_duration_seconds', help: 'Time to answer a JSON-RPC request, by method', labelNames: ['method'], buckets: RPC_LATENCY_BUCKETS, registers });
+    this.rpcRequests = new Counter({ name: 'kuroshio_rpc_requests_total', help: 'JSON-RPC requests answered, by method', labelNames: ['method'], registers });
+    this.rpcErrors = new Counter({ name: 'kuroshio_rpc_errors_total', help: 'JSON-RPC requests answered with an error, by method and error code', labelNames: ['method', 'code'], registers });
+    this.rpcLatency = new Histogram({ name: 'kuroshio_rpc_request_duration_seconds', help: 'Time to answer a JSON-RPC request, by method', labelNames: ['method'], buckets: RPC_LATENCY_BUCKETS, registers });
     this.defineServerGauges();
     this.defineWorkerMetrics();
   }
@@ -109,27 +99,27 @@ export class ServerMetrics {
   private defineServerGauges(): void {
     const registers = [this.registry];
     const media = this.sources.media;
-    new prom.Gauge({
+    new Gauge({
       name: 'kuroshio_sessions', help: 'Kurento sessions known to the server', registers,
       collect() { this.set(media.sessions.size); },
     });
     const sources = this.sources;
-    new prom.Gauge({
+    new Gauge({
       name: 'kuroshio_websocket_connections', help: 'Open WebSocket connections of clients', registers,
       collect() { this.set(sources.connections()); },
     });
-    new prom.Gauge({
+    new Gauge({
       name: 'kuroshio_pipelines', help: 'Media pipelines alive', registers,
       collect() { this.set(media.registry.all().filter((o) => !o.released && o.worker && !o.parent).length); },
     });
-    new prom.Gauge({
+    new Gauge({
       name: 'kuroshio_elements', help: 'Media elements alive, by type', labelNames: ['type'], registers,
       collect() {
         this.reset();
         for (const o of media.registry.all()) if (!o.released && o.parent) this.inc({ type: o.cls.name });
       },
     });
-    new prom.Gauge({
+    new Gauge({
       name: 'kuroshio_filters_active', help: 'Filters (elements deriving from Filter) alive', registers,
       collect() { this.set(media.registry.all().filter((o) => !o.released && media.catalog.isA(o.cls, 'Filter')).length); },
     });
@@ -140,20 +130,20 @@ export class ServerMetrics {
     const media = this.sources.media;
     const figures = (): Map<MediaWorker, WorkerMetrics> => this.workerFigures;
     const worker = 'worker';
-    new prom.Gauge({
+    new Gauge({
       name: 'kuroshio_worker_up', help: 'Whether each media worker slot has a worker ready (1) or not (0)', labelNames: [worker], registers,
       collect() {
         for (const w of media.workers) this.set({ worker: w.index }, w.isReady ? 1 : 0);
       },
     });
-    new prom.Counter({
+    new Counter({
       name: 'kuroshio_worker_restarts_total', help: 'Media workers started to replace one that died, by slot', labelNames: [worker], registers,
       collect() {
         this.reset();
         media.workerRestarts.forEach((n, index) => setCounter(this, { worker: index }, n));
       },
     });
-    new prom.Gauge({
+    new Gauge({
       name: 'kuroshio_worker_pipelines', help: 'Media pipelines placed on each media worker', labelNames: [worker], registers,
       collect() {
         for (const w of media.workers) this.set({ worker: w.index }, w.isAlive ? w.pipelines : 0);
@@ -164,19 +154,19 @@ export class ServerMetrics {
       const collect = function (this: Gauge<'worker'> | Counter<'worker'>): void {
         this.reset();
         for (const [w, m] of figures()) {
-          if (this instanceof prom.Gauge) this.set({ worker: w.index }, read(m));
+          if (this instanceof Gauge) this.set({ worker: w.index }, read(m));
           else setCounter(this, { worker: w.index }, read(m));
         }
       };
-      if (kind === 'gauge') new prom.Gauge({ name, help, labelNames: [worker], registers, collect });
-      else new prom.Counter({ name, help, labelNames: [worker], registers, collect });
+      if (kind === 'gauge') new Gauge({ name, help, labelNames: [worker], registers, collect });
+      else new Counter({ name, help, labelNames: [worker], registers, collect });
     };
     perWorker('counter', 'kuroshio_worker_cpu_seconds_total', 'CPU time (user and system) used by each media worker, in seconds', (m) => m.cpuSeconds);
     perWorker('gauge', 'kuroshio_worker_resident_memory_bytes', 'Resident memory of each media worker, in bytes', (m) => m.rssBytes);
     perWorker('gauge', 'kuroshio_worker_heap_used_bytes', 'JavaScript heap used by each media worker, in bytes', (m) => m.heapUsedBytes);
     perWorker('gauge', 'kuroshio_transcoders_active', 'Encoders of the decoded-media layer running in each media worker', (m) => m.encoders);
     perWorker('gauge', 'kuroshio_decoders_active', 'Decoders of the decoded-media layer running in each media worker', (m) => m.decoders);
-    new prom.Gauge({
+    new Gauge({
       name: 'kuroshio_worker_event_loop_delay_seconds', help: 'Event-loop delay of each media worker since the previous scrape (mean, p99, max)', labelNames: [worker, 'stat'], registers,
       collect() {
         this.reset();
@@ -185,7 +175,7 @@ export class ServerMetrics {
     });
     /** An RTP counter per worker and media kind, optionally split by direction. */
     const rtpCounter = (name: string, help: string, split: { label: string; values: Record<string, (t: WorkerMetrics['rtp']['AUDIO']) => number> }): void => {
-      new prom.Counter({
+      new Counter({
         name, help, labelNames: [worker, 'kind', split.label], registers,
         collect() {
           this.reset();

@@ -12,6 +12,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { jwtVerify } from 'jose';
 import { JsonRpcCode, RpcError } from '../errors.js';
 import { isObject } from './params.js';
 
@@ -76,8 +77,6 @@ export class AccessControl {
     if (monitorToken !== undefined && sameSecret(token, monitorToken)) return { role: 'monitor' };
     if (this.jwtKey) {
       try {
-        // jose is imported on the first JWT to check: ~7 MB a server without JWTs does not need.
-        const { jwtVerify } = await import('jose');
         const { payload } = await jwtVerify(token, this.jwtKey, { algorithms: ['HS256'] });
         return { role: payload.role === 'monitor' ? 'monitor' : 'full' };
       } catch {

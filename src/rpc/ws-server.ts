@@ -6,18 +6,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
-import { createRequire } from 'node:module';
-import type { WebSocket, RawData, WebSocketServer as WsServer } from 'ws';
+import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { JsonRpcCode, RpcError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ClientConnection } from '../session/session-store.js';
 import type { JsonRpcResponse, RpcDispatcher } from './dispatcher.js';
 import { MAX_NESTING_DEPTH, nestsDeeperThan } from './frame-limits.js';
 import { assertAllowed, type AccessControl, type Role } from './access-control.js';
-
-// ws is CommonJS: required, not imported, so Node does not run its CommonJS export lexer over
-// it (see ops/metrics.ts: an idle control process keeps that lexer's optimised code and memory).
-const { WebSocketServer } = createRequire(import.meta.url)('ws') as { WebSocketServer: typeof WsServer };
 
 export interface WsServerOptions {
   host: string;
@@ -111,7 +106,7 @@ function mayRebind(message: unknown, bound: string | undefined): boolean {
 
 export class KurentoWsServer {
   private readonly http: Server;
-  private readonly wss: WsServer;
+  private readonly wss: WebSocketServer;
   private readonly connections = new Set<WebSocket>();
 
   constructor(

@@ -39,7 +39,6 @@ import { SendStream } from './send-stream.js';
 import { SimulcastGroup, type SimulcastLayer } from './simulcast-group.js';
 import { Vp8PictureIds } from './vp8-picture-ids.js';
 import { SRTP_MAX_OVERHEAD, type SrtpTransform } from './srtp-transform.js';
-import { ticker } from '../ticker.js';
 
 export type RtpKind = 'AUDIO' | 'VIDEO';
 
@@ -91,26 +90,17 @@ export interface RtpSessionEvents {
 const REPORT_INTERVAL_MS = 1000;
 const NACK_INTERVAL_MS = 20;
 /**
- * Buffers a forwarded packet is rewritten and protected in, shared by every session of the
- * process and used in turn. A send is synchronous (a sendto on the socket's descriptor); the
- * paths that send later (dgram.send when a send would block, TCP and TURN through werift) copy
- * the datagram first. So no buffer is needed past its send, and a subscriber costs none: with 32
- * per outgoing stream, as before, each one held ~100 KB of them.
+ * Buffers per outgoing stream, used in turn: a slot is written again only after this many later
+ * sends to the same peer (over 100 ms of video), long after libuv has handed it to the kernel.
  */
-const SLOTS = 8;
+const SLOTS = 32;
 const SLOT_SIZE = 1500 + SRTP_MAX_OVERHEAD;
-const slots = Array.from({ length: SLOTS }, () => Buffer.allocUnsafe(SLOT_SIZE));
-let nextSlot = 0;
-
-function sendSlot(): Buffer {
-  const slot = slots[nextSlot]!;
-  nextSlot = (nextSlot + 1) % SLOTS;
-  return slot;
-}
 
 interface Outgoing {
   stream: SendStream;
   codecs: NegotiatedCodec[];
+  slots: Buffer[];
+  next: number;
   /** The receive stream feeding this one right now (retransmissions come from its history). */
   source: ReceiveStream | undefined;
   /** The codec of the last packet forwarded (retransmissions use its payload types). */
@@ -127,9 +117,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   private readonly outgoing = new Map<RtpKind, Outgoing>();
   private readonly receiveCodecs = new Map<number, { kind: RtpKind; codec: CodecDescription; rtxOf?: number }>();
   private readonly rtcpScratch = Buffer.alloc(1500 + SRTP_MAX_OVERHEAD);
-  private stopReports: (() => void) | undefined;
-  /** Set while some incoming stream has packets missing: only then are NACKs checked. */
-  private stopNacks: (() => void) | undefined;
+  private reportTimer: NodeJS.Timeout | undefined;
+  private nackTimer: NodeJS.Timeout | undefined;
   private rttMs = 100;
   /** The layers of the peer's simulcast video, when it sends them. */
   readonly simulcast: SimulcastGroup | undefined;
@@ -156,6 +145,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
         this.outgoing.set(kind, {
           stream: new SendStream(send.ssrc, clockRate, send.rtxSsrc),
           codecs: send.codecs,
+          slots: Array.from({ length: SLOTS }, () => Buffer.allocUnsafe(SLOT_SIZE)),
+          next: 0,
           source: undefined,
           codec: undefined,
           resolved: new WeakMap(),
@@ -171,7 +162,10 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       this.simulcast = new SimulcastGroup(config.simulcast.rids, config.simulcast.ridExtension, config.simulcast.repairedRidExtension);
       this.simulcast.requestKeyframe = (layer) => this.requestLayerKeyframe(layer);
     }
-    this.stopReports = ticker(REPORT_INTERVAL_MS).add(() => this.sendReports());
+    this.reportTimer = setInterval(() => this.sendReports(), REPORT_INTERVAL_MS);
+    this.reportTimer.unref();
+    this.nackTimer = setInterval(() => this.sendNacks(), NACK_INTERVAL_MS);
+    this.nackTimer.unref();
   }
 
   // ---- receiving ------------------------------------------------------------------------------
@@ -233,7 +227,6 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     if (stream.layer) stream.layer.lastPacketMs = now;
     stream.bytes += packet.length - payloadOffset(packet, packet.length);
     stream.remember(seq, packet, packet.length);
-    if (stream.hasMissing && !this.stopNacks && this.config.feedback?.nack !== false) this.stopNacks = ticker(NACK_INTERVAL_MS).add(() => this.sendNacks());
     this.emit('rtp', codec.kind, packet, codec.codec, stream);
   }
 
@@ -259,7 +252,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     out.stream.map(source.ssrc, sequenceNumber(packet), readTimestamp(packet), now);
     const seq = out.stream.mappedSeq;
     const ts = out.stream.mappedTs;
-    const slot = sendSlot();
+    const slot = out.slots[out.next]!;
+    out.next = (out.next + 1) % SLOTS;
     const length = copyWithoutExtensions(packet, packet.length, slot);
     if (source.layer && /vp8$/i.test(negotiated.codec.mimeType)) (out.vp8 ??= new Vp8PictureIds()).rewrite(slot, RTP_FIXED_HEADER, length, source.ssrc);
     rewriteHeader(slot, { ssrc: out.stream.ssrc, sequenceNumber: seq, timestamp: ts, payloadType: negotiated.payloadType });
@@ -309,9 +303,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
 
   close(): void {
     this.closed = true;
-    this.stopReports?.();
-    this.stopNacks?.();
-    this.stopReports = this.stopNacks = undefined;
+    if (this.reportTimer) clearInterval(this.reportTimer);
+    if (this.nackTimer) clearInterval(this.nackTimer);
     this.srtp.close?.();
     this.removeAllListeners();
   }
@@ -405,7 +398,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
         const sourceSeq = out.stream.sourceSeq(seq);
         const kept = sourceSeq === undefined ? undefined : out.source.recall(sourceSeq);
         if (!kept || !codec) continue;
-        const slot = sendSlot();
+        const slot = out.slots[out.next]!;
+        out.next = (out.next + 1) % SLOTS;
         const ts = out.stream.outTimestamp(readTimestamp(kept.packet));
         const length = copyWithoutExtensions(kept.packet, kept.length, slot);
         out.vp8?.rewrite(slot, RTP_FIXED_HEADER, length, out.source.ssrc);
@@ -490,20 +484,14 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   }
 
   private sendNacks(): void {
+    if (this.config.feedback?.nack === false) return;
     const now = Date.now();
     const packets: Buffer[] = [];
-    let missing = false;
     for (const stream of this.incoming.values()) {
       if (!stream.hasMissing) continue;
       const lost = stream.lostToRequest(now, this.rttMs);
       if (lost.length > 0) packets.push(buildNack(this.senderSsrc(), stream.ssrc, lost));
-      missing ||= stream.hasMissing;
     }
     if (packets.length > 0) this.sendRtcp(packets);
-    if (!missing) {
-      // Nothing left to ask for: off the ticker until the next loss.
-      this.stopNacks?.();
-      this.stopNacks = undefined;
-    }
   }
 }

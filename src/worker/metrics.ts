@@ -24,12 +24,7 @@ export class WorkerMetricsCollector {
   private readonly totals = { AUDIO: emptyTotals(), VIDEO: emptyTotals() };
   /** Last reading of each live stream, by object id then stream key. */
   private readonly readings = new Map<string, Map<string, Reading>>();
-  /**
-   * Sampled every 100 ms: a stall shows in full in the sample it overlaps, and the worker wakes
-   * 10 times a second for it rather than 50 (at 20 ms this timer alone was most of an idle
-   * worker's wake-ups).
-   */
-  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 100 });
+  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 });
 
   constructor() {
     this.loopDelay.enable();

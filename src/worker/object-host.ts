@@ -18,8 +18,6 @@ import { WorkerMetricsCollector } from './metrics.js';
 
 export class ObjectHost implements ElementHost {
   private readonly objects = new Map<string, MediaObjectImpl>();
-  /** Objects whose class is still loading: their ids are taken. */
-  private readonly creating = new Set<string>();
   private readonly catalog: ApiCatalog;
   private readonly factories: ReadonlyMap<string, ElementFactory>;
   private readonly metrics = new WorkerMetricsCollector();
@@ -132,11 +130,11 @@ export class ObjectHost implements ElementHost {
     throw new KurentoError('UNEXPECTED_ERROR', `Unknown worker request '${String(request.method)}'`);
   }
 
-  private async create(params: WorkerRequestMap['create']['params']): Promise<null> {
+  private create(params: WorkerRequestMap['create']['params']): null {
     const factory = this.factories.get(params.type);
     if (!factory) throw new KurentoError('NOT_IMPLEMENTED', `${params.type} is not implemented yet in Kuroshio`);
-    if (this.objects.has(params.objectId) || this.creating.has(params.objectId)) throw new KurentoError('UNEXPECTED_ERROR', `Object '${params.objectId}' exists`);
-    let made = factory.create({
+    if (this.objects.has(params.objectId)) throw new KurentoError('UNEXPECTED_ERROR', `Object '${params.objectId}' exists`);
+    const created = factory.create({
       id: params.objectId,
       className: params.type.slice(params.type.lastIndexOf('.') + 1),
       params: params.params,
@@ -144,21 +142,7 @@ export class ObjectHost implements ElementHost {
       pipelineId: params.pipelineId,
       ...(params.parentId !== undefined ? { parentId: params.parentId } : {}),
     });
-    if (made instanceof Promise) {
-      // The class's code is being imported (its first object in this worker).
-      this.creating.add(params.objectId);
-      try {
-        made = await made;
-      } finally {
-        this.creating.delete(params.objectId);
-      }
-      // Its pipeline may have been released meanwhile: an object there would be an orphan.
-      if (params.pipelineId !== params.objectId && !this.find(params.pipelineId)) {
-        await made.release();
-        throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', `Object '${params.pipelineId}' not found`);
-      }
-    }
-    this.objects.set(params.objectId, made);
+    this.objects.set(params.objectId, created);
     return null;
   }
 

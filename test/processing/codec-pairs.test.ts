@@ -18,14 +18,10 @@ import { createDepacketizer } from '../../src/codec/depacketizer.js';
 import { PlayerTrack } from '../../src/elements/player-track.js';
 import { AAC, H264, OPUS, PCMA, PCMU, VP8, VP9 } from '../../src/media/codecs.js';
 import { PadProcessing } from '../../src/media/processing/pad-processing.js';
-import { loadTranscoders } from '../../src/media/processing/transcoders.js';
 import { SenderTimeline } from '../../src/media/rtp-clock.js';
 import { codecName, RtpMedia, type CodecDescription } from '../../src/media/rtp-media.js';
 
 let dir: string;
-
-// The processing's codec classes load on first need; here they are driven directly.
-await loadTranscoders();
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'kuroshio-pairs-'));

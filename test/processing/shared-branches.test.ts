@@ -118,9 +118,6 @@ test('ten viewers, five of them H.264-only: one decoder and one H.264 encoder se
     await Promise.all(vp8Viewers.map((v) => firstKeyframe(v, 'VP8')));
     assert.deepEqual(await processingOf(publisher), [], 'VP8 viewers take the publisher\'s packets as they are');
     const workerPid = rig.server.workerPids()[0]!;
-    // FFmpeg's libraries load with the worker's first element that decodes, and stay: load them
-    // before the baseline, which is then what the codecs themselves must give back to.
-    await (await pipeline.create('GStreamerFilter', { command: 'videoflip method=horizontal-flip' })).release();
     const before = await workerRssKiB(workerPid);
 
     for (let i = 0; i < 5; i++) h264Viewers.push(await addViewer(pipeline, publisher, 'H264'));

@@ -17,7 +17,6 @@
  *
  * Input sound is converted by node-av's `FilterAPI`, synchronously (a 20 ms frame is little work).
  */
-import '../../codec/ffmpeg-log-install.js';
 import { FilterAPI, type Frame } from 'node-av';
 import { trimMemorySoon } from '../../codec/memory-trim.js';
 import type { RawMedia } from '../processing/raw-media.js';

@@ -19,7 +19,6 @@
  * the same pictures; the current graph keeps giving the output until the new one gives its first
  * picture (building a graph takes tens of milliseconds), then the new one takes over.
  */
-import '../../codec/ffmpeg-log-install.js';
 import { FilterComplexAPI, type Frame } from 'node-av';
 import { trimMemorySoon } from '../../codec/memory-trim.js';
 import type { RawMedia } from '../processing/raw-media.js';

@@ -17,7 +17,6 @@ import { RAW, chooseRoute, type RoutedMedia, type SinkCaps } from './caps.js';
 import { PadProcessing, type PadProcessingHooks, type ProcessingStats } from './pad-processing.js';
 import type { RawMedia } from './raw-media.js';
 import type { EncoderBitrates } from './shared-encoder.js';
-import { loadTranscoders, transcoders } from './transcoders.js';
 
 /** What the layer needs of the element owning a sink pad. */
 export interface MediaSinkOwner<O extends PadOwner> extends PadOwner {
@@ -81,13 +80,6 @@ export class LinkRouter<O extends MediaSinkOwner<O>> {
     edge.routedCaps = edge.sink.capsVersion;
     const pad = edge.source;
     const route = chooseRoute(edge.sink.owner.capsOf(edge.sink), media, pad.kind);
-    if ((route.via === 'encoder' || route.via === 'raw') && !transcoders()) {
-      // First transcoding in this worker: FFmpeg loads meanwhile, and the link stays unrouted so
-      // that its next media routes it again (the decoder then asks for a key frame).
-      this.forget(edge);
-      loadTranscoders().catch((err: Error) => this.hooks.failed(pad, `cannot load the codecs: ${err.message}`));
-      return;
-    }
     const wasFed = edge.feed !== undefined;
     edge.passes = route.via === 'direct';
     if (route.via === 'encoder' || route.via === 'raw') {

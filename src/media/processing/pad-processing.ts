@@ -19,9 +19,8 @@ import type { SenderTimeline } from '../rtp-clock.js';
 import type { CodecDescription, RtpMedia } from '../rtp-media.js';
 import { formatKey, type Route } from './caps.js';
 import type { RawConsumer, RawMedia } from './raw-media.js';
-import type { SharedDecoder } from './shared-decoder.js';
-import type { SharedEncoder, EncoderBitrates } from './shared-encoder.js';
-import { transcoders, type Transcoders } from './transcoders.js';
+import { SharedDecoder } from './shared-decoder.js';
+import { SharedEncoder, type EncoderBitrates } from './shared-encoder.js';
 
 export interface PadProcessingHooks<L> {
   readonly timeline: SenderTimeline;
@@ -48,13 +47,6 @@ export interface ProcessingStats {
   decoder?: { codec: string | undefined; framesIn: number; framesOut: number; framesDropped: number; decodeErrors: number };
   encoders: SharedEncoder<unknown>['stats'][];
   rawConsumers: number;
-}
-
-/** The codec classes, which whoever makes a processing has loaded (`transcoders.ts`). */
-function codecs(): Transcoders {
-  const classes = transcoders();
-  if (!classes) throw new Error('the decoded-media layer is used before its codecs were loaded');
-  return classes;
 }
 
 export class PadProcessing<L> implements RawConsumer {
@@ -179,7 +171,7 @@ export class PadProcessing<L> implements RawConsumer {
     const key = formatKey(codec);
     let encoder = this.encoders.get(key);
     if (!encoder) {
-      encoder = new (codecs().SharedEncoder)<L>(this.kind, codec, {
+      encoder = new SharedEncoder<L>(this.kind, codec, {
         deliver: (link, unit) => this.hooks.deliverEncoded(link, unit),
         wantedBitrate: (link) => this.hooks.wantedBitrate(link),
         bitrates: () => this.hooks.bitrates(),
@@ -195,7 +187,7 @@ export class PadProcessing<L> implements RawConsumer {
 
   private ensureDecoder(): void {
     if (this.rawSource || this.decoder) return;
-    this.decoder = new (codecs().SharedDecoder)(this.kind, this.hooks.timeline, {
+    this.decoder = new SharedDecoder(this.kind, this.hooks.timeline, {
       requestKeyframe: () => this.hooks.requestSourceKeyframe(),
       failed: (message) => this.hooks.failed(message),
     });

@@ -37,28 +37,6 @@ export function interfaceAddresses(names: string | undefined): string[] | undefi
   return wanted.flatMap((name) => (all[name] ?? []).map((a) => a.address));
 }
 
-/**
- * werift finds a port by binding a test socket on every port from the start of the range until
- * one is free, so the Nth peer of a worker paid N failed binds (each an exception), and a storm of
- * joins went quadratic. Each peer's range therefore starts where the last one's search probably
- * ended: a cursor moving through the range, from a random place in each worker. Near the end of
- * the range it starts over, leaving a window large enough that werift's search (which binds
- * outside the range when the whole window is taken) finds a port.
- */
-const PORTS_PER_PEER = 2; // a udp4 and a udp6 socket, in the usual case
-const SEARCH_WINDOW = 256;
-let cursor: number | undefined;
-
-export function searchRange([min, max]: readonly [number, number]): [number, number] {
-  if (max - min < SEARCH_WINDOW) return [min, max];
-  if (cursor === undefined || cursor < min || cursor > max - SEARCH_WINDOW) {
-    cursor = cursor === undefined ? min + Math.floor(Math.random() * (max - min - SEARCH_WINDOW)) : min;
-  }
-  const start = cursor;
-  cursor += PORTS_PER_PEER;
-  return [start, max];
-}
-
 export function toPeerConfig(settings: IceSettings): Partial<PeerConfig> {
   const iceServers: RTCIceServer[] = [];
   if (settings.stunServerAddress) {
@@ -71,7 +49,7 @@ export function toPeerConfig(settings: IceSettings): Partial<PeerConfig> {
     iceUseTcp: settings.iceTcp,
     iceTcpPassive: settings.iceTcp,
     iceUseIpv6: true,
-    ...(settings.portRange ? { icePortRange: searchRange(settings.portRange) } : {}),
+    ...(settings.portRange ? { icePortRange: settings.portRange } : {}),
   };
   if (addresses) Object.assign(config, restrictToAddresses(addresses));
   return config;

@@ -10,7 +10,6 @@
  * anyone spraying it) would keep a vanished peer looking alive.
  */
 import type { RTCPeerConnection } from 'werift';
-import { ticker } from '../../ticker.js';
 
 /**
  * With consent checks at most 6 s apart in each direction, a live peer is heard from at least
@@ -31,7 +30,7 @@ export function receivedOnSelectedPair(pc: RTCPeerConnection): number | undefine
 }
 
 export class PeerLiveness {
-  private stopTicks: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
   private lastCount: number | undefined;
   private lastChangeAt = 0;
   private lastTickAt = 0;
@@ -48,15 +47,16 @@ export class PeerLiveness {
   ) {}
 
   start(): void {
-    if (this.stopTicks) return;
+    if (this.timer) return;
     this.lastCount = this.received();
     this.lastChangeAt = this.lastTickAt = Date.now();
-    this.stopTicks = ticker(CHECK_EVERY_MS).add(() => this.tick());
+    this.timer = setInterval(() => this.tick(), CHECK_EVERY_MS);
+    this.timer.unref();
   }
 
   stop(): void {
-    this.stopTicks?.();
-    this.stopTicks = undefined;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   private tick(): void {
