@@ -70,8 +70,15 @@ test('DispatcherOneToMany with two presenters and two viewers: setSource switche
     const before = await Promise.all(viewers.map(async (v) => inboundVideo(await v.page.peerStats())?.framesDecoded ?? 0));
     await Promise.all(viewers.map((v, i) => v.page.waitForPeerStats((s) => (inboundVideo(s)?.framesDecoded ?? 0) > before[i]! + 30, 5000, 'pictures after the switch')));
     const watched = await Promise.all(viewers.map((v) => stopWatching(v.page)));
-    t.diagnostic(`blue showed after ${delays.join(' and ')} ms; longest pauses ${watched.map((w) => w.longestGapMs).join(' and ')} ms`);
-    for (const w of watched) assert.ok(w.longestGapMs < 500, `a viewer paused ${w.longestGapMs} ms`);
+    t.diagnostic(`blue showed after ${delays.join(' and ')} ms; longest pauses ${watched.map((w) => w.longestGapMs).join(' and ')} ms; pauses over 150 ms (ms after setSource, length): ${JSON.stringify(watched.map((w) => w.pauses.map(([end, gap]) => [end - gap - switched, gap])))}`);
+    // The switch is the server's part: a pause around it is the switch's doing. Pictures pass
+    // through as the presenters sent them, so a pause elsewhere in the watch is a presenter's
+    // page that stalled on a loaded machine, which the switch cannot hide.
+    for (const [i, w] of watched.entries()) {
+      const aroundSwitch = w.pauses.filter(([end, gap]) => end >= switched && end - gap <= switched + delays[i]! + 200);
+      const longest = Math.max(0, ...aroundSwitch.map(([, gap]) => gap));
+      assert.ok(longest < 500, `a viewer paused ${longest} ms at the switch`);
+    }
     const stats = inboundVideo(await viewers[0]!.page.peerStats());
     assert.equal(stats?.keyFramesDecoded !== undefined && stats.keyFramesDecoded >= 2, true, 'the switch came with a key frame');
   }));

@@ -97,7 +97,7 @@ interface PictureWatch {
   frames: number;
   lastAt: number;
   longestGapMs: number;
-  /** Pauses over 150 ms: when they ended (Date.now()) and how long they were. */
+  /** Pauses over 150 ms: when they ended (the arrival that ended them, as epoch ms) and how long they were. */
   pauses: Array<[number, number]>;
   stopped: boolean;
 }
@@ -133,7 +133,7 @@ export async function watchPictures(page: PeerPage): Promise<void> {
       if (watch.lastAt > 0 && at > watch.lastAt) {
         const gap = at - watch.lastAt;
         watch.longestGapMs = Math.max(watch.longestGapMs, gap);
-        if (gap > 150) watch.pauses.push([Date.now(), Math.round(gap)]);
+        if (gap > 150) watch.pauses.push([Math.round(performance.timeOrigin + at), Math.round(gap)]);
       }
       watch.frames++;
       watch.lastAt = Math.max(at, watch.lastAt);
