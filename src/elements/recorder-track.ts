@@ -87,6 +87,7 @@ export class RecorderTrack {
     if (result.lost) this.events.keyframeNeeded();
     for (const frame of result.frames) {
       const localMs = this.clock!.onPacket(frame.rtpTimestamp, nowMs);
+      if (localMs === undefined) continue; // a timestamp off the stream's timeline (RtpClock)
       if (paused) {
         this.needKeyframe = this.kind === 'VIDEO';
         continue;

@@ -23,6 +23,15 @@ export interface SenderClock {
   readonly rtpTimestamp: number;
 }
 
+/**
+ * A packet whose timestamp places it this much further from its arrival than the packet before
+ * is not believed at once: one stray timestamp (a forged or corrupted packet) would otherwise
+ * move every later frame of the stream hours away.
+ */
+const JUMP_MS = 5000;
+/** Packets in a row that agree on a jumped timeline make it the stream's timeline (a sender that restarted its clock). */
+const JUMP_CONFIRMATIONS = 3;
+
 export class RtpClock {
   private lastRtp: number | undefined;
   private extended = 0;
@@ -30,6 +39,12 @@ export class RtpClock {
   private arrivalAnchor: number | undefined;
   /** Local time (ms) of extended timestamp 0 by the sender's clock, from the latest sender report. */
   private senderAnchor: number | undefined;
+  /** Where the latest packet was placed relative to its arrival (ms). */
+  private lastSkewMs = 0;
+  /** Packets in a row that jumped, and where the first of them was placed relative to its arrival. */
+  private jumped: { count: number; skewMs: number } | undefined;
+  /** Packets not believed so far (their timestamps jumped and nothing confirmed them). */
+  strayPackets = 0;
 
   constructor(readonly clockRate: number) {}
 
@@ -38,11 +53,40 @@ export class RtpClock {
     return this.senderAnchor !== undefined;
   }
 
-  /** Records a packet's arrival; returns its time on the local clock (ms). */
-  onPacket(rtpTimestamp: number, arrivalMs: number): number {
+  /**
+   * Records a packet's arrival; returns its time on the local clock (ms), or undefined for a
+   * packet whose timestamp jumped away from the stream's timeline (drop it): after a few packets
+   * that agree on the new timeline, it becomes the stream's, placed by their arrival.
+   */
+  onPacket(rtpTimestamp: number, arrivalMs: number): number | undefined {
+    if (this.lastRtp !== undefined) {
+      const skewMs = this.toLocal(this.mediaMsNear(rtpTimestamp)) - arrivalMs;
+      if (Math.abs(skewMs - this.lastSkewMs) > JUMP_MS && !this.confirmsJump(skewMs)) {
+        this.strayPackets++;
+        return undefined;
+      }
+    }
+    this.jumped = undefined;
     const mediaMs = this.unwrap(rtpTimestamp);
     this.arrivalAnchor ??= arrivalMs - mediaMs;
-    return this.toLocal(mediaMs);
+    const localMs = this.toLocal(mediaMs);
+    this.lastSkewMs = localMs - arrivalMs;
+    return localMs;
+  }
+
+  /**
+   * Whether a packet off the timeline is the last of enough in a row that agree among themselves:
+   * the sender really moved its clock, and the stream starts again from this packet, placed by
+   * its arrival.
+   */
+  private confirmsJump(skewMs: number): boolean {
+    if (this.jumped && Math.abs(skewMs - this.jumped.skewMs) <= JUMP_MS) this.jumped.count++;
+    else this.jumped = { count: 1, skewMs };
+    if (this.jumped.count < JUMP_CONFIRMATIONS) return false;
+    this.lastRtp = undefined;
+    this.arrivalAnchor = undefined;
+    this.senderAnchor = undefined;
+    return true;
   }
 
   /**

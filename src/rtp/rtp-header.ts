@@ -21,10 +21,18 @@
 
 export const RTP_FIXED_HEADER = 12;
 
-/** True when the buffer can hold an RTP header (version 2, lengths consistent). */
+/**
+ * True when the buffer holds a well-formed RTP packet: version 2, and the CSRC list, header
+ * extension and padding it announces all fit in it (RFC 3550 §A.1: a padding count of zero, or
+ * one reaching into the header, marks a packet to drop).
+ */
 export function isValidRtp(buf: Buffer, length = buf.length): boolean {
   if (length < RTP_FIXED_HEADER || buf[0]! >> 6 !== 2) return false;
-  return payloadOffset(buf, length) <= length;
+  const offset = payloadOffset(buf, length);
+  if (offset > length) return false;
+  if (!hasPadding(buf)) return true;
+  const padding = buf[length - 1]!;
+  return padding > 0 && offset + padding <= length;
 }
 
 export function payloadType(buf: Buffer): number {

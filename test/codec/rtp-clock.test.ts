@@ -90,8 +90,8 @@ test('the onPacket times follow the sender clock once synced (what the recorder 
   feed(video, VIDEO, 0, 500, 1000 / 30);
   timeline.apply(audio, reportOf(AUDIO, 480));
   timeline.apply(video, reportOf(VIDEO, 466));
-  const a = audio.onPacket(rtpAt(AUDIO, 600), arrivalOf(AUDIO, 600));
-  const v = video.onPacket(rtpAt(VIDEO, 600), arrivalOf(VIDEO, 600));
+  const a = audio.onPacket(rtpAt(AUDIO, 600), arrivalOf(AUDIO, 600))!;
+  const v = video.onPacket(rtpAt(VIDEO, 600), arrivalOf(VIDEO, 600))!;
   assert.ok(Math.abs(a - v) < 0.05, `audio ${a}, video ${v}`);
 });
 
@@ -106,4 +106,35 @@ test('a report from another sender clock starts the timeline again instead of mi
   const before = placed(other, VIDEO, 990);
   timeline.apply(other, { ntpMs: NTP_ZERO + 7_200_000 + 990, rtpTimestamp: rtpAt(VIDEO, 990) });
   assert.ok(Math.abs(placed(other, VIDEO, 990) - before) < 0.01, 'placed where it arrived, not two hours away');
+});
+
+test('a packet whose timestamp jumps hours away is dropped, and the stream goes on where it was', () => {
+  const audio = new RtpClock(AUDIO.rate);
+  feed(audio, AUDIO, 0, 1000, 20);
+  const before = audio.onPacket(rtpAt(AUDIO, 1000), arrivalOf(AUDIO, 1000))!;
+  // Forged or corrupted packets in between: timestamps anywhere, one or two in a row.
+  for (const stray of [0x7fff_0000, 5, rtpAt(AUDIO, -60_000), rtpAt(AUDIO, 3_600_000)]) {
+    assert.equal(audio.onPacket(stray, arrivalOf(AUDIO, 1010)), undefined);
+    assert.equal(audio.onPacket((stray + 960) >>> 0, arrivalOf(AUDIO, 1010)), undefined);
+    const next = audio.onPacket(rtpAt(AUDIO, 1020), arrivalOf(AUDIO, 1020))!;
+    assert.ok(Math.abs(next - (before + 20)) < 0.01, `placed at ${next - before} ms after the last good packet`);
+  }
+  assert.equal(audio.strayPackets, 8);
+});
+
+test('a sender that restarts its timestamps is followed after three packets, placed by their arrival', () => {
+  const audio = new RtpClock(AUDIO.rate);
+  feed(audio, AUDIO, 0, 1000, 20);
+  const restarted: Stream = { ...AUDIO, base: 42 };
+  const times = [1000, 1020, 1040, 1060].map((t) => audio.onPacket(rtpAt(restarted, t), arrivalOf(AUDIO, t)));
+  assert.deepEqual(times.slice(0, 2), [undefined, undefined]);
+  assert.ok(Math.abs(times[2]! - arrivalOf(AUDIO, 1040)) < 0.01, 'the third packet starts the new timeline at its arrival');
+  assert.ok(Math.abs(times[3]! - times[2]! - 20) < 0.01, 'and the stream goes on from it');
+});
+
+test('a timestamp gap that matches the arrival gap (a sender that paused) is no jump', () => {
+  const audio = new RtpClock(AUDIO.rate);
+  feed(audio, AUDIO, 0, 1000, 20);
+  const resumed = audio.onPacket(rtpAt(AUDIO, 61_000), arrivalOf(AUDIO, 61_000));
+  assert.ok(resumed !== undefined && Math.abs(resumed - arrivalOf(AUDIO, 61_000)) < 10, `placed at ${resumed}`);
 });

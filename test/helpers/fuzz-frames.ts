@@ -6,6 +6,8 @@
  * deep nesting.
  */
 
+import { seededRandom } from './seeded-random.js';
+
 /** A class as `getKmd` describes it. */
 export interface KmdClass {
   name: string;
@@ -45,18 +47,6 @@ const METHODS = ['ping', 'connect', 'create', 'describe', 'invoke', 'subscribe',
 const STRINGS = ['', 'a', 'null', 'newref:0', 'newref:x', 'manager_ServerManager', '../../etc/passwd', 'file:///tmp/../x', '\u0000', '\ud800', '😀'.repeat(50), 'ü'.repeat(300), '%00%2F', '{"a":1}'];
 const NUMBERS = [0, -1, 1, 0.5, -0.0, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), 2 ** 53, 1e308, -1e308, 4294967295];
 
-/** mulberry32: small, fast, and the same sequence for a seed everywhere. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export class FrameMaker {
   private readonly rand: () => number;
   private count = 0;
@@ -67,7 +57,7 @@ export class FrameMaker {
     private readonly api: FuzzApi,
     private readonly targets: () => FuzzTargets,
   ) {
-    this.rand = random(seed);
+    this.rand = seededRandom(seed);
   }
 
   private int(n: number): number {

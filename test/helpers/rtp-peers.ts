@@ -125,26 +125,29 @@ export interface SendOptions {
  * (Opus or PCMU) to the given ports, writing its own SDP. Resolves once the SDP is written.
  */
 export async function ffmpegSend(options: SendOptions): Promise<{ peer: PeerProcess; sdp: string }> {
-  const args = ['-hide_banner', '-loglevel', 'warning', '-re'];
+  // `-re` paces the input after it, and `-t` limits the output after it: each input and each
+  // output (one per kind) needs its own.
+  const args = ['-hide_banner', '-loglevel', 'warning'];
   const outputs: string[] = [];
+  const seconds = ['-t', String(options.seconds ?? 60)];
   if (options.video) {
-    args.push('-f', 'lavfi', '-i', `color=c=0x${LEFT_RGB}:s=320x480:r=30,pad=640:480:0:0:color=0x${RIGHT_RGB},format=yuv420p`);
+    args.push('-re', '-f', 'lavfi', '-i', `color=c=0x${LEFT_RGB}:s=320x480:r=30,pad=640:480:0:0:color=0x${RIGHT_RGB},format=yuv420p`);
   }
-  if (options.audio) args.push('-f', 'lavfi', '-i', `sine=frequency=${TONE_HZ}:sample_rate=${options.audio.codec === 'opus' ? 48000 : 8000}`);
+  if (options.audio) args.push('-re', '-f', 'lavfi', '-i', `sine=frequency=${TONE_HZ}:sample_rate=${options.audio.codec === 'opus' ? 48000 : 8000}`);
   const srtp = (port: number): string[] =>
     options.srtpKey ? ['-srtp_out_suite', 'AES_CM_128_HMAC_SHA1_80', '-srtp_out_params', options.srtpKey, '-f', 'rtp', `srtp://127.0.0.1:${port}?rtcpport=${port + 1}`] : ['-f', 'rtp', `rtp://127.0.0.1:${port}?rtcpport=${port + 1}`];
   let input = 0;
   if (options.video) {
     const v = options.video;
     const codec = v.codec === 'VP8' ? ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '800k'] : ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-b:v', '800k'];
-    outputs.push('-map', `${input++}:v`, ...codec, '-g', '30', '-payload_type', String(v.payloadType ?? 96), ...srtp(v.port));
+    outputs.push(...seconds, '-map', `${input++}:v`, ...codec, '-g', '30', '-payload_type', String(v.payloadType ?? 96), ...srtp(v.port));
   }
   if (options.audio) {
     const a = options.audio;
     const codec = a.codec === 'opus' ? ['-c:a', 'libopus', '-ar', '48000', '-ac', '2'] : ['-c:a', 'pcm_mulaw', '-ar', '8000', '-ac', '1'];
-    outputs.push('-map', `${input}:a`, ...codec, '-payload_type', String(a.payloadType ?? (a.codec === 'PCMU' ? 0 : 111)), ...srtp(a.port));
+    outputs.push(...seconds, '-map', `${input}:a`, ...codec, '-payload_type', String(a.payloadType ?? (a.codec === 'PCMU' ? 0 : 111)), ...srtp(a.port));
   }
-  args.push('-t', String(options.seconds ?? 60), ...outputs, '-sdp_file', options.sdpFile);
+  args.push(...outputs, '-sdp_file', options.sdpFile);
   const peer = new PeerProcess(spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] }));
   const sdp = await pollUntil(
     async () => (existsSync(options.sdpFile) ? readFileSync(options.sdpFile, 'utf8') : ''),

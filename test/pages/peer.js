@@ -63,6 +63,21 @@
   }
 
   /**
+   * A simulcast sender keeps each layer's resolution when the page is short of CPU (it drops
+   * frames instead): tests on two loaded cores check which layer a viewer gets by its width,
+   * and Chromium's CPU adaptation would otherwise shrink every layer at once.
+   */
+  async function keepResolution(sender) {
+    const parameters = sender.getParameters();
+    parameters.degradationPreference = 'maintain-resolution';
+    try {
+      await sender.setParameters(parameters);
+    } catch (err) {
+      console.log(`degradationPreference refused: ${err.message}`);
+    }
+  }
+
+  /**
    * A camera and a microphone whose content the tests know: a canvas painted with `colors` (one
    * colour fills the picture; two split it into left and right halves; four make quadrants),
    * with a small bar moving along the bottom edge so every frame differs, and a sine tone of
@@ -209,6 +224,7 @@
         });
         applyCodecPreference(transceiver);
         applyAudioPreference(transceiver);
+        if (kind === 'video' && options.simulcast && sends()) await keepResolution(transceiver.sender);
       }
       await pc.setLocalDescription(await pc.createOffer());
       return localSdp();

@@ -115,6 +115,26 @@ test('PLI and REMB from the subscriber become keyframe and bitrate events; PLI u
   subscriber.close();
 });
 
+test('packets whose CSRC list, extension or padding run past their end are dropped and counted; sound padding is accepted', () => {
+  const { publisher, subscriber, toSubscriber } = sessions();
+  const csrcs = rtp(96, 1, 0, 1111, [1, 2, 3, 4]);
+  csrcs[0] = 0x8f; // 15 CSRCs in 4 bytes
+  const extension = rtp(96, 2, 0, 1111, [0xbe, 0xde, 0xff, 0xff, 0x10]);
+  extension[0] = 0x90; // 0xffff extension words
+  const padding = rtp(96, 3, 0, 1111, [0x10, 0, 0, 200]);
+  padding[0] = 0xa0; // 200 bytes of padding in a 4-byte payload
+  const zeroPadding = rtp(96, 4, 0, 1111, [0x10, 0, 0, 0]);
+  zeroPadding[0] = 0xa0; // a padding count of zero
+  for (const bad of [csrcs, extension, padding, zeroPadding]) assert.equal(publisher.handleDatagram(bad), false);
+  assert.equal(publisher.dropped, 4);
+  const padded = rtp(96, 5, 0, 1111, [0x10, 0x00, 0x00, 0x00, 0x00, 0x02]);
+  padded[0] = 0xa0; // two bytes of padding after a 4-byte VP8 payload
+  assert.equal(publisher.handleDatagram(padded), true);
+  assert.equal(toSubscriber.length, 1);
+  publisher.close();
+  subscriber.close();
+});
+
 test('packets of unnegotiated payload types and garbage are dropped and counted', () => {
   const { publisher, subscriber, toSubscriber } = sessions();
   publisher.handleDatagram(rtp(111, 1, 0, 1111, [0]));

@@ -87,6 +87,10 @@ export class SharedDecoder {
     if (result.lost) this.askForKeyframe();
     for (const frame of result.frames) {
       const localMs = this.clock!.onPacket(frame.rtpTimestamp, nowMs);
+      if (localMs === undefined) {
+        this.framesDropped++; // a timestamp off the stream's timeline (RtpClock)
+        continue;
+      }
       // The clock's anchor may still move by a little jitter: never let time go back.
       const timeUs = Math.max(Math.round(localMs * 1000), this.lastTimeUs + 1);
       this.lastTimeUs = timeUs;
