@@ -83,6 +83,8 @@ function httpStatusOf(err: unknown): { status: number; message: string } {
     case 'MEDIA_OBJECT_NOT_FOUND':
       return { status: 404, message: 'No such endpoint' };
     default:
+      // A worker that died or is being replaced: the client may try again (with a new endpoint).
+      if (/^Media worker \d+ (died|is not running|unreachable)/.test(body.message)) return { status: 503, message: body.message };
       return { status: 500, message: body.message };
   }
 }

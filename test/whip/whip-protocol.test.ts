@@ -136,6 +136,14 @@ test('POST → 201 with answer, candidates, Location and ETag; PATCH trickles (2
   await assertStatus(await patch(resource, frag, { 'if-match': '"stale"' }), 412);
   await assertStatus(await patch(resource, frag.replace('ice-ufrag:Qz7a', 'ice-ufrag:NEW1')), 422, /ICE restarts are not supported/);
   await assertStatus(await patch(resource, 'a=candidate:broken\r\n'), 400, /malformed candidate/);
+  // Candidates of the right shape with nonsense in every field reach the endpoint's ICE agent:
+  // refused or ignored there, never a crash of the worker.
+  for (const nonsense of ['a=candidate:x y tcp -1 999.999.1.1 99999 typ host', 'a=candidate:1 1 udp 1 ::ffff:zz 0 typ relay raddr x rport y', `a=candidate:${'9'.repeat(400)} 1 udp 1 127.0.0.1 1 typ host`]) {
+    const answered = await patch(resource, `m=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\n${nonsense}\r\n`);
+    t.diagnostic(`${nonsense.slice(0, 50)}…: ${answered.status} ${(await answered.text()).trim()}`);
+    assert.ok(answered.status === 204 || answered.status === 400, `status ${answered.status}`);
+  }
+  assert.equal(await invoke(client, endpoint, 'getConnectionState'), 'DISCONNECTED', 'the worker still answers');
   await assertStatus(await patch(resource, frag, { authorization: 'Bearer nope' }), 401);
 
   await assertStatus(await fetch(resource, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } }), 200);
