@@ -90,6 +90,11 @@ export interface ServerConfig {
   /** Host put in the URLs `getUrl` gives (KMS's `announcedAddress`); the machine's first address by default. */
   httpEndpointAnnouncedAddress?: string;
   /**
+   * Where WHIP/WHEP clients reach the WebSocket port's HTTP side (`https://media.example.com`),
+   * for the URLs `getWhipUrl`/`getWhepUrl` give; `http://<host>:<port>` by default.
+   */
+  whipBaseUrl?: string;
+  /**
    * Plugin modules to load besides the built-in ones and Kurento's example modules: folders or
    * npm packages (docs/PLUGINS.md). Relative folders are resolved against the current directory.
    */
@@ -129,6 +134,8 @@ Options:
   --max-port <n>        highest UDP/TCP port for RTP and ICE (default 57999)
   --gc-period <s>       seconds between collections of idle sessions (default 240)
   --http-port <n>       port of HttpPostEndpoint uploads, 0 for any (default 9091)
+  --whip-base-url <u>   public URL of the WebSocket port for WHIP/WHEP URLs
+                        (default http://<host>:<port>)
   --max-message <bytes> largest JSON-RPC message accepted (default 1048576)
   --max-outgoing <bytes> responses and events queued for a client that does not read
                         them, above which it is disconnected (default 67108864)
@@ -226,7 +233,7 @@ function fromFile(path: string): Partial<ServerConfig> {
 const OPTIONAL_KEYS = [
   'metricsPort', 'consoleToken', 'kurentoConfig', 'securePort', 'certificate', 'certificatePassword', 'mtu', 'encoderBitrate',
   'minEncoderBitrate', 'maxEncoderBitrate', 'defaultUriPath', 'audioCodecs', 'videoCodecs', 'pemCertificateRSA', 'pemCertificateECDSA',
-  'httpEndpointAddress', 'httpEndpointAnnouncedAddress', 'resourceLimit', 'maxSessionObjects',
+  'httpEndpointAddress', 'httpEndpointAnnouncedAddress', 'whipBaseUrl', 'resourceLimit', 'maxSessionObjects',
   'accessToken', 'jwtSecret', 'monitorToken', 'allowedOrigins', 'uriRoot',
 ];
 
@@ -264,6 +271,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
       'max-port': { type: 'string' },
       'gc-period': { type: 'string' },
       'http-port': { type: 'string' },
+      'whip-base-url': { type: 'string' },
       'max-message': { type: 'string' },
       'max-outgoing': { type: 'string' },
       'resource-limit': { type: 'string' },
@@ -305,6 +313,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
   if (values['max-port']) config.maxPort = toInt(values['max-port'], '--max-port');
   if (values['gc-period']) config.gcPeriod = Number(values['gc-period']);
   if (values['http-port']) config.httpEndpointPort = toInt(values['http-port'], '--http-port');
+  if (values['whip-base-url']) config.whipBaseUrl = values['whip-base-url'];
   if (values['max-message']) config.maxMessageBytes = toInt(values['max-message'], '--max-message');
   if (values['access-token']) config.accessToken = values['access-token'];
   if (values['jwt-secret']) config.jwtSecret = values['jwt-secret'];

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { ModuleSpec } from './api/spec.js';
 import type { ServerConfig } from './config.js';
+import { defaultHost } from './control/http-endpoint-server.js';
 import { MediaServer } from './control/media-server.js';
 import type { Logger } from './log.js';
 import { ConsoleServer } from './ops/console-server.js';
@@ -16,7 +17,7 @@ import { ServerMetrics } from './ops/metrics.js';
 import { RpcDispatcher, type JsonRpcResponse } from './rpc/dispatcher.js';
 import { AccessControl } from './rpc/access-control.js';
 import { registerKurentoMethods } from './rpc/kurento-methods.js';
-import { KurentoWsServer } from './rpc/ws-server.js';
+import { KurentoWsServer, type WsServerOptions } from './rpc/ws-server.js';
 import { RequestCache } from './session/request-cache.js';
 
 const REQUEST_CACHE_TTL_MS = 20_000;
@@ -48,7 +49,11 @@ export class KuroshioServer {
       this.console = new ConsoleServer(this.media, token, log.child('console'));
     }
     this.ops = new OpsEndpoints(this.media, this.metrics, log.child('ops'), this.console ? [this.console] : []);
-    const httpHandler = config.metricsPort === undefined ? this.ops.handle : undefined;
+    // WHIP and WHEP always live on the WebSocket port (their URLs name it); the operator's
+    // endpoints too unless they have a port of their own.
+    const whip = this.media.whip.handle;
+    const ops = config.metricsPort === undefined ? this.ops.handle : undefined;
+    const httpHandler: NonNullable<WsServerOptions['httpHandler']> = (request, response) => whip(request, response) || (ops?.(request, response) ?? false);
     const bind = (sessionId: string, connection: Parameters<MediaServer['bindConnection']>[1]): void => this.media.bindConnection(sessionId, connection);
     const access = new AccessControl({
       ...(config.accessToken !== undefined ? { accessToken: config.accessToken } : {}),
@@ -62,7 +67,7 @@ export class KuroshioServer {
       maxMessageBytes: config.maxMessageBytes,
       maxOutgoingBytes: config.maxOutgoingBytes,
       access,
-      ...(httpHandler ? { httpHandler } : {}),
+      httpHandler,
     };
     this.ws = new KurentoWsServer({ ...wsOptions, port: config.port }, dispatcher, bind, log.child('ws'));
     if (config.securePort !== undefined && config.certificate) {
@@ -79,6 +84,9 @@ export class KuroshioServer {
     this.port = await this.ws.listen();
     const host = this.config.host.includes(':') ? `[${this.config.host}]` : this.config.host;
     const extra: Record<string, unknown> = {};
+    // WHIP/WHEP URLs name where clients reach this port: the configured public URL (behind a
+    // proxy or TLS terminator), else this host and port as the HttpEndpoint URLs pick a host.
+    this.media.whip.setBaseUrl(this.config.whipBaseUrl ?? `http://${urlHost(this.config)}:${this.port}`);
     if (this.secureWs) extra.secureUrl = `wss://${host}:${await this.secureWs.listen()}/${this.config.path}`;
     let opsPort = this.port;
     if (this.config.metricsPort !== undefined) {
@@ -108,4 +116,10 @@ export class KuroshioServer {
     await this.media.close();
     this.log.info('stopped');
   }
+}
+
+/** The host WHIP/WHEP URLs name: the bound address when it is one, else as HttpEndpoint URLs pick it. */
+function urlHost(config: ServerConfig): string {
+  const host = defaultHost({ address: config.host, ...(config.networkInterfaces !== undefined ? { networkInterfaces: config.networkInterfaces } : {}) });
+  return host.includes(':') ? `[${host}]` : host;
 }

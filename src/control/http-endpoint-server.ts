@@ -51,7 +51,7 @@ function respond(socket: Socket, status: string, extraHeaders = ''): void {
 }
 
 /** The host for URLs: the configured one, else the configured interfaces' or the machine's first IPv4 address. */
-function defaultHost(settings: HttpEndpointSettings): string {
+export function defaultHost(settings: Omit<HttpEndpointSettings, 'port'>): string {
   if (settings.announcedAddress) return settings.announcedAddress;
   if (settings.address && settings.address !== '::' && settings.address !== '0.0.0.0') return settings.address;
   const wanted = settings.networkInterfaces?.split(',').map((n) => n.trim()).filter((n) => n !== '');

@@ -25,6 +25,7 @@ import { HttpEndpointServer } from './http-endpoint-server.js';
 import { ResourceGuard } from './resource-guard.js';
 import { SERVER_MANAGER_ID, mediaObjectOperations, serverManagerOperations, type LocalOperation } from './local-operations.js';
 import type { MediaWorker } from './media-worker.js';
+import { WhipEndpoints } from './whip-endpoints.js';
 import { WorkerPool } from './worker-pool.js';
 
 /** The uuid of an object id (`<parent>/<uuid>_<module>.<Type>`). */
@@ -55,6 +56,8 @@ export class MediaServer {
   private readonly guard: ResourceGuard | undefined;
   /** The port of HttpEndpoint uploads, opened with the first one. */
   private readonly http: HttpEndpointServer;
+  /** WHIP and WHEP for WebRtcEndpoints, served on the WebSocket's HTTP port (`server.ts` wires it). */
+  readonly whip: WhipEndpoints;
 
   constructor(
     private readonly config: ServerConfig,
@@ -96,6 +99,7 @@ export class MediaServer {
       },
       log.child('http'),
     );
+    this.whip = new WhipEndpoints(log.child('whip'));
     if (config.resourceLimit !== undefined) {
       const range = { min: config.minPort, max: config.maxPort };
       this.guard = new ResourceGuard(config.resourceLimit, range, () => [process.pid, ...this.pool.all.flatMap((w) => (w.pid ? [w.pid] : []))]);
@@ -212,6 +216,8 @@ export class MediaServer {
       resolved.owner.name === 'MediaObject' ? this.commonOperations.get(operation)
       : target === this.serverManager ? this.managerOperations.get(operation)
       : resolved.owner.name === 'HttpEndpoint' && operation === 'getUrl' ? (o: RemoteObject) => this.http.url(uuidOf(o.id))
+      : resolved.owner.name === 'WebRtcEndpoint' && (operation === 'getWhipUrl' || operation === 'getWhepUrl')
+        ? (o: RemoteObject, p: Record<string, unknown>) => this.whip.url(o, operation === 'getWhipUrl' ? 'whip' : 'whep', uuidOf(o.id), p.bearerToken as string)
       : undefined;
     let value: unknown;
     if (local) value = await local(target, params, sessionId);
@@ -348,6 +354,7 @@ export class MediaServer {
   private onReleased(dead: RemoteObject[]): void {
     for (const o of dead) {
       if (this.catalog.isA(o.cls, 'HttpEndpoint')) this.http.unregister(uuidOf(o.id));
+      if (this.catalog.isA(o.cls, 'WebRtcEndpoint')) this.whip.forget(uuidOf(o.id));
       if (o.worker) {
         if (o.parent) o.worker.elements--;
         else o.worker.pipelines--;

@@ -66,6 +66,19 @@ export function isConnectionTaker(object: MediaObjectImpl): object is MediaObjec
   return typeof (object as Partial<ConnectionTaker>).acceptConnection === 'function';
 }
 
+/**
+ * An element whose remote peer's session can be ended without releasing the element: a WHIP or
+ * WHEP client's DELETE (the control process serves those) closes the WebRTC connection, and the
+ * element stays the application's to release.
+ */
+export interface PeerSessionOwner {
+  endPeerSession(): Promise<void>;
+}
+
+export function isPeerSessionOwner(object: MediaObjectImpl): object is MediaObjectImpl & PeerSessionOwner {
+  return typeof (object as Partial<PeerSessionOwner>).endPeerSession === 'function';
+}
+
 /** What every implementation's constructor receives. */
 export interface ObjectInit {
   readonly id: string;

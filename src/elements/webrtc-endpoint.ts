@@ -208,6 +208,16 @@ export class WebRtcEndpointImpl extends BaseRtpEndpointImpl {
     return [...super.collectStats(kind), ...webRtcStats(this.id, this.session, kind, this.droppedForCodec)];
   }
 
+  /**
+   * Ends the peer's session (a WHIP or WHEP client's DELETE): the connection closes, with the
+   * events of a peer that went away (ConnectionStateChanged, MediaSessionTerminated), and the
+   * element stays the application's. The closed session is kept, so a new offer is refused as
+   * already negotiated, as for any endpoint that negotiated once.
+   */
+  async endPeerSession(): Promise<void> {
+    await this.session?.close();
+  }
+
   override async release(): Promise<void> {
     const session = this.session;
     this.session = undefined;

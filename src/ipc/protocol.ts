@@ -24,6 +24,11 @@ export interface WorkerRequestMap {
     params: { objectId: string; kind: OperationKind; operation: string; member: string; params: Record<string, unknown> };
     result: unknown;
   };
+  /**
+   * Ends the session with an endpoint's remote peer (a WHIP/WHEP DELETE): the connection closes,
+   * the object stays. Not an API operation: applications cannot reach it through `invoke`.
+   */
+  endPeerSession: { params: { objectId: string }; result: null };
   /** Releases one object; the control process releases children before parents. */
   release: { params: { objectId: string }; result: null };
   /** Liveness and load probe. */

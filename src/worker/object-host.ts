@@ -12,7 +12,7 @@ import { allModules } from '../api/modules/index.js';
 import type { ModuleSpec } from '../api/spec.js';
 import { KurentoError, toErrorBody } from '../errors.js';
 import type { Socket } from 'node:net';
-import { isConnectionTaker, type ElementFactory, type ElementHost, type MediaObjectImpl, type Params } from '../elements/media-object.js';
+import { isConnectionTaker, isPeerSessionOwner, type ElementFactory, type ElementHost, type MediaObjectImpl, type Params } from '../elements/media-object.js';
 import type { FromWorkerMessage, RequestMessage, WorkerLoad, WorkerRequestMap } from '../ipc/protocol.js';
 import { WorkerMetricsCollector } from './metrics.js';
 
@@ -119,6 +119,14 @@ export class ObjectHost implements ElementHost {
         const target = this.find(p.objectId);
         if (!target) throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', `Object '${p.objectId}' not found`);
         return target.invoke(p.kind, p.operation, p.member, p.params);
+      }
+      case 'endPeerSession': {
+        const p = request.params as WorkerRequestMap['endPeerSession']['params'];
+        const target = this.find(p.objectId);
+        if (!target) throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', `Object '${p.objectId}' not found`);
+        if (!isPeerSessionOwner(target)) throw new KurentoError('MEDIA_OBJECT_OPERATION_NOT_SUPPORTED', `${p.objectId} has no peer session`);
+        await target.endPeerSession();
+        return null;
       }
       case 'release':
         return this.release(request.params as WorkerRequestMap['release']['params']);

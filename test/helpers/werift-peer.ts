@@ -164,7 +164,7 @@ export class WeriftPeer {
     });
   }
 
-  private async gatheringComplete(): Promise<void> {
+  async gatheringComplete(): Promise<void> {
     if (this.pc.iceGatheringState === 'complete') return;
     await withTimeout(
       new Promise<void>((resolve) => {

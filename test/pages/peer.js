@@ -194,6 +194,8 @@
         const json = candidate ? candidate.toJSON() : null;
         if (json) localCandidates.push(json);
         emit(json ? { type: 'icecandidate', candidate: json } : { type: 'gatheringdone' });
+        // For scripts of the page itself (whip.js trickles them over HTTP); null: gathering done.
+        window.dispatchEvent(new CustomEvent('peer-icecandidate', { detail: json }));
       };
       pc.onconnectionstatechange = () => emit({ type: 'connectionstate', state: pc.connectionState });
       pc.ontrack = ({ track }) => {

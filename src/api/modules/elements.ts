@@ -137,6 +137,11 @@ export const elements: ModuleSpec = {
         'addIceCandidate(candidate: IceCandidate)',
         'createDataChannel(label?: String = "", ordered?: boolean = true, maxPacketLifeTime?: int = -1, maxRetransmits?: int = -1, protocol?: String = "")',
         'closeDataChannel(channelId: int)',
+        // Kuroshio's own: the URL through which a WHIP client (RFC 9725) publishes into this
+        // endpoint, or a WHEP client plays from it, with the bearer token it must present (not
+        // empty). Calling again replaces the token. Served on the Kurento WebSocket's HTTP port.
+        'getWhipUrl(bearerToken: String): String',
+        'getWhepUrl(bearerToken: String): String',
       ],
       events: [
         'IceCandidateFound',
