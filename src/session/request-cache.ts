@@ -2,14 +2,31 @@
  * Kurento's duplicate-request cache: a response is kept for a while under (session, request id),
  * and a request repeated within that time gets the same response without running again. This
  * makes a client's retry after a lost response safe (a `create` is not done twice).
+ *
+ * Unlike KMS's, it is bounded: a session keeps its latest `perSession` responses and the server
+ * its latest `total` — a client that floods requests (and perhaps never reads the answers)
+ * would otherwise make the server hold every answer for the whole TTL. A retry concerns the
+ * requests a client had in flight when its connection broke, which are its latest.
  */
+
+/** A cached response, and the session whose request it answered. */
+interface Entry<Response> {
+  response: Response;
+  expires: number;
+  sessionId: string;
+}
 
 export class RequestCache<Response> {
   /** In insertion order, which is expiry order (one TTL for all): `sweep` relies on it. */
-  private readonly entries = new Map<string, { response: Response; expires: number }>();
+  private readonly entries = new Map<string, Entry<Response>>();
+  /** Each session's keys, oldest first. */
+  private readonly bySession = new Map<string, Set<string>>();
   private sweepTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly ttlMs: number) {}
+  constructor(
+    private readonly ttlMs: number,
+    private readonly limits: { perSession: number; total: number } = { perSession: 256, total: 20_000 },
+  ) {}
 
   private static key(sessionId: string, requestId: string | number): string {
     // KMS compares ids as strings: 5 and "5" are the same request.
@@ -20,7 +37,7 @@ export class RequestCache<Response> {
     const entry = this.entries.get(RequestCache.key(sessionId, requestId));
     if (!entry) return undefined;
     if (entry.expires <= now) {
-      this.entries.delete(RequestCache.key(sessionId, requestId));
+      this.remove(RequestCache.key(sessionId, requestId));
       return undefined;
     }
     return entry.response;
@@ -33,8 +50,16 @@ export class RequestCache<Response> {
     const existing = this.entries.get(key);
     if (existing && existing.expires > now) return;
     // Re-inserting (rather than overwriting an expired entry in place) keeps expiry order.
-    this.entries.delete(key);
-    this.entries.set(key, { response, expires: now + this.ttlMs });
+    this.remove(key);
+    this.entries.set(key, { response, expires: now + this.ttlMs, sessionId });
+    let keys = this.bySession.get(sessionId);
+    if (!keys) {
+      keys = new Set();
+      this.bySession.set(sessionId, keys);
+    }
+    keys.add(key);
+    if (keys.size > this.limits.perSession) this.remove(keys.values().next().value!);
+    if (this.entries.size > this.limits.total) this.remove(this.entries.keys().next().value!);
     this.armSweep(now);
   }
 
@@ -46,8 +71,17 @@ export class RequestCache<Response> {
   private sweep(now: number): void {
     for (const [key, entry] of this.entries) {
       if (entry.expires > now) break;
-      this.entries.delete(key);
+      this.remove(key);
     }
+  }
+
+  private remove(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    const keys = this.bySession.get(entry.sessionId);
+    keys?.delete(key);
+    if (keys?.size === 0) this.bySession.delete(entry.sessionId);
   }
 
   /**
