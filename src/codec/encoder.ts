@@ -9,7 +9,8 @@
  * while it runs: libx264 reconfigures itself between frames; libvpx cannot, so a VP8/VP9 encoder
  * whose target moved far enough is reopened (with a key frame) — at most every few seconds.
  *
- * Only node-av's asynchronous calls are used: encoding runs on libuv's thread pool.
+ * Pictures are converted and encoded with node-av's asynchronous calls (on libuv's thread pool),
+ * sound with its synchronous ones: `call-mode.ts` says why, and where the pictures' calls switch.
  */
 import {
   AV_CODEC_FLAG_GLOBAL_HEADER,
