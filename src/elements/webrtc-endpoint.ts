@@ -17,7 +17,11 @@ import { WebRtcSession, type WebRtcSessionOptions } from '../transport/webrtc/we
 import { BaseRtpEndpointImpl, type MediaDirection } from './base-rtp-endpoint.js';
 import type { StatsEntry } from './media-element.js';
 import type { ObjectInit, Params } from './media-object.js';
+import { SpeakingMeter } from './speaking-meter.js';
 import { webRtcStats } from './webrtc-stats.js';
+
+/** The level (dBov) at which a peer counts as speaking unless `speakingThreshold` says otherwise: quiet speech, above room noise. */
+const DEFAULT_SPEAKING_THRESHOLD_DBOV = -50;
 
 export class WebRtcEndpointImpl extends BaseRtpEndpointImpl {
   private session: WebRtcSession | undefined;
@@ -28,6 +32,7 @@ export class WebRtcEndpointImpl extends BaseRtpEndpointImpl {
   private readonly iceStates = new Map<string, { streamId: string; componentId: number; state: string }>();
   private readonly dtlsStates = new Map<string, { streamId: string; componentId: string; connectionId: string; state: string }>();
   private readonly candidatePairs = new Map<string, { streamId: string; componentId: number; localCandidate: string; remoteCandidate: string }>();
+  private readonly speaking = new SpeakingMeter(DEFAULT_SPEAKING_THRESHOLD_DBOV, (speaking, audioLevel) => this.emit('SpeakingStateChanged', { speaking, audioLevel }));
 
   constructor(init: ObjectInit) {
     super(init);
@@ -179,6 +184,17 @@ export class WebRtcEndpointImpl extends BaseRtpEndpointImpl {
     return null;
   }
 
+  // Kuroshio's own: the level (dBov) of the peer's sound at which it counts as speaking.
+  getSpeakingThreshold(): number {
+    return this.speaking.thresholdDbov;
+  }
+  setSpeakingThreshold(p: Params): null {
+    const value = p.speakingThreshold as number;
+    if (value > 0 || value < -127) throw new KurentoError('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', `speakingThreshold is a level in dBov, from -127 to 0 (got ${value})`);
+    this.speaking.thresholdDbov = value;
+    return null;
+  }
+
   // ---- data channels --------------------------------------------------------------------------
 
   createDataChannel(p: Params): null {
@@ -205,7 +221,11 @@ export class WebRtcEndpointImpl extends BaseRtpEndpointImpl {
   }
 
   protected override collectStats(kind: MediaKind | undefined): StatsEntry[] {
-    return [...super.collectStats(kind), ...webRtcStats(this.id, this.session, kind, this.droppedForCodec)];
+    const entries = [...super.collectStats(kind), ...webRtcStats(this.id, this.session, kind, this.droppedForCodec)];
+    // The peer's own measure of its sound (W3C's field, which KMS's stats type lacks).
+    const audioLevel = this.speaking.audioLevel;
+    if (audioLevel !== undefined) for (const e of entries) if (e.__type__ === 'RTCInboundRTPStreamStats' && e.mediaTrackId === 'audio') e.audioLevel = audioLevel;
+    return entries;
   }
 
   /**
@@ -221,6 +241,7 @@ export class WebRtcEndpointImpl extends BaseRtpEndpointImpl {
   override async release(): Promise<void> {
     const session = this.session;
     this.session = undefined;
+    this.speaking.close();
     super.release();
     if (session) await session.close();
   }
@@ -269,6 +290,9 @@ export class WebRtcEndpointImpl extends BaseRtpEndpointImpl {
       this.emit('DtlsConnectionStateChange', s);
     });
     this.followSession(session);
+    session.on('rtp', (media) => {
+      if (media.kind === 'AUDIO') this.speaking.onPacket(media.buffer, session.remoteDescription);
+    });
     session.on('data', (message) => {
       this.markFlowOut('DATA', DEFAULT_DESCRIPTION);
       const out = this.sources.find('DATA', DEFAULT_DESCRIPTION);

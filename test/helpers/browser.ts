@@ -251,6 +251,7 @@ interface PeerApi {
   remoteVideo(): VideoState | null;
   sampleRemoteVideo(points: [number, number][]): [number, number, number][] | null;
   remoteTones(frequencies: number[]): RemoteTones | null;
+  setToneGain(gain: number): void;
   createDataChannel(label: string): void;
   sendData(label: string, text: string): boolean;
   dataChannel(label: string): { state: string; messages: string[] } | null;
@@ -307,6 +308,10 @@ export class PeerPage extends TestPage {
   }
   remoteTones(frequencies: number[]): Promise<RemoteTones | null> {
     return this.call('remoteTones', frequencies);
+  }
+  /** Sets the level of the page's synthetic tone (a share of full scale; 0 is silence). */
+  setToneGain(gain: number): Promise<void> {
+    return this.call('setToneGain', gain);
   }
 
   /** Polls this page's own connection until `predicate` holds; resolves with the last stats. */

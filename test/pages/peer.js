@@ -115,11 +115,12 @@
       oscillator.connect(gain).connect(destination);
       oscillator.start();
       synthetic.audio = audio;
+      synthetic.gain = gain;
       for (const track of destination.stream.getAudioTracks()) stream.addTrack(track);
     }
     return stream;
   }
-  const synthetic = { timer: null, audio: null };
+  const synthetic = { timer: null, audio: null, gain: null };
 
   /** The colour (r, g, b) of the remote picture at relative points ([x, y] in 0..1), averaged over 5x5 pixels. */
   function sampleRemote(points) {
@@ -278,6 +279,11 @@
     },
     remoteVideo: () => window.__harness.video('#remote'),
     sampleRemoteVideo: (points) => sampleRemote(points),
+    /** Sets the synthetic tone's level (a share of full scale; 0 is silence). */
+    setToneGain(gain) {
+      if (!synthetic.gain) throw new Error('this page sends no synthetic tone');
+      synthetic.gain.gain.value = gain;
+    },
     /**
      * The remote sound's level (dB) at each frequency asked for, and its loudest frequency
      * between 100 Hz and 8 kHz; null before any sound track arrived.

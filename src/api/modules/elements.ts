@@ -131,6 +131,9 @@ export const elements: ModuleSpec = {
         // Kuroshio's own: the highest simulcast layer of a publisher sent to this peer (0 is the
         // lowest; -1, the default, lets its bandwidth decide).
         'maxSimulcastLayer: int = -1',
+        // Kuroshio's own: the level (dBov, -127 to 0) of the peer's sound, as its packets carry it
+        // (RFC 6464), at which SpeakingStateChanged says it speaks.
+        'speakingThreshold: int = -50',
       ],
       methods: [
         'gatherCandidates()',
@@ -151,6 +154,7 @@ export const elements: ModuleSpec = {
         'DataChannelOpened',
         'DataChannelClosed',
         'NewCandidatePairSelected',
+        'SpeakingStateChanged',
       ],
     },
   ],
@@ -171,6 +175,8 @@ export const elements: ModuleSpec = {
     { name: 'DataChannelOpened', extends: 'Media', fields: ['channelId: int'] },
     { name: 'DataChannelClosed', extends: 'Media', fields: ['channelId: int'] },
     { name: 'NewCandidatePairSelected', extends: 'Media', fields: ['candidatePair: IceCandidatePair'] },
+    // Kuroshio's own: the peer started or stopped speaking (its audioLevel is 0 to 1, as in W3C statistics).
+    { name: 'SpeakingStateChanged', extends: 'Media', fields: ['speaking: boolean', 'audioLevel: double'] },
   ],
   types: [
     {

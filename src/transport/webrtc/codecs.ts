@@ -5,6 +5,7 @@
  * 300 kbit/s; with REMB it ramps to the bitrate we allow (see docs/ARCHITECTURE.md).
  */
 import { RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters } from 'werift';
+import { AUDIO_LEVEL_EXTENSION } from '../../rtp/audio-level.js';
 import { REPAIRED_RID_EXTENSION, RID_EXTENSION } from './simulcast-sdp.js';
 
 const VIDEO_FEEDBACK = [
@@ -62,7 +63,9 @@ export function headerExtensions(): { audio: RTCRtpHeaderExtensionParameters[]; 
   // A simulcast offer must get these back, or the offerer rejects the answer; they name the layers.
   const rid = new RTCRtpHeaderExtensionParameters({ id: 3, uri: RID_EXTENSION });
   const repairedRid = new RTCRtpHeaderExtensionParameters({ id: 4, uri: REPAIRED_RID_EXTENSION });
-  return { audio: [mid, absSendTime], video: [mid, absSendTime, rid, repairedRid] };
+  // The sender's level of each audio packet (RFC 6464): who is speaking, without decoding.
+  const audioLevel = new RTCRtpHeaderExtensionParameters({ id: 5, uri: AUDIO_LEVEL_EXTENSION });
+  return { audio: [mid, absSendTime, audioLevel], video: [mid, absSendTime, rid, repairedRid] };
 }
 
 /**
