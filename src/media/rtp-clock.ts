@@ -24,12 +24,12 @@ export interface SenderClock {
 }
 
 /**
- * A packet whose timestamp places it this much further from its arrival than the packet before
- * is not believed at once: one stray timestamp (a forged or corrupted packet) would otherwise
- * move every later frame of the stream hours away.
+ * A packet whose timestamp places it this much further from its arrival than the stream's packets
+ * so far is off the timeline. Ahead of it, it is not believed at once: one stray timestamp (a
+ * forged or corrupted packet) would otherwise move every later frame of the stream hours away.
  */
 const JUMP_MS = 5000;
-/** Packets in a row that agree on a jumped timeline make it the stream's timeline (a sender that restarted its clock). */
+/** Packets in a row that agree on a jumped timeline make it the stream's timeline. */
 const JUMP_CONFIRMATIONS = 3;
 
 export class RtpClock {
@@ -39,11 +39,11 @@ export class RtpClock {
   private arrivalAnchor: number | undefined;
   /** Local time (ms) of extended timestamp 0 by the sender's clock, from the latest sender report. */
   private senderAnchor: number | undefined;
-  /** Where the latest packet was placed relative to its arrival (ms). */
-  private lastSkewMs = 0;
-  /** Packets in a row that jumped, and where the first of them was placed relative to its arrival. */
+  /** Where the stream's packets are placed relative to their arrival (ms), as of the latest one on the timeline. */
+  private skewMs = 0;
+  /** Packets in a row off the timeline, and where the first of them was placed relative to its arrival. */
   private jumped: { count: number; skewMs: number } | undefined;
-  /** Packets not believed so far (their timestamps jumped and nothing confirmed them). */
+  /** Packets off the timeline so far (dropped ahead of it, or placed in the past, where callers clamp them). */
   strayPackets = 0;
 
   constructor(readonly clockRate: number) {}
@@ -55,38 +55,47 @@ export class RtpClock {
 
   /**
    * Records a packet's arrival; returns its time on the local clock (ms), or undefined for a
-   * packet whose timestamp jumped away from the stream's timeline (drop it): after a few packets
-   * that agree on the new timeline, it becomes the stream's, placed by their arrival.
+   * packet to drop.
+   *
+   * A packet far ahead of the timeline is dropped until three in a row agree on the new one (a
+   * sender that restarted its clock): the stream then starts again from there, placed by arrival.
+   * A packet far behind it is placed where its timestamp says (in the past: callers never let time
+   * go back); three in a row that agree (a sender whose timestamps stood still while it paused)
+   * become the timeline, still placed by the anchor, so the pause leaves no gap, as before.
    */
   onPacket(rtpTimestamp: number, arrivalMs: number): number | undefined {
-    if (this.lastRtp !== undefined) {
-      const skewMs = this.toLocal(this.mediaMsNear(rtpTimestamp)) - arrivalMs;
-      if (Math.abs(skewMs - this.lastSkewMs) > JUMP_MS && !this.confirmsJump(skewMs)) {
+    if (this.lastRtp === undefined) return this.startAt(rtpTimestamp, arrivalMs);
+    const placedMs = this.toLocal(this.mediaMsNear(rtpTimestamp));
+    const offMs = placedMs - arrivalMs - this.skewMs;
+    if (Math.abs(offMs) > JUMP_MS) {
+      if (!this.confirmsJump(placedMs - arrivalMs)) {
         this.strayPackets++;
-        return undefined;
+        return offMs < 0 ? placedMs : undefined;
       }
+      if (offMs > 0) return this.startAt(rtpTimestamp, arrivalMs);
     }
     this.jumped = undefined;
-    const mediaMs = this.unwrap(rtpTimestamp);
-    this.arrivalAnchor ??= arrivalMs - mediaMs;
-    const localMs = this.toLocal(mediaMs);
-    this.lastSkewMs = localMs - arrivalMs;
+    const localMs = this.toLocal(this.unwrap(rtpTimestamp));
+    this.skewMs = localMs - arrivalMs;
     return localMs;
   }
 
-  /**
-   * Whether a packet off the timeline is the last of enough in a row that agree among themselves:
-   * the sender really moved its clock, and the stream starts again from this packet, placed by
-   * its arrival.
-   */
+  /** The stream (re)starts at this packet, placed by its arrival until a sender report places it. */
+  private startAt(rtpTimestamp: number, arrivalMs: number): number {
+    this.jumped = undefined;
+    this.lastRtp = undefined;
+    this.senderAnchor = undefined;
+    const mediaMs = this.unwrap(rtpTimestamp);
+    this.arrivalAnchor = arrivalMs - mediaMs;
+    this.skewMs = 0;
+    return arrivalMs;
+  }
+
+  /** Whether a packet off the timeline is the last of enough in a row that agree among themselves. */
   private confirmsJump(skewMs: number): boolean {
     if (this.jumped && Math.abs(skewMs - this.jumped.skewMs) <= JUMP_MS) this.jumped.count++;
     else this.jumped = { count: 1, skewMs };
-    if (this.jumped.count < JUMP_CONFIRMATIONS) return false;
-    this.lastRtp = undefined;
-    this.arrivalAnchor = undefined;
-    this.senderAnchor = undefined;
-    return true;
+    return this.jumped.count >= JUMP_CONFIRMATIONS;
   }
 
   /**

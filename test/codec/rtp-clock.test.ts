@@ -108,28 +108,42 @@ test('a report from another sender clock starts the timeline again instead of mi
   assert.ok(Math.abs(placed(other, VIDEO, 990) - before) < 0.01, 'placed where it arrived, not two hours away');
 });
 
-test('a packet whose timestamp jumps hours away is dropped, and the stream goes on where it was', () => {
+test('a packet whose timestamp jumps hours ahead is dropped, one far behind is placed in the past; the stream goes on where it was', () => {
   const audio = new RtpClock(AUDIO.rate);
   feed(audio, AUDIO, 0, 1000, 20);
   const before = audio.onPacket(rtpAt(AUDIO, 1000), arrivalOf(AUDIO, 1000))!;
-  // Forged or corrupted packets in between: timestamps anywhere, one or two in a row.
-  for (const stray of [0x7fff_0000, 5, rtpAt(AUDIO, -60_000), rtpAt(AUDIO, 3_600_000)]) {
-    assert.equal(audio.onPacket(stray, arrivalOf(AUDIO, 1010)), undefined);
-    assert.equal(audio.onPacket((stray + 960) >>> 0, arrivalOf(AUDIO, 1010)), undefined);
+  // Forged or corrupted packets in between, one or two in a row.
+  for (const [stray, ahead] of [[rtpAt(AUDIO, 3_600_000), true], [rtpAt(AUDIO, 20_000), true], [rtpAt(AUDIO, -60_000), false], [rtpAt(AUDIO, -7_000), false]] as const) {
+    for (const step of [0, 960]) {
+      const placed = audio.onPacket((stray + step) >>> 0, arrivalOf(AUDIO, 1010));
+      if (ahead) assert.equal(placed, undefined, 'ahead of the timeline: dropped');
+      else assert.ok(placed !== undefined && placed < before - 5000, 'behind it: placed in the past');
+    }
     const next = audio.onPacket(rtpAt(AUDIO, 1020), arrivalOf(AUDIO, 1020))!;
     assert.ok(Math.abs(next - (before + 20)) < 0.01, `placed at ${next - before} ms after the last good packet`);
   }
   assert.equal(audio.strayPackets, 8);
 });
 
-test('a sender that restarts its timestamps is followed after three packets, placed by their arrival', () => {
+test('a sender that restarts its timestamps ahead is followed after three packets, placed by their arrival', () => {
   const audio = new RtpClock(AUDIO.rate);
   feed(audio, AUDIO, 0, 1000, 20);
-  const restarted: Stream = { ...AUDIO, base: 42 };
+  const restarted: Stream = { ...AUDIO, base: AUDIO.base + 48_000 * 3600 };
   const times = [1000, 1020, 1040, 1060].map((t) => audio.onPacket(rtpAt(restarted, t), arrivalOf(AUDIO, t)));
   assert.deepEqual(times.slice(0, 2), [undefined, undefined]);
   assert.ok(Math.abs(times[2]! - arrivalOf(AUDIO, 1040)) < 0.01, 'the third packet starts the new timeline at its arrival');
   assert.ok(Math.abs(times[3]! - times[2]! - 20) < 0.01, 'and the stream goes on from it');
+});
+
+test('a sender whose timestamps stood still through a 10 s pause goes on right after its last frame, as before', () => {
+  const audio = new RtpClock(AUDIO.rate);
+  feed(audio, AUDIO, 0, 1000, 20);
+  const last = audio.onPacket(rtpAt(AUDIO, 1000), arrivalOf(AUDIO, 1000))!;
+  const resumed = [1020, 1040, 1060, 1080].map((t) => audio.onPacket(rtpAt(AUDIO, t), arrivalOf(AUDIO, t + 10_000))!);
+  assert.deepEqual(resumed.map((t) => Math.round(t - last)), [20, 40, 60, 80]);
+  // Its timeline is the new one now: jitter is measured from there, not from before the pause.
+  assert.ok(audio.onPacket(rtpAt(AUDIO, 1100), arrivalOf(AUDIO, 11_100)) !== undefined);
+  assert.equal(audio.strayPackets, 2);
 });
 
 test('a timestamp gap that matches the arrival gap (a sender that paused) is no jump', () => {
