@@ -30,6 +30,7 @@ import type { MediaPath, RtpKind, StreamCounters } from './media-path.js';
 import { PeerLiveness, receivedOnSelectedPair } from './peer-liveness.js';
 import { assertSdp, checkSdpText } from '../sdp-check.js';
 import { splitOffer } from './offer-lines.js';
+import { classifyReoffer, startRestartedIce } from './ice-restart.js';
 import { describeCodec, isMediaCodec, receivingTransceiver, sendingTransceiver, toKind } from './transceivers.js';
 import { COMPONENT_ID, STREAM_ID, TrickleIce, type IceCandidateInfo, type IceComponentState } from './trickle-ice.js';
 import { WeriftMediaPath } from './werift-media-path.js';
@@ -140,6 +141,7 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
    * offer leaves the session as it was, ready for a good one.
    */
   async processOffer(offer: string, preferred: readonly CodecDescription[] = []): Promise<string> {
+    if (this.offerState === 'answered' && this.pc && this.remoteSdp) return this.restartIce(offer);
     if (this.offerState !== 'none') throw new KurentoError('SDP_END_POINT_ALREADY_NEGOTIATED', 'Endpoint already negotiated');
     assertSdp(offer, 'offer', checkSdpText);
     const lines = splitOffer(offer);
@@ -177,6 +179,52 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
     this.completeAnswer = (sdp) => lines.completeAnswer(sdp);
     return this.localSdp;
   }
+
+  /**
+   * A second offer from the peer. One that only changed its ICE credentials (`restartIce()`) is
+   * an ICE restart: werift's agent restarts under the same DTLS transport (`ice-restart.ts`),
+   * gathers again and checks the peer's new candidates, while DTLS, SRTP, the RTP session and its
+   * streams carry on. Any other second offer is refused, as KMS refuses them all.
+   */
+  private async restartIce(offer: string): Promise<string> {
+    const refuse = (why: string): KurentoError => new KurentoError('SDP_END_POINT_ALREADY_NEGOTIATED', `Endpoint already negotiated (${why})`);
+    assertSdp(offer, 'offer', checkSdpText);
+    const kind = classifyReoffer(this.remoteSdp!, offer);
+    if (kind === 'media-changed') throw refuse('a new offer may only restart ICE; its media lines changed');
+    if (kind === 'same-credentials') throw refuse('the new offer does not restart ICE');
+    if (this.restarting) throw refuse('an ICE restart is already being negotiated');
+    const lines = splitOffer(offer);
+    if (!lines.forWerift) throw refuse('nothing to negotiate');
+    assertSdp(lines.forWerift, 'offer');
+    const pc = this.pc!;
+    this.restarting = true;
+    try {
+      await this.applyingLocal;
+      this.ice.beginRestart();
+      let answer: string;
+      try {
+        await pc.setRemoteDescription({ type: 'offer', sdp: lines.forWerift });
+        answer = (await pc.createAnswer()).sdp;
+      } catch (err) {
+        throw new KurentoError('SDP_END_POINT_PROCESS_OFFER_ERROR', `Error processing offer: ${(err as Error).message}`);
+      } finally {
+        await this.ice.endRestart();
+      }
+      this.remoteSdp = offer;
+      this.applyLocal(answer, 'answer');
+      this.applyingLocal = this.applyingLocal.then(() => {
+        if (this.closed || this.pc !== pc) return;
+        // A failed check list is reported by the ICE state (FAILED), like the first one's.
+        startRestartedIce(pc).catch(() => undefined);
+      });
+      this.localSdp = lines.completeAnswer(this.finishLocalSdp(answer));
+      return this.localSdp;
+    } finally {
+      this.restarting = false;
+    }
+  }
+
+  private restarting = false;
 
   /** Puts the lines werift never saw back into an answer of ours (identity when it saw them all). */
   private completeAnswer: (sdp: string) => string = (sdp) => sdp;
