@@ -20,36 +20,64 @@ export function iceCredentials(sdp: string): IceCredentials | undefined {
   return ufrag && pwd ? { ufrag, pwd } : undefined;
 }
 
+interface MediaLine {
+  /** What must not change: kind, transport, mid, direction, simulcast, SSRCs. */
+  fixed: string;
+  /** What a later offer may narrow (JSEP, RFC 8829 §5.2.2): codecs, their parameters and feedback, header extensions. */
+  narrowable: Set<string>;
+}
+
+const FIXED = /^a=(mid|sendrecv|sendonly|recvonly|inactive|rid|simulcast|ssrc-group|bundle-only|sctp-port|max-message-size)\b/;
+const NARROWABLE = /^a=(rtpmap|fmtp|rtcp-fb|extmap):/;
+
 /**
- * What an offer says about its media, without what an ICE restart may change: the m-lines'
- * kind, transport and formats (not their port, which a peer may set from a new default
- * candidate), and per line its mid, direction, codecs and their parameters, RTCP feedback,
- * header extensions, simulcast and SSRCs.
+ * What an offer says about its media, without what an ICE restart may change (credentials,
+ * candidates, the m-line's port, which a peer may set from a new default candidate).
  */
-export function mediaSignature(sdp: string): string {
-  const kept = /^a=(mid|sendrecv|sendonly|recvonly|inactive|rtpmap|fmtp|rtcp-fb|extmap|rid|simulcast|ssrc-group|bundle-only|sctp-port|max-message-size)\b/;
-  const lines: string[][] = [];
+export function mediaLines(sdp: string): MediaLine[] {
+  const lines: { fixed: string[]; narrowable: Set<string> }[] = [];
   for (const raw of sdp.split(/\r?\n/)) {
     if (raw.startsWith('m=')) {
-      const [kind, , proto, ...formats] = raw.split(' ');
-      lines.push([`${kind} ${proto} ${formats.join(' ')}`]);
+      const [kind, , proto] = raw.split(' ');
+      lines.push({ fixed: [`${kind} ${proto}`], narrowable: new Set() });
       continue;
     }
     const line = lines[lines.length - 1];
     if (!line) continue;
-    if (kept.test(raw)) line.push(raw);
+    if (FIXED.test(raw)) line.fixed.push(raw);
+    if (NARROWABLE.test(raw)) line.narrowable.add(raw);
     // An SSRC's msid/cname lines may be rewritten by some stacks; the SSRC number is what counts.
     const ssrc = /^a=ssrc:(\d+) /.exec(raw);
-    if (ssrc) line.push(`ssrc ${ssrc[1]}`);
+    if (ssrc) line.fixed.push(`ssrc ${ssrc[1]}`);
   }
-  return lines.map(([head, ...attributes]) => [head, ...[...new Set(attributes)].sort()].join('\n')).join('\n--\n');
+  return lines.map(({ fixed: [head, ...rest], narrowable }) => ({ fixed: [head, ...[...new Set(rest)].sort()].join('\n'), narrowable }));
+}
+
+/**
+ * Whether `offer` keeps the media of `previous`: the same lines with the same fixed attributes,
+ * codecs and extensions among those offered before (browsers re-offer only what was negotiated:
+ * Chromium leaves out the header extensions our answer did not take), and every codec of our
+ * `answer` still offered.
+ */
+export function sameMedia(previous: string, offer: string, answer: string): boolean {
+  const before = mediaLines(previous);
+  const now = mediaLines(offer);
+  const answered = mediaLines(answer);
+  if (before.length !== now.length) return false;
+  return now.every((line, i) => {
+    const old = before[i]!;
+    if (line.fixed !== old.fixed) return false;
+    for (const attribute of line.narrowable) if (!old.narrowable.has(attribute)) return false;
+    const ours = [...(answered[i]?.narrowable ?? [])].filter((a) => a.startsWith('a=rtpmap:'));
+    return ours.every((a) => line.narrowable.has(a));
+  });
 }
 
 export type ReofferKind = 'ice-restart' | 'same-credentials' | 'media-changed';
 
-/** Classifies a second offer against the one already answered. */
-export function classifyReoffer(previous: string, offer: string): ReofferKind {
-  if (mediaSignature(previous) !== mediaSignature(offer)) return 'media-changed';
+/** Classifies a second offer against the one already answered (and our answer to it). */
+export function classifyReoffer(previous: string, offer: string, answer: string): ReofferKind {
+  if (!sameMedia(previous, offer, answer)) return 'media-changed';
   const before = iceCredentials(previous);
   const now = iceCredentials(offer);
   if (!now || (before && before.ufrag === now.ufrag && before.pwd === now.pwd)) return 'same-credentials';

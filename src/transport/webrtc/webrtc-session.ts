@@ -189,7 +189,7 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
   private async restartIce(offer: string): Promise<string> {
     const refuse = (why: string): KurentoError => new KurentoError('SDP_END_POINT_ALREADY_NEGOTIATED', `Endpoint already negotiated (${why})`);
     assertSdp(offer, 'offer', checkSdpText);
-    const kind = classifyReoffer(this.remoteSdp!, offer);
+    const kind = classifyReoffer(this.remoteSdp!, offer, this.localSdp ?? '');
     if (kind === 'media-changed') throw refuse('a new offer may only restart ICE; its media lines changed');
     if (kind === 'same-credentials') throw refuse('the new offer does not restart ICE');
     if (this.restarting) throw refuse('an ICE restart is already being negotiated');
