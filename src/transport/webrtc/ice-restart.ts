@@ -7,6 +7,7 @@
  * second offer (SDP_END_POINT_ALREADY_NEGOTIATED): renegotiating media is not supported.
  */
 import type { RTCPeerConnection } from 'werift';
+import { KurentoError } from '../../errors.js';
 
 export interface IceCredentials {
   ufrag: string;
@@ -82,6 +83,28 @@ export function classifyReoffer(previous: string, offer: string, answer: string)
   const now = iceCredentials(offer);
   if (!now || (before && before.ufrag === now.ufrag && before.pwd === now.pwd)) return 'same-credentials';
   return 'ice-restart';
+}
+
+/**
+ * Refuses, with KMS's 40208, a second offer that is not an ICE restart (or one that comes while
+ * a restart is being negotiated), saying why.
+ */
+export function assertIceRestart(previous: string, offer: string, answer: string, restarting: boolean): void {
+  const refuse = (why: string): KurentoError => new KurentoError('SDP_END_POINT_ALREADY_NEGOTIATED', `Endpoint already negotiated (${why})`);
+  const kind = classifyReoffer(previous, offer, answer);
+  if (kind === 'media-changed') throw refuse('a new offer may only restart ICE; its media lines changed');
+  if (kind === 'same-credentials') throw refuse('the new offer does not restart ICE');
+  if (restarting) throw refuse('an ICE restart is already being negotiated');
+}
+
+/** Applies a restarting offer to werift (which then restarts its ICE connection) and makes the answer. */
+export async function answerRestart(pc: RTCPeerConnection, offer: string): Promise<string> {
+  try {
+    await pc.setRemoteDescription({ type: 'offer', sdp: offer });
+    return (await pc.createAnswer()).sdp;
+  } catch (err) {
+    throw new KurentoError('SDP_END_POINT_PROCESS_OFFER_ERROR', `Error processing offer: ${(err as Error).message}`);
+  }
 }
 
 /**

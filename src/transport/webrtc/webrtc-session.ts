@@ -30,7 +30,7 @@ import type { MediaPath, RtpKind, StreamCounters } from './media-path.js';
 import { PeerLiveness, receivedOnSelectedPair } from './peer-liveness.js';
 import { assertSdp, checkSdpText } from '../sdp-check.js';
 import { splitOffer } from './offer-lines.js';
-import { classifyReoffer, startRestartedIce } from './ice-restart.js';
+import { answerRestart, assertIceRestart, startRestartedIce } from './ice-restart.js';
 import { describeCodec, isMediaCodec, receivingTransceiver, sendingTransceiver, toKind } from './transceivers.js';
 import { COMPONENT_ID, STREAM_ID, TrickleIce, type IceCandidateInfo, type IceComponentState } from './trickle-ice.js';
 import { WeriftMediaPath } from './werift-media-path.js';
@@ -187,15 +187,10 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
    * streams carry on. Any other second offer is refused, as KMS refuses them all.
    */
   private async restartIce(offer: string): Promise<string> {
-    const refuse = (why: string): KurentoError => new KurentoError('SDP_END_POINT_ALREADY_NEGOTIATED', `Endpoint already negotiated (${why})`);
     assertSdp(offer, 'offer', checkSdpText);
-    const kind = classifyReoffer(this.remoteSdp!, offer, this.localSdp ?? '');
-    if (kind === 'media-changed') throw refuse('a new offer may only restart ICE; its media lines changed');
-    if (kind === 'same-credentials') throw refuse('the new offer does not restart ICE');
-    if (this.restarting) throw refuse('an ICE restart is already being negotiated');
+    assertIceRestart(this.remoteSdp!, offer, this.localSdp ?? '', this.restarting);
     const lines = splitOffer(offer);
-    if (!lines.forWerift) throw refuse('nothing to negotiate');
-    assertSdp(lines.forWerift, 'offer');
+    assertSdp(lines.forWerift ?? '', 'offer');
     const pc = this.pc!;
     this.restarting = true;
     try {
@@ -203,10 +198,7 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
       this.ice.beginRestart();
       let answer: string;
       try {
-        await pc.setRemoteDescription({ type: 'offer', sdp: lines.forWerift });
-        answer = (await pc.createAnswer()).sdp;
-      } catch (err) {
-        throw new KurentoError('SDP_END_POINT_PROCESS_OFFER_ERROR', `Error processing offer: ${(err as Error).message}`);
+        answer = await answerRestart(pc, lines.forWerift!);
       } finally {
         await this.ice.endRestart();
       }
@@ -426,6 +418,10 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
     this.ice.attach(pc);
     pc.iceConnectionStateChange.subscribe((state) => {
       if (this.ice.onIceState(state)) this.watchDtls();
+      // After an ICE restart of a peer werift had given up on, its connection state stays
+      // 'failed' or 'disconnected' (only its connect() sets 'connected', and a restart under a
+      // connected DTLS transport skips it): a pair checked again under that DTLS is CONNECTED.
+      if (state === 'connected' && pc.dtlsTransports[0]?.state === 'connected') this.setConnected(true);
     });
     pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected') this.setConnected(true);
