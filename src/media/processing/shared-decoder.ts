@@ -10,8 +10,11 @@
  *
  * The decoder asks its source for a key frame when it starts, after a loss, after a frame that
  * does not decode, and when it falls behind (frames waiting past a bound are dropped until the
- * next key frame rather than queued without end). A codec change starts a new decoder; a picture
- * size change needs nothing (FFmpeg's decoders follow it).
+ * next key frame rather than queued without end); and again every half second while it waits for
+ * one, since a request can go unanswered (Chromium ignores one that comes within 300 ms of the
+ * last, and a loaded machine loses datagrams) and a WebRTC sender that is not asked may send no
+ * key frame for minutes. A codec change starts a new decoder; a picture size change needs nothing
+ * (FFmpeg's decoders follow it).
  */
 import { createDepacketizer, type Depacketizer } from '../../codec/depacketizer.js';
 import { MediaDecoder, type DecoderInput, type TimedFrame } from '../../codec/decoder.js';
@@ -21,6 +24,8 @@ import type { RawConsumer } from './raw-media.js';
 
 /** Frames waiting for the decoder beyond this are dropped (video: until the next key frame). */
 const MAX_PENDING = { VIDEO: 8, AUDIO: 25 } as const;
+/** A key frame the decoder waits for is asked for again after this long. */
+const KEYFRAME_RETRY_MS = 500;
 
 export interface DecoderHooks {
   /** Ask the source for a key frame. */
@@ -42,6 +47,9 @@ export class SharedDecoder {
   private needKeyframe: boolean;
   private closed = false;
   private lastTimeUs = -Infinity;
+  /** The time of the packet being pushed (ms), and when a key frame was last asked for. */
+  private nowMs = 0;
+  private keyframeAskedMs = -Infinity;
   /** Statistics. */
   framesIn = 0;
   framesOut = 0;
@@ -68,6 +76,7 @@ export class SharedDecoder {
   /** One packet of the source pad. */
   push(unit: RtpMedia, nowMs: number): void {
     if (this.closed) return;
+    this.nowMs = nowMs;
     if (unit.codec !== this.codec) {
       // Descriptions are shared objects per stream; a new one for the same codec needs no new decoder.
       if (this.codec && sameCodec(this.codec, unit.codec) && fmtpValue(this.codec, 'config') === fmtpValue(unit.codec, 'config')) this.codec = unit.codec;
@@ -96,6 +105,8 @@ export class SharedDecoder {
       this.lastTimeUs = timeUs;
       this.enqueue({ data: frame.data, timeUs, keyframe: frame.keyframe });
     }
+    // Still waiting for a key frame (the depacketizer's, or the decoder's own): ask again now and then.
+    if ((this.needKeyframe || this.depacketizer.waitingForKeyframe) && nowMs - this.keyframeAskedMs >= KEYFRAME_RETRY_MS) this.askForKeyframe();
     const report = unit.source?.senderReport;
     if (report && report !== this.report && this.timeline.apply(this.clock!, report)) this.report = report;
   }
@@ -180,7 +191,9 @@ export class SharedDecoder {
   }
 
   private askForKeyframe(): void {
-    if (this.kind === 'VIDEO' && !this.closed) this.hooks.requestKeyframe();
+    if (this.kind !== 'VIDEO' || this.closed) return;
+    this.keyframeAskedMs = this.nowMs;
+    this.hooks.requestKeyframe();
   }
 }
 
