@@ -20,6 +20,7 @@ import { sameCodec, type CodecDescription, type MediaUnit, type RtpMedia } from 
 import { DEFAULT_DESCRIPTION } from '../media/types.js';
 import type { StreamCounters } from '../rtp/stream-counters.js';
 import { BandwidthSettings } from './bandwidth.js';
+import { KeyframeWatch } from './keyframe-watch.js';
 import type { ElementLink, ElementPadSink, ElementPadSource } from './media-element.js';
 import { MediaElementImpl } from './media-element.js';
 import type { MediaCounters, Params } from './media-object.js';
@@ -75,6 +76,11 @@ export abstract class BaseRtpEndpointImpl extends MediaElementImpl {
   private mediaState: PeerState = 'DISCONNECTED';
   /** Lowest receiver estimate the peer reported for what we send (bits/s), per kind. */
   private readonly peerEstimate = new Map<RtpKind, number>();
+  /** Asks upstream for the key frame a newly connected peer needs, again until one went out. */
+  private readonly keyframeWatch = new KeyframeWatch(() => {
+    const video = this.sinks.find('VIDEO', DEFAULT_DESCRIPTION);
+    if (video?.link) this.askUpstreamForKeyframe(video);
+  });
   private rembTimer: NodeJS.Timeout | undefined;
   private sessionStarted = false;
   private readonly lastCodecIn = new Map<RtpKind, CodecDescription>();
@@ -194,7 +200,11 @@ export abstract class BaseRtpEndpointImpl extends MediaElementImpl {
       return;
     }
     if (this.direction === 'recvonly') return;
-    if (!peer.sendRtp(unit) && peer.canSend(unit.kind)) this.droppedForCodec++;
+    if (peer.sendRtp(unit)) {
+      if (unit.kind === 'VIDEO') this.keyframeWatch.onSent(unit);
+    } else if (peer.canSend(unit.kind)) {
+      this.droppedForCodec++;
+    }
   }
 
   /** A data-channel message from the pipeline; endpoints without data channels drop it. */
@@ -299,7 +309,7 @@ export abstract class BaseRtpEndpointImpl extends MediaElementImpl {
       // What the pipeline sent before the peer could receive it is lost: a viewer joining a
       // running stream must not wait for the source's next periodic keyframe.
       const video = this.sinks.find('VIDEO', DEFAULT_DESCRIPTION);
-      if (video?.link) this.askUpstreamForKeyframe(video);
+      if (video?.link) this.keyframeWatch.start(Date.now());
     }
     if (state === 'DISCONNECTED') {
       // The peer's media stops; what the pipeline sends us still arrives (KMS's in-flow).

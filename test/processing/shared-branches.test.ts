@@ -8,7 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { inboundVideo, pollUntil } from '../helpers/browser.js';
+import { inboundVideo, pollUntil, type PeerPage } from '../helpers/browser.js';
 import { collectGarbage, inspectorEnv, inspectorUrls } from '../helpers/inspector.js';
 import type { EventData, Remote } from '../helpers/kurento-client.js';
 import { ONLY_H264, ONLY_VP8, WeriftPeer, type ServerCandidate } from '../helpers/werift-peer.js';
@@ -102,30 +102,40 @@ async function workerRssKiB(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]);
 }
 
-async function publish(scene: Scene): Promise<{ pipeline: Remote; publisher: Remote; transcoding: ReturnType<Remote['events']> }> {
+async function publish(scene: Scene): Promise<{ pipeline: Remote; publisher: Remote; transcoding: ReturnType<Remote['events']>; page: PeerPage }> {
   const pipeline = await scene.pipeline();
   const publisher = await pipeline.create('WebRtcEndpoint');
   const transcoding = publisher.events('MediaTranscodingStateChanged');
   const page = await scene.page();
   await negotiate(scene, page, publisher, { direction: 'sendonly', codec: 'VP8', synthetic: { colors: ['#20c020', '#c02020'], tone: 600 } });
   await pollUntil(() => publisher.call<boolean>('isMediaFlowingOut', 'VIDEO'), (f) => f === true, 15_000, 'the publisher to send video');
-  return { pipeline, publisher, transcoding };
+  return { pipeline, publisher, transcoding, page };
+}
+
+/** Waits for the viewers' first key frames; on failure says what the publisher's page was asked for and encoded. */
+async function keyframesOf(viewers: Viewer[], page: PeerPage): Promise<void> {
+  try {
+    await Promise.all(viewers.map((v) => v.keyframe));
+  } catch (err) {
+    const video = (await page.peerStats()).outbound.find((o) => o.kind === 'video');
+    throw new Error(`${(err as Error).message}; the publisher's page: ${JSON.stringify(video)}`);
+  }
 }
 
 test('ten viewers, five of them H.264-only: one decoder and one H.264 encoder serve the five, and go when they leave', (t) =>
   rig.scene(t, async (scene) => {
-    const { pipeline, publisher, transcoding } = await publish(scene);
+    const { pipeline, publisher, transcoding, page } = await publish(scene);
     const vp8Viewers: Viewer[] = [];
     const h264Viewers: Viewer[] = [];
     t.after(() => Promise.all([...vp8Viewers, ...h264Viewers].map((v) => v.peer.close())));
     for (let i = 0; i < 5; i++) vp8Viewers.push(await addViewer(pipeline, publisher, 'VP8'));
-    await Promise.all(vp8Viewers.map((v) => v.keyframe));
+    await keyframesOf(vp8Viewers, page);
     assert.deepEqual(await processingOf(publisher), [], 'VP8 viewers take the publisher\'s packets as they are');
     const workerPid = rig.server.workerPids()[0]!;
     const before = await workerRssKiB(workerPid);
 
     for (let i = 0; i < 5; i++) h264Viewers.push(await addViewer(pipeline, publisher, 'H264'));
-    await Promise.all(h264Viewers.map((v) => v.keyframe));
+    await keyframesOf(h264Viewers, page);
     const running = await processingOf(publisher);
     assert.equal(running.length, 1, `one transcoded pad: ${JSON.stringify(running)}`);
     assert.equal(running[0]!.mediaType, 'VIDEO');
