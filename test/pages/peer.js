@@ -63,21 +63,6 @@
   }
 
   /**
-   * A simulcast sender keeps each layer's resolution when the page is short of CPU (it drops
-   * frames instead): tests on two loaded cores check which layer a viewer gets by its width,
-   * and Chromium's CPU adaptation would otherwise shrink every layer at once.
-   */
-  async function keepResolution(sender) {
-    const parameters = sender.getParameters();
-    parameters.degradationPreference = 'maintain-resolution';
-    try {
-      await sender.setParameters(parameters);
-    } catch (err) {
-      console.log(`degradationPreference refused: ${err.message}`);
-    }
-  }
-
-  /**
    * A camera and a microphone whose content the tests know: a canvas painted with `colors` (one
    * colour fills the picture; two split it into left and right halves; four make quadrants),
    * with a small bar moving along the bottom edge so every frame differs, and a sine tone of
@@ -227,7 +212,6 @@
         });
         applyCodecPreference(transceiver);
         applyAudioPreference(transceiver);
-        if (kind === 'video' && options.simulcast && sends()) await keepResolution(transceiver.sender);
       }
       await pc.setLocalDescription(await pc.createOffer());
       return localSdp();
@@ -255,33 +239,6 @@
       }
       await pc.setLocalDescription(await pc.createAnswer());
       return localSdp();
-    },
-
-    /**
-     * ICE restart: `restartIce()`, then the new offer (new ICE credentials, same media), set
-     * locally and returned at once; its candidates trickle as the first offer's did.
-     */
-    async restartIce() {
-      const connection = requirePc();
-      connection.restartIce();
-      await connection.setLocalDescription(await connection.createOffer());
-      return connection.localDescription.sdp;
-    },
-
-    /** The selected candidate pair's local and remote addresses ("ip:port"), or null. */
-    async selectedPair() {
-      const stats = await requirePc().getStats();
-      let transport = null;
-      stats.forEach((s) => {
-        if (s.type === 'transport' && s.selectedCandidatePairId) transport = s;
-      });
-      if (!transport) return null;
-      const pair = stats.get(transport.selectedCandidatePairId);
-      const end = (id) => {
-        const c = stats.get(id);
-        return c ? `${c.address ?? c.ip}:${c.port}` : '?';
-      };
-      return pair ? { id: pair.id, local: end(pair.localCandidateId), remote: end(pair.remoteCandidateId) } : null;
     },
 
     /** A remote candidate ({ candidate, sdpMid, sdpMLineIndex }); null marks the end of candidates. */
