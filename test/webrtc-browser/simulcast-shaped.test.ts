@@ -118,7 +118,11 @@ test('a 300 kbit/s viewer gets the low layer without loss, an unconstrained one 
     t.diagnostic(`shaped: ${received} packets, ${lost} lost (${lossPercent.toFixed(2)} %), low layer ${(lowShare * 100).toFixed(0)} % of the time`);
     assert.ok(lossPercent < 2, `loss ${lossPercent.toFixed(2)} % on the shaped link`);
     assert.ok(lowShare >= 0.8, `the low layer most of the time (${(lowShare * 100).toFixed(0)} %)`);
-    assert.equal(width(await freePage.peerStats()), FAKE_CAMERA.width, 'the free viewer keeps the top layer');
+    // Its estimate may dip with the machine's load (two browsers decoding, one encoding three
+    // layers, on two cores); after such a dip it is back on the top layer within seconds.
+    const freeCheckedAt = Date.now();
+    await freePage.waitForPeerStats((s) => width(s) === FAKE_CAMERA.width, 5000, 'the free viewer on the top layer');
+    if (Date.now() - freeCheckedAt > 200) t.diagnostic(`the free viewer was back on the top layer after ${Date.now() - freeCheckedAt} ms`);
 
     // Still to do: with the limit lifted, a higher layer within 10 s. REMB grows to about 1.5
     // times what arrives, so without padding probes the viewer cannot show it could take the next

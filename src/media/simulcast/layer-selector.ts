@@ -47,13 +47,32 @@ const UP_HOLD_MAX_MS = 8000;
 const TRIAL_REACH = 1.6;
 /** A layer kept this long after a move up was a success: the next try waits the least again. */
 const UP_SUCCESS_MS = 8000;
+/**
+ * For this long after congestion moved a viewer down (its estimate fell clearly short of its
+ * layer, or its receiver reported loss), it moves up only to a layer its estimate
+ * carries outright (with `UP_HEADROOM`), never on a try beyond it. Without probing, a try is the
+ * only way to learn that a link grew, and on a link that did not it costs a pause as long as the
+ * tried layer's key frame takes through it (about a second for a 480x360 VP8 key frame at
+ * 300 kbit/s); a link that was only briefly congested shows it by its estimate rising again.
+ */
+const CONGESTION_MEMORY_MS = 30_000;
+/** An estimate under this share of the layer's rate is a link that is smaller, not a dip. */
+const CLEAR_SHORTFALL = 0.8;
+/** How far the estimate must exceed a layer for a move up after congestion (key frames burst). */
+const UP_HEADROOM = 1.1;
+/**
+ * Loss says nothing of the estimate: after a move down for loss, no layer above this share of
+ * the one that lost is taken for `CONGESTION_MEMORY_MS` (a receiver's estimate settles at 0.85 of
+ * what arrived after congestion).
+ */
+const SHARE_AFTER_LOSS = 0.85;
 
 /**
  * Receiver estimates (REMB) grow only slowly past what arrives, so waiting for the estimate to
  * reach the next layer's bitrate would keep a viewer low for long. Instead the viewer tries the
  * next layer up after a quiet period when it is within reach of the estimate, and goes back down
  * when its estimate falls or its receiver reports loss (congestion): each failed try doubles the
- * wait before the next one.
+ * wait before the next one. Shortly after congestion, no try: only layers the estimate carries.
  */
 export class LayerSelector {
   current: SimulcastLayer | undefined;
@@ -70,6 +89,9 @@ export class LayerSelector {
   private movedAtMs = 0;
   private movedUp = false;
   private upHoldMs = UP_HOLD_MS;
+  /** When congestion last moved the viewer down, and the bound loss set then (bits/s). */
+  private congestedMoveAtMs = Number.NEGATIVE_INFINITY;
+  private lossCeilingBps = Number.POSITIVE_INFINITY;
 
   constructor(private readonly preference: () => LayerPreference | undefined) {}
 
@@ -125,6 +147,12 @@ export class LayerSelector {
     wanted.group.requestKeyframe(wanted);
   }
 
+  /** The link could not carry the current layer: moves up are cautious for a while. */
+  private noteCongestedMove(nowMs: number, lossCeilingBps = Number.POSITIVE_INFINITY): void {
+    this.congestedMoveAtMs = nowMs;
+    this.lossCeilingBps = lossCeilingBps;
+  }
+
   /** The layer this consumer should receive now. */
   private choose(layers: readonly SimulcastLayer[], nowMs: number): SimulcastLayer | undefined {
     const preference = this.preference();
@@ -149,12 +177,22 @@ export class LayerSelector {
     if (!now) return estimate > 0 ? fitting() : top;
     if (now.index > top.index) return top;
     if (nowMs - this.lossyAtMs < 1000 && (this.movedUp || nowMs - this.movedAtMs >= LOSS_SETTLE_MS)) {
-      return [...allowed].reverse().find((l) => l.index < now.index) ?? now;
+      const lower = [...allowed].reverse().find((l) => l.index < now.index);
+      if (lower) this.noteCongestedMove(nowMs, now.bitrate * SHARE_AFTER_LOSS);
+      return lower ?? now;
     }
-    if (estimate > 0 && nowMs - this.congestedAtMs < 1000 && now.bitrate > estimate * FIT_TOLERANCE) return fitting();
+    if (estimate > 0 && nowMs - this.congestedAtMs < 1000 && now.bitrate > estimate * FIT_TOLERANCE) {
+      // A dip a little below the layer is the estimator's noise or a passing burst: tried again soon.
+      if (estimate < now.bitrate * CLEAR_SHORTFALL) this.noteCongestedMove(nowMs);
+      return fitting();
+    }
     const quiet = Math.min(nowMs - this.movedAtMs, nowMs - this.congestedAtMs, nowMs - this.lossyAtMs);
     const next = allowed.find((l) => l.index > now.index);
-    if (next && quiet >= this.upHoldMs && (estimate <= 0 || next.bitrate <= estimate * TRIAL_REACH)) return next;
-    return now;
+    if (!next || quiet < this.upHoldMs) return now;
+    if (nowMs - this.congestedMoveAtMs < CONGESTION_MEMORY_MS) {
+      const carried = estimate <= 0 || next.bitrate * UP_HEADROOM <= estimate;
+      return carried && next.bitrate <= this.lossCeilingBps ? next : now;
+    }
+    return estimate <= 0 || next.bitrate <= estimate * TRIAL_REACH ? next : now;
   }
 }
