@@ -49,7 +49,7 @@ const TRIAL_REACH = 1.6;
 const UP_SUCCESS_MS = 8000;
 /**
  * For this long after congestion moved a viewer down (its estimate fell clearly short of its
- * layer, or its receiver reported loss), it moves up only to a layer its estimate
+ * layer), it moves up only to a layer its estimate
  * carries outright (with `UP_HEADROOM`), never on a try beyond it. Without probing, a try is the
  * only way to learn that a link grew, and on a link that did not it costs a pause as long as the
  * tried layer's key frame takes through it (about a second for a 480x360 VP8 key frame at
@@ -60,12 +60,6 @@ const CONGESTION_MEMORY_MS = 30_000;
 const CLEAR_SHORTFALL = 0.8;
 /** How far the estimate must exceed a layer for a move up after congestion (key frames burst). */
 const UP_HEADROOM = 1.1;
-/**
- * Loss says nothing of the estimate: after a move down for loss, no layer above this share of
- * the one that lost is taken for `CONGESTION_MEMORY_MS` (a receiver's estimate settles at 0.85 of
- * what arrived after congestion).
- */
-const SHARE_AFTER_LOSS = 0.85;
 
 /**
  * Receiver estimates (REMB) grow only slowly past what arrives, so waiting for the estimate to
@@ -89,9 +83,10 @@ export class LayerSelector {
   private movedAtMs = 0;
   private movedUp = false;
   private upHoldMs = UP_HOLD_MS;
-  /** When congestion last moved the viewer down, and the bound loss set then (bits/s). */
+  /** When a clear fall of the estimate last moved the viewer down (`CONGESTION_MEMORY_MS`). */
   private congestedMoveAtMs = Number.NEGATIVE_INFINITY;
-  private lossCeilingBps = Number.POSITIVE_INFINITY;
+  /** The highest layer the consumer wanted at the last decision (a raise is acted on at once). */
+  private lastMaxLayer: number | undefined;
 
   constructor(private readonly preference: () => LayerPreference | undefined) {}
 
@@ -147,16 +142,12 @@ export class LayerSelector {
     wanted.group.requestKeyframe(wanted);
   }
 
-  /** The link could not carry the current layer: moves up are cautious for a while. */
-  private noteCongestedMove(nowMs: number, lossCeilingBps = Number.POSITIVE_INFINITY): void {
-    this.congestedMoveAtMs = nowMs;
-    this.lossCeilingBps = lossCeilingBps;
-  }
-
   /** The layer this consumer should receive now. */
   private choose(layers: readonly SimulcastLayer[], nowMs: number): SimulcastLayer | undefined {
     const preference = this.preference();
     const maxLayer = preference && preference.maxLayer >= 0 ? preference.maxLayer : layers.length - 1;
+    const raised = this.lastMaxLayer !== undefined && maxLayer > this.lastMaxLayer;
+    this.lastMaxLayer = maxLayer;
     const estimate = preference?.estimateBps ?? 0;
     if (estimate !== this.lastEstimate) {
       // The first estimate counts as a fall: a receiver sends it early when it is congested.
@@ -176,23 +167,25 @@ export class LayerSelector {
     const now = this.target?.isActive(nowMs) ? this.target : undefined;
     if (!now) return estimate > 0 ? fitting() : top;
     if (now.index > top.index) return top;
+    const congestedLately = nowMs - this.congestedMoveAtMs < CONGESTION_MEMORY_MS;
+    const carried = (l: SimulcastLayer): boolean => estimate <= 0 || l.bitrate * UP_HEADROOM <= estimate;
+    if (raised && top.index > now.index) {
+      // The application asked for more: it gets it at once, as a new viewer would, unless its link
+      // congested lately; then as much as its estimate carries.
+      return congestedLately ? ([...allowed].reverse().find((l) => l.index > now.index && carried(l)) ?? now) : top;
+    }
     if (nowMs - this.lossyAtMs < 1000 && (this.movedUp || nowMs - this.movedAtMs >= LOSS_SETTLE_MS)) {
-      const lower = [...allowed].reverse().find((l) => l.index < now.index);
-      if (lower) this.noteCongestedMove(nowMs, now.bitrate * SHARE_AFTER_LOSS);
-      return lower ?? now;
+      return [...allowed].reverse().find((l) => l.index < now.index) ?? now;
     }
     if (estimate > 0 && nowMs - this.congestedAtMs < 1000 && now.bitrate > estimate * FIT_TOLERANCE) {
       // A dip a little below the layer is the estimator's noise or a passing burst: tried again soon.
-      if (estimate < now.bitrate * CLEAR_SHORTFALL) this.noteCongestedMove(nowMs);
+      if (estimate < now.bitrate * CLEAR_SHORTFALL) this.congestedMoveAtMs = nowMs;
       return fitting();
     }
     const quiet = Math.min(nowMs - this.movedAtMs, nowMs - this.congestedAtMs, nowMs - this.lossyAtMs);
     const next = allowed.find((l) => l.index > now.index);
     if (!next || quiet < this.upHoldMs) return now;
-    if (nowMs - this.congestedMoveAtMs < CONGESTION_MEMORY_MS) {
-      const carried = estimate <= 0 || next.bitrate * UP_HEADROOM <= estimate;
-      return carried && next.bitrate <= this.lossCeilingBps ? next : now;
-    }
+    if (congestedLately) return carried(next) ? next : now;
     return estimate <= 0 || next.bitrate <= estimate * TRIAL_REACH ? next : now;
   }
 }
