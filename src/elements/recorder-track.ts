@@ -85,6 +85,10 @@ export class RecorderTrack {
     }
     const result = this.depacketizer!.push(unit.packet, nowMs);
     if (result.lost) this.events.keyframeNeeded();
+    // The assembler drops frames until a key frame: ask again while it waits, as for a frame the
+    // file cannot start with (the first request may have been answered before the track waited,
+    // or lost on the way, as RTCP is while an ICE restart picks its new pair).
+    else if (!paused && this.depacketizer!.waitingForKeyframe) this.askForKeyframe(nowMs);
     for (const frame of result.frames) {
       const localMs = this.clock!.onPacket(frame.rtpTimestamp, nowMs);
       if (localMs === undefined) continue; // a timestamp off the stream's timeline (RtpClock)

@@ -60,3 +60,29 @@ test('video: after a switch at a key frame the new stream is recorded from that 
   assert.equal(written.length, 12, 'the new stream’s pictures were written');
   assert.ok(written[6]!.keyframe, 'from its key frame');
 });
+
+test('video: a track whose stream starts after its key frame asks for one every half second until it comes', () => {
+  // 60 pictures of which only the first is a key frame; the track gets them from the second on.
+  const ivf = execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=30', '-frames:v', '60', '-g', '1000', '-c:v', 'libvpx', '-f', 'ivf', '-'], { maxBuffer: 1 << 24 });
+  const frames: Buffer[] = [];
+  for (let offset = ivf.readUInt16LE(6); offset + 12 <= ivf.length; offset += 12 + ivf.readUInt32LE(offset)) {
+    frames.push(ivf.subarray(offset + 12, offset + 12 + ivf.readUInt32LE(offset)));
+  }
+  const asked: number[] = [];
+  const written: TimedFrame[] = [];
+  const track = new RecorderTrack('VIDEO', { frames: (f) => written.push(...f), keyframeNeeded: () => asked.push(nowMs), failed: (e) => assert.fail(e.message) }, new SenderTimeline());
+  const packetizer = new RtpPacketizer(VP8, 96);
+  let nowMs = 0;
+  let seq = 100;
+  frames.slice(1).forEach((data, i) => {
+    nowMs = 33 * i;
+    for (const packet of packetizer.packetize({ data, time: (i + 1) * 3000, keyframe: false })) {
+      packet.header.sequenceNumber = seq++;
+      track.push(new RtpMedia('VIDEO', packet.serialize(), VP8), nowMs, false, 0);
+    }
+  });
+  assert.equal(written.length, 0, 'nothing written before a key frame');
+  // About 1.9 s of pictures: asked at once and then every 500 ms (0, 500, 1000, 1500 ms).
+  assert.ok(asked.length >= 4 && asked.length <= 5, `asked ${asked.length} times: ${asked.join(', ')} ms`);
+  for (let i = 1; i < asked.length; i++) assert.ok(asked[i]! - asked[i - 1]! >= 500, 'no more often than every 500 ms');
+});
