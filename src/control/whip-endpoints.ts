@@ -11,7 +11,7 @@
  * DELETE), exactly what an application's own signalling would cause. Media never passes here.
  *
  *   POST   /whip/<endpoint uuid>              offer → 201, answer, Location, ETag
- *   PATCH  /whip/<endpoint uuid>/<session>    trickle-ice-sdpfrag → 204
+ *   PATCH  /whip/<endpoint uuid>/<session>    trickle-ice-sdpfrag → 204; an ICE restart → 200 + sdpfrag
  *   DELETE /whip/<endpoint uuid>/<session>    → 200; the session resource is gone (404)
  *   (the same under /whep)
  */
@@ -20,7 +20,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KurentoError, isRpcErrorBody } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RemoteObject } from '../registry/remote-object.js';
-import { parseSdpFragment, SdpTextError, summarizeOffer, type OfferSummary } from './whip-sdp.js';
+import { parseSdpFragment, SdpTextError, summarizeOffer, type OfferSummary, type SdpFragment } from './whip-sdp.js';
 
 export type WhipKind = 'whip' | 'whep';
 
@@ -39,6 +39,8 @@ interface PeerSession {
   readonly id: string;
   readonly etag: string;
   readonly offer: OfferSummary;
+  /** The offer as the endpoint last took it: an ICE restart re-offers it with new credentials. */
+  readonly offerText: string;
 }
 
 interface Route {
@@ -220,7 +222,7 @@ export class WhipEndpoints {
       throw new HttpFailure(status, message);
     }
     if (route.object.released) throw new HttpFailure(404, 'The endpoint was released');
-    const session: PeerSession = { id: randomBytes(12).toString('base64url'), etag: `"${randomBytes(9).toString('base64url')}"`, offer: summary };
+    const session: PeerSession = { id: randomBytes(12).toString('base64url'), etag: newEtag(), offer: summary, offerText: offer };
     route.state = session;
     this.log.debug('WHIP/WHEP session created', { kind: route.kind, objectId, session: session.id });
     response.writeHead(201, {
@@ -248,9 +250,43 @@ export class WhipEndpoints {
       throw err;
     }
     const restart = (fragment.ufrag !== undefined && fragment.ufrag !== session.offer.ufrag) || (fragment.pwd !== undefined && fragment.pwd !== session.offer.pwd);
-    // RFC 9725 §4.3: a session that supports trickle but not ICE restarts answers 422 to a restart.
-    if (restart || ifMatch === '*') throw new HttpFailure(422, 'ICE restarts are not supported: make a new session');
-    if (ifMatch !== undefined && ifMatch !== session.etag) throw new HttpFailure(412, 'If-Match does not name this session');
+    if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== session.etag) throw new HttpFailure(412, 'If-Match does not name this session');
+    if (restart || ifMatch === '*') {
+      await this.restartIce(response, route, session, fragment);
+      return;
+    }
+    await this.addCandidates(route, session, fragment);
+    response.writeHead(204, CORS_HEADERS).end();
+  }
+
+  /**
+   * RFC 9725 §4.3.2: an ICE restart by PATCH (If-Match: "*", new ice-ufrag and ice-pwd). The
+   * endpoint restarts ICE on a second offer that only changed its credentials, so the first
+   * offer is sent again with the new ones; the answer's credentials and candidates go back as a
+   * trickle-ice-sdpfrag, with a new ETag.
+   */
+  private async restartIce(response: ServerResponse, route: Route, session: PeerSession, fragment: SdpFragment): Promise<void> {
+    if (!fragment.ufrag || !fragment.pwd || (fragment.ufrag === session.offer.ufrag && fragment.pwd === session.offer.pwd)) {
+      throw new HttpFailure(400, 'An ICE restart needs a new a=ice-ufrag and a=ice-pwd');
+    }
+    const offer = restartOffer(session.offerText, fragment.ufrag, fragment.pwd);
+    let answer: string;
+    try {
+      answer = (await route.object.worker!.request('invoke', { objectId: route.object.id, kind: 'method', operation: 'processOffer', member: 'processOffer', params: { offer } })) as string;
+    } catch (err) {
+      const { status, message } = httpStatusOf(err);
+      // The endpoint refused the restart and kept its session (§4.3.2: do not end it).
+      throw new HttpFailure(status === 500 ? 422 : status, `ICE restart refused: ${message}`);
+    }
+    const restarted: PeerSession = { ...session, etag: newEtag(), offer: { ...session.offer, ufrag: fragment.ufrag, pwd: fragment.pwd }, offerText: offer };
+    if (route.state === session) route.state = restarted;
+    await this.addCandidates(route, restarted, fragment);
+    response.writeHead(200, { ...CORS_HEADERS, 'content-type': 'application/trickle-ice-sdpfrag', etag: restarted.etag });
+    response.end(answerFragment(answer));
+  }
+
+  /** Hands a fragment's candidates to the endpoint. */
+  private async addCandidates(route: Route, session: PeerSession, fragment: SdpFragment): Promise<void> {
     const worker = route.object.worker!;
     for (const { candidate, mid } of fragment.candidates) {
       // A candidate given before any m-line (or under an unknown mid) goes to the first line: with
@@ -264,7 +300,6 @@ export class WhipEndpoints {
         throw new HttpFailure(status === 500 ? 400 : status, `Candidate refused: ${message}`);
       }
     }
-    response.writeHead(204, CORS_HEADERS).end();
   }
 
   private async end(request: IncomingMessage, response: ServerResponse, route: Route): Promise<void> {
@@ -278,6 +313,36 @@ export class WhipEndpoints {
     }
     reply(response, 200, 'Session ended');
   }
+}
+
+function newEtag(): string {
+  return `"${randomBytes(9).toString('base64url')}"`;
+}
+
+/** The offer with new ICE credentials and without its candidates (they come by PATCH). */
+function restartOffer(offer: string, ufrag: string, pwd: string): string {
+  return offer
+    .split(/\r?\n/)
+    .filter((line) => !line.startsWith('a=candidate:') && line !== 'a=end-of-candidates')
+    .map((line) => (line.startsWith('a=ice-ufrag:') ? `a=ice-ufrag:${ufrag}` : line.startsWith('a=ice-pwd:') ? `a=ice-pwd:${pwd}` : line))
+    .join('\r\n');
+}
+
+/**
+ * The trickle-ice-sdpfrag of an answer (RFC 8840): its credentials, and the first m-line (the
+ * bundle's transport) with its mid and candidates.
+ */
+function answerFragment(answer: string): string {
+  const lines = answer.split(/\r?\n/);
+  const out = lines.filter((l) => l.startsWith('a=ice-ufrag:') || l.startsWith('a=ice-pwd:')).slice(0, 2);
+  const first = lines.findIndex((l) => l.startsWith('m='));
+  if (first >= 0) {
+    const end = lines.findIndex((l, i) => i > first && l.startsWith('m='));
+    const section = lines.slice(first, end < 0 ? undefined : end);
+    const [kind = 'audio', , proto = 'UDP/TLS/RTP/SAVPF', format = '0'] = section[0]!.slice(2).split(' ');
+    out.push(`m=${kind} 9 ${proto} ${format}`, ...section.filter((l) => l.startsWith('a=mid:') || l.startsWith('a=candidate:') || l === 'a=end-of-candidates'));
+  }
+  return `${out.join('\r\n')}\r\n`;
 }
 
 function reply(response: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {

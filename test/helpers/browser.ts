@@ -243,6 +243,8 @@ interface PeerApi {
   acceptAnswer(sdp: string): Promise<void>;
   acceptOffer(sdp: string): Promise<string>;
   addIceCandidate(candidate: IceCandidateInit | null): Promise<void>;
+  restartIce(): Promise<string>;
+  selectedPair(): Promise<{ id: string; local: string; remote: string } | null>;
   localCandidates(): IceCandidateInit[];
   localDescription(): string | null;
   remoteDescription(): string | null;

@@ -113,6 +113,29 @@ export class WeriftPeer {
     return this.pc.localDescription!.sdp;
   }
 
+  /**
+   * An ICE restart (`restartIce()`): a new offer with new credentials and the same media, with
+   * the candidates of the new generation in it.
+   */
+  async restartIce(): Promise<string> {
+    this.pc.restartIce();
+    await this.pc.setLocalDescription(await this.pc.createOffer());
+    await this.gatheringComplete();
+    return this.pc.localDescription!.sdp;
+  }
+
+  /**
+   * Applies the answer to a restart. werift's connect() skips ICE when DTLS is already
+   * connected, so the restarted agent is started here (the server does the same, see
+   * src/transport/webrtc/ice-restart.ts).
+   */
+  async acceptRestartAnswer(sdp: string): Promise<void> {
+    await this.pc.setRemoteDescription({ type: 'answer', sdp });
+    const transport = this.pc.iceTransports[0]!;
+    // werift says 'completed' once gathering ends, before any check: no nominated pair is what counts.
+    if (!transport.connection.nominated) void transport.start().catch((err: Error) => console.log('# peer restart start failed', err.message));
+  }
+
   async addCandidate(candidate: ServerCandidate): Promise<void> {
     await this.pc.addIceCandidate(candidate);
   }

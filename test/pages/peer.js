@@ -241,6 +241,33 @@
       return localSdp();
     },
 
+    /**
+     * ICE restart: `restartIce()`, then the new offer (new ICE credentials, same media), set
+     * locally and returned at once; its candidates trickle as the first offer's did.
+     */
+    async restartIce() {
+      const connection = requirePc();
+      connection.restartIce();
+      await connection.setLocalDescription(await connection.createOffer());
+      return connection.localDescription.sdp;
+    },
+
+    /** The selected candidate pair's local and remote addresses ("ip:port"), or null. */
+    async selectedPair() {
+      const stats = await requirePc().getStats();
+      let transport = null;
+      stats.forEach((s) => {
+        if (s.type === 'transport' && s.selectedCandidatePairId) transport = s;
+      });
+      if (!transport) return null;
+      const pair = stats.get(transport.selectedCandidatePairId);
+      const end = (id) => {
+        const c = stats.get(id);
+        return c ? `${c.address ?? c.ip}:${c.port}` : '?';
+      };
+      return pair ? { id: pair.id, local: end(pair.localCandidateId), remote: end(pair.remoteCandidateId) } : null;
+    },
+
     /** A remote candidate ({ candidate, sdpMid, sdpMLineIndex }); null marks the end of candidates. */
     async addIceCandidate(candidate) {
       await requirePc().addIceCandidate(candidate ?? undefined);

@@ -116,7 +116,7 @@ test('an offer with no codec in common is refused with 40205 naming the codecs',
   assert.match(answer, /VP8\/90000/);
 });
 
-test('calls out of order: processAnswer without an offer is 40209, a second processOffer 40208', async (t) => {
+test('calls out of order: processAnswer without an offer is 40209, a second processOffer (no ICE restart) 40208', async (t) => {
   const endpoint = await freshEndpoint(t);
   assertKurentoError(await tryInvoke(client, endpoint, 'processAnswer', { answer: goodOffer }), 40209);
   await invoke(client, endpoint, 'processOffer', { offer: goodOffer });
@@ -130,6 +130,27 @@ test('calls out of order: processAnswer without an offer is 40209, a second proc
   const answer = await peer.answer(offer);
   await invoke(client, offering, 'processAnswer', { answer });
   assertKurentoError(await tryInvoke(client, offering, 'processAnswer', { answer }), 40210);
+});
+
+test('re-offers: changed media lines are 40208 and change nothing; new ICE credentials alone are an ICE restart', async (t) => {
+  const endpoint = await freshEndpoint(t);
+  const first = String(await invoke(client, endpoint, 'processOffer', { offer: goodOffer }));
+  const ufrag = /^a=ice-ufrag:(\S+)/m.exec(goodOffer)![1]!;
+  const restart = goodOffer.replaceAll(`a=ice-ufrag:${ufrag}`, 'a=ice-ufrag:rstr').replace(/^a=ice-pwd:\S+/gm, 'a=ice-pwd:restartrestartrestart1234');
+  // New credentials but another media section: not a restart, refused as every KMS re-offer.
+  const fewerLines = restart.replace(/\r\nm=audio[\s\S]*?(?=\r\nm=|$)/, '');
+  assertKurentoError(await tryInvoke(client, endpoint, 'processOffer', { offer: fewerLines }), 40208, /media lines changed/);
+  const otherCodecs = withOnlyCodec(restart, 'video', 96, 'VP8/90000');
+  assertKurentoError(await tryInvoke(client, endpoint, 'processOffer', { offer: otherCodecs }), 40208, /media lines changed/);
+  const otherDirection = restart.replace(/^a=sendrecv/m, 'a=sendonly');
+  assertKurentoError(await tryInvoke(client, endpoint, 'processOffer', { offer: otherDirection }), 40208);
+  // Same credentials and media: no restart, today's answer code (see 'calls out of order').
+  assertKurentoError(await tryInvoke(client, endpoint, 'processOffer', { offer: goodOffer }), 40208, /does not restart ICE/);
+  assert.equal(await invoke(client, endpoint, 'getRemoteSessionDescriptor'), goodOffer, 'the refused offers left the negotiation as it was');
+  // The restart itself is answered, with new local credentials and the same fingerprint.
+  const answer = String(await invoke(client, endpoint, 'processOffer', { offer: restart }));
+  assert.notEqual(/^a=ice-ufrag:(\S+)/m.exec(answer)![1], /^a=ice-ufrag:(\S+)/m.exec(first)![1]);
+  assert.equal(/^a=fingerprint:.*$/m.exec(answer)![0], /^a=fingerprint:.*$/m.exec(first)![0]);
 });
 
 test('bogus candidates are refused with 40401; duplicates are accepted and change nothing', async (t) => {

@@ -2,7 +2,7 @@
  * WHIP and WHEP over HTTP, without a browser: an application (raw JSON-RPC) makes a
  * WebRtcEndpoint and asks for its URL; these tests are the client, with Node's `fetch` and, for
  * a real connection, a werift peer in this process. Every refusal a client can meet (token,
- * endpoint, content type, SDP, direction, state, ICE restart, ETag) and that nothing crashes:
+ * endpoint, content type, SDP, direction, state, ETag), ICE restarts by PATCH, and that nothing crashes:
  * the server still answers a ping afterwards.
  */
 import { after, before, test } from 'node:test';
@@ -115,7 +115,7 @@ test('CORS: preflights answered for any WHIP path, headers a page needs exposed'
   assert.match(created.headers.get('access-control-expose-headers') ?? '', /ETag/);
 });
 
-test('POST → 201 with answer, candidates, Location and ETag; PATCH trickles (204); DELETE → 200, then 404', async (t) => {
+test('POST → 201 with answer, candidates, Location and ETag; PATCH trickles (204), restarts ICE (200, new ETag); DELETE → 200, then 404', async (t) => {
   const { endpoint, url } = await endpointUrl(t, 'Whip');
   const created = await post(url, CHROMIUM_OFFER);
   const answer = await assertStatus(created, 201);
@@ -134,7 +134,18 @@ test('POST → 201 with answer, candidates, Location and ETag; PATCH trickles (2
   await assertStatus(await patch(resource, frag), 204);
   await assertStatus(await patch(resource, frag, { 'content-type': 'application/sdp' }), 415);
   await assertStatus(await patch(resource, frag, { 'if-match': '"stale"' }), 412);
-  await assertStatus(await patch(resource, frag.replace('ice-ufrag:Qz7a', 'ice-ufrag:NEW1')), 422, /ICE restarts are not supported/);
+  // ICE restart (RFC 9725 §4.3.2): new credentials with If-Match "*" → 200, the endpoint's new
+  // credentials (and candidates) as a fragment, a new ETag; the old one is then stale.
+  await assertStatus(await patch(resource, 'a=candidate:1 1 udp 1 127.0.0.1 1 typ host\r\n', { 'if-match': '*' }), 400, /needs a new a=ice-ufrag/);
+  const restarted = await patch(resource, frag.replace('ice-ufrag:Qz7a', 'ice-ufrag:NEW1').replace('ice-pwd:v3Jq', 'ice-pwd:w4Kr'), { 'if-match': '*' });
+  const restartFrag = await assertStatus(restarted, 200);
+  assert.equal(restarted.headers.get('content-type'), 'application/trickle-ice-sdpfrag');
+  assert.notEqual(restarted.headers.get('etag'), etag);
+  assert.match(restartFrag, /^a=ice-ufrag:\S+\r\na=ice-pwd:\S+\r\nm=audio 9 /);
+  assert.notEqual(/a=ice-ufrag:(\S+)/.exec(restartFrag)![1], /a=ice-ufrag:(\S+)/.exec(answer)![1], 'new local credentials');
+  assert.match(restartFrag, /a=candidate:/, 'the new gathering\'s candidates');
+  await assertStatus(await patch(resource, frag, { 'if-match': etag }), 412);
+  await assertStatus(await patch(resource, frag.replace('ice-ufrag:Qz7a', 'ice-ufrag:NEW1').replace('ice-pwd:v3Jq', 'ice-pwd:w4Kr'), { 'if-match': restarted.headers.get('etag')! }), 204);
   await assertStatus(await patch(resource, 'a=candidate:broken\r\n'), 400, /malformed candidate/);
   // Candidates of the right shape with nonsense in every field reach the endpoint's ICE agent:
   // refused or ignored there, never a crash of the worker.
@@ -164,7 +175,7 @@ test('a released endpoint answers 404; garbage bodies never crash anything', asy
   await assertServerAlive();
 });
 
-test('a werift client publishes over WHIP with trickled candidates; DELETE disconnects it and the element stays', async (t) => {
+test('a werift client publishes over WHIP with trickled candidates, restarts ICE by PATCH (200, a new pair); DELETE disconnects it and the element stays', async (t) => {
   const { endpoint, url } = await endpointUrl(t, 'Whip');
   await subscribe(client, endpoint, ['ConnectionStateChanged', 'MediaSessionTerminated']);
   const peer = new WeriftPeer();
@@ -186,6 +197,28 @@ test('a werift client publishes over WHIP with trickled candidates; DELETE disco
   await peer.waitConnected();
   await client.waitForEvent('ConnectionStateChanged', endpoint, 10_000);
   t.diagnostic(`connected ${Date.now() - startedAt} ms after the PATCH`);
+
+  // An ICE restart through WHIP: the client's new credentials and candidates by PATCH, the
+  // endpoint's back in the 200's fragment; the peer checks and nominates a new pair.
+  await subscribe(client, endpoint, ['NewCandidatePairSelected']);
+  const pairBefore = peer.pc.iceTransports[0]!.connection.nominated;
+  const restartOffer = await peer.restartIce();
+  const creds = restartOffer.split(/\r?\n/).filter((l) => /^a=ice-(ufrag|pwd):/.test(l)).slice(0, 2);
+  const restartCandidates = restartOffer.split(/\r?\n/).filter((l) => l.startsWith('a=candidate:'));
+  const restarted = await patch(resource, `${creds.join('\r\n')}\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:${mid}\r\n${restartCandidates.join('\r\n')}\r\na=end-of-candidates\r\n`, { 'if-match': '*' });
+  const restartFrag = await assertStatus(restarted, 200);
+  const ufrag = /a=ice-ufrag:(\S+)/.exec(restartFrag)![1]!;
+  const pwd = /a=ice-pwd:(\S+)/.exec(restartFrag)![1]!;
+  assert.notEqual(ufrag, /a=ice-ufrag:(\S+)/.exec(answer)![1]);
+  const restartedAt = Date.now();
+  await peer.acceptRestartAnswer(answer.replace(/a=ice-ufrag:\S+/g, `a=ice-ufrag:${ufrag}`).replace(/a=ice-pwd:\S+/g, `a=ice-pwd:${pwd}`).replace(/a=candidate:.*\r\n/g, '').replace(/a=end-of-candidates\r\n/g, ''));
+  for (const line of restartFrag.split(/\r?\n/).filter((l) => l.startsWith('a=candidate:'))) await peer.addCandidate({ candidate: line.slice(2), sdpMid: mid, sdpMLineIndex: 0 });
+  // Subscribed just before the restart: the first NewCandidatePairSelected is the new pair's.
+  await client.waitFor((m) => m.method === 'onEvent' && m.params.value.object === endpoint && m.params.value.type === 'NewCandidatePairSelected', 10_000, true);
+  const pairAfter = peer.pc.iceTransports[0]!.connection.nominated;
+  assert.ok(pairAfter && pairAfter !== pairBefore, 'the peer nominated a pair of the new generation');
+  t.diagnostic(`WHIP ICE restart: a new pair ${Date.now() - restartedAt} ms after the 200`);
+  assert.equal(await invoke(client, endpoint, 'getConnectionState'), 'CONNECTED');
 
   await assertStatus(await fetch(resource, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } }), 200);
   // The worker raised the events before answering the DELETE; a ping brings them all to the client.

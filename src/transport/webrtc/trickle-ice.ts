@@ -105,6 +105,30 @@ export class TrickleIce extends TypedEmitter<TrickleIceEvents> {
     this.pc = undefined;
   }
 
+  /**
+   * An ICE restart begins (`ice-restart.ts`): the agent gathers again under new credentials, so
+   * its candidates are announced again (a peer drops the old generation's), GATHERING and then
+   * IceGatheringDone are raised as for a fresh gathering, and the peer's new candidates wait until
+   * its new offer is applied (candidates of the new generation must not reach the old one).
+   */
+  beginRestart(): void {
+    this.restarting = true;
+    this.announced.clear();
+    this.heldCandidates.length = 0;
+    this.gatheringComplete = false;
+    this.gatheringDoneSent = false;
+    this.iceConnectedOnce = false;
+    if (this.gatherRequested) this.emit('iceState', { streamId: STREAM_ID, componentId: COMPONENT_ID, state: 'GATHERING' });
+  }
+
+  /** The restarting offer is applied: candidates queued meanwhile go to the new generation. */
+  async endRestart(): Promise<void> {
+    this.restarting = false;
+    await this.flushRemoteCandidates();
+  }
+
+  private restarting = false;
+
   /** Starts announcing local candidates (KMS's `gatherCandidates`). */
   gatherCandidates(): void {
     if (this.gatherRequested) return;
@@ -134,7 +158,7 @@ export class TrickleIce extends TypedEmitter<TrickleIceEvents> {
     if (!CANDIDATE_LINE.test(candidate.candidate) && candidate.candidate !== '') {
       throw new KurentoError('ICE_ADD_CANDIDATE_ERROR', `Invalid ICE candidate '${candidate.candidate}'`);
     }
-    if (!this.pc || !remoteDescriptionSet) {
+    if (!this.pc || !remoteDescriptionSet || this.restarting) {
       this.pendingRemote.push(candidate);
       return;
     }

@@ -30,6 +30,7 @@ import type { MediaPath, RtpKind, StreamCounters } from './media-path.js';
 import { PeerLiveness, receivedOnSelectedPair } from './peer-liveness.js';
 import { assertSdp, checkSdpText } from '../sdp-check.js';
 import { splitOffer } from './offer-lines.js';
+import { answerRestart, assertIceRestart, startRestartedIce } from './ice-restart.js';
 import { describeCodec, isMediaCodec, receivingTransceiver, sendingTransceiver, toKind } from './transceivers.js';
 import { COMPONENT_ID, STREAM_ID, TrickleIce, type IceCandidateInfo, type IceComponentState } from './trickle-ice.js';
 import { WeriftMediaPath } from './werift-media-path.js';
@@ -140,6 +141,7 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
    * offer leaves the session as it was, ready for a good one.
    */
   async processOffer(offer: string, preferred: readonly CodecDescription[] = []): Promise<string> {
+    if (this.offerState === 'answered' && this.pc && this.remoteSdp) return this.restartIce(offer);
     if (this.offerState !== 'none') throw new KurentoError('SDP_END_POINT_ALREADY_NEGOTIATED', 'Endpoint already negotiated');
     assertSdp(offer, 'offer', checkSdpText);
     const lines = splitOffer(offer);
@@ -177,6 +179,44 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
     this.completeAnswer = (sdp) => lines.completeAnswer(sdp);
     return this.localSdp;
   }
+
+  /**
+   * A second offer from the peer. One that only changed its ICE credentials (`restartIce()`) is
+   * an ICE restart: werift's agent restarts under the same DTLS transport (`ice-restart.ts`),
+   * gathers again and checks the peer's new candidates, while DTLS, SRTP, the RTP session and its
+   * streams carry on. Any other second offer is refused, as KMS refuses them all.
+   */
+  private async restartIce(offer: string): Promise<string> {
+    assertSdp(offer, 'offer', checkSdpText);
+    assertIceRestart(this.remoteSdp!, offer, this.localSdp ?? '', this.restarting);
+    const lines = splitOffer(offer);
+    assertSdp(lines.forWerift ?? '', 'offer');
+    const pc = this.pc!;
+    this.restarting = true;
+    try {
+      await this.applyingLocal;
+      this.ice.beginRestart();
+      let answer: string;
+      try {
+        answer = await answerRestart(pc, lines.forWerift!);
+      } finally {
+        await this.ice.endRestart();
+      }
+      this.remoteSdp = offer;
+      this.applyLocal(answer, 'answer');
+      this.applyingLocal = this.applyingLocal.then(() => {
+        if (this.closed || this.pc !== pc) return;
+        // A failed check list is reported by the ICE state (FAILED), like the first one's.
+        startRestartedIce(pc).catch(() => undefined);
+      });
+      this.localSdp = lines.completeAnswer(this.finishLocalSdp(answer));
+      return this.localSdp;
+    } finally {
+      this.restarting = false;
+    }
+  }
+
+  private restarting = false;
 
   /** Puts the lines werift never saw back into an answer of ours (identity when it saw them all). */
   private completeAnswer: (sdp: string) => string = (sdp) => sdp;
@@ -378,6 +418,10 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
     this.ice.attach(pc);
     pc.iceConnectionStateChange.subscribe((state) => {
       if (this.ice.onIceState(state)) this.watchDtls();
+      // After an ICE restart of a peer werift had given up on, its connection state stays
+      // 'failed' or 'disconnected' (only its connect() sets 'connected', and a restart under a
+      // connected DTLS transport skips it): a pair checked again under that DTLS is CONNECTED.
+      if (state === 'connected' && pc.dtlsTransports[0]?.state === 'connected') this.setConnected(true);
     });
     pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected') this.setConnected(true);
