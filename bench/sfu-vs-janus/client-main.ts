@@ -39,7 +39,7 @@ class Client {
     this.address = address;
     this.signalling = protocol === 'janus' ? await JanusSignalling.connect(url) : await KurentoSignalling.connect(url);
     for (let i = 0; i < scenario.rooms; i++) {
-      const publisher = new Publisher(this.address);
+      const publisher = new Publisher(this.address, scenario.simulcastOf !== undefined);
       const room = await this.signalling.createRoom(publisher);
       publisher.start();
       this.rooms.push({ room, publisher, subscribers: [] });

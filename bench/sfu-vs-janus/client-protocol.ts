@@ -8,6 +8,11 @@ export interface Scenario {
   label: string;
   rooms: number;
   subscribersPerRoom: number;
+  /**
+   * Publishers send three simulcast layers (the top one the usual load); the label of the
+   * single-layer scenario whose figures this one is compared with.
+   */
+  simulcastOf?: string;
 }
 
 export type Command =

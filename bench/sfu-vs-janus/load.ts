@@ -8,6 +8,8 @@
  * the first packet of a frame with a VP8 frame tag (and, for keyframes, the start code and a
  * 640x480 size), so servers that look for keyframes find them. The marker bit closes each frame.
  * Audio: one 20 ms Opus packet of 100 bytes every 20 ms (a CELT-only TOC byte first).
+ * A simulcast publisher sends that video as its top layer and two smaller ones beside it
+ * (`SIMULCAST_LAYERS`), cut the same way.
  *
  * The last 16 bytes of every payload are the stamp: a magic number, the stream, and the
  * publisher's send time (performance.now() of the client process, which hosts subscribers too,
@@ -23,10 +25,6 @@ export const AUDIO_PTIME_MS = 20;
 const VIDEO_CLOCK = 90_000;
 const AUDIO_CLOCK = 48_000;
 const KEYFRAME_EVERY_FRAMES = 60;
-const KEYFRAME_PACKETS = 20;
-const KEYFRAME_PACKET_BYTES = 1_150;
-const DELTA_PACKETS = [6, 7] as const;
-const DELTA_PACKET_BYTES = [880, 1_000] as const;
 const AUDIO_PACKET_BYTES = 100;
 /** Opus TOC: config 15 (CELT-only, fullband, 20 ms), mono, one frame. */
 const OPUS_TOC = 0x78;
@@ -35,8 +33,36 @@ export const STAMP_BYTES = 16;
 const STAMP_MAGIC = 0x4b52_5348; // "KRSH"
 
 /** Packets per second one publisher sends, for the expected figures printed with the results. */
+/** How a video stream's frames are cut into packets. */
+export interface VideoShape {
+  keyframePackets: number;
+  keyframePacketBytes: number;
+  /** Packets of the delta frames, alternately. */
+  deltaPackets: readonly [number, number];
+  /** Payload bytes of a delta frame's packets: from the first to below the second. */
+  deltaPacketBytes: readonly [number, number];
+}
+
+/** The stream every publisher sends (and a simulcast publisher's top layer): ≈ 1.5 Mbit/s. */
+export const FULL_VIDEO: VideoShape = { keyframePackets: 20, keyframePacketBytes: 1_150, deltaPackets: [6, 7], deltaPacketBytes: [880, 1_000] };
+
+/**
+ * A simulcast publisher's layers, lowest first, as a browser sends them (RIDs q, h, f): about
+ * 0.14, 0.5 and 1.5 Mbit/s.
+ */
+export const SIMULCAST_LAYERS: readonly { rid: string; shape: VideoShape }[] = [
+  { rid: 'q', shape: { keyframePackets: 3, keyframePacketBytes: 1_000, deltaPackets: [1, 1], deltaPacketBytes: [500, 600] } },
+  { rid: 'h', shape: { keyframePackets: 8, keyframePacketBytes: 1_100, deltaPackets: [2, 2], deltaPacketBytes: [880, 1_000] } },
+  { rid: 'f', shape: FULL_VIDEO },
+];
+
+function videoPacketsPerSecond(shape: VideoShape): number {
+  const delta = (shape.deltaPackets[0] + shape.deltaPackets[1]) / 2;
+  return (VIDEO_FPS / KEYFRAME_EVERY_FRAMES) * shape.keyframePackets + ((VIDEO_FPS * (KEYFRAME_EVERY_FRAMES - 1)) / KEYFRAME_EVERY_FRAMES) * delta;
+}
+
 export const PACKETS_PER_SECOND = {
-  video: (VIDEO_FPS / KEYFRAME_EVERY_FRAMES) * KEYFRAME_PACKETS + (VIDEO_FPS * (KEYFRAME_EVERY_FRAMES - 1)) / KEYFRAME_EVERY_FRAMES * ((DELTA_PACKETS[0] + DELTA_PACKETS[1]) / 2),
+  video: videoPacketsPerSecond(FULL_VIDEO),
   audio: 1000 / AUDIO_PTIME_MS,
 };
 
@@ -95,28 +121,41 @@ function filled(size: number, seed: number): Buffer {
   return payload;
 }
 
+/** One video stream of the load (a publisher's only one, or one simulcast layer). */
+export class SyntheticVideo {
+  private readonly numbering = new Numbering();
+  private frame = 0;
+
+  constructor(private readonly shape: VideoShape = FULL_VIDEO) {}
+
+  /** The packets of the next video frame, sent back to back as an encoder emits them. */
+  nextFrame(): RtpPacket[] {
+    const { keyframePackets, keyframePacketBytes, deltaPackets, deltaPacketBytes } = this.shape;
+    const index = this.frame++;
+    const keyframe = index % KEYFRAME_EVERY_FRAMES === 0;
+    const count = keyframe ? keyframePackets : deltaPackets[index % 2]!;
+    const timestamp = this.numbering.timestamp(Math.round((index * VIDEO_CLOCK) / VIDEO_FPS));
+    const packets: RtpPacket[] = [];
+    for (let i = 0; i < count; i++) {
+      const size = keyframe ? keyframePacketBytes : deltaPacketBytes[0] + ((index * 7 + i * 13) % (deltaPacketBytes[1] - deltaPacketBytes[0]));
+      const payload = filled(size, index * 31 + i);
+      const offset = vp8Descriptor(payload, i === 0, index);
+      if (i === 0) vp8FrameHeader(payload, offset, keyframe, count * size);
+      packets.push(packet(this.numbering, timestamp, i === count - 1, payload));
+    }
+    return packets;
+  }
+}
+
 /** One publisher's two streams, producing the packets due at each tick. */
 export class SyntheticMedia {
-  private readonly video = new Numbering();
+  private readonly video = new SyntheticVideo();
   private readonly audio = new Numbering();
-  private frame = 0;
   private audioFrame = 0;
 
   /** The packets of the next video frame, sent back to back as an encoder emits them. */
   nextVideoFrame(): RtpPacket[] {
-    const index = this.frame++;
-    const keyframe = index % KEYFRAME_EVERY_FRAMES === 0;
-    const count = keyframe ? KEYFRAME_PACKETS : DELTA_PACKETS[index % 2]!;
-    const timestamp = this.video.timestamp(Math.round((index * VIDEO_CLOCK) / VIDEO_FPS));
-    const packets: RtpPacket[] = [];
-    for (let i = 0; i < count; i++) {
-      const size = keyframe ? KEYFRAME_PACKET_BYTES : DELTA_PACKET_BYTES[0] + ((index * 7 + i * 13) % (DELTA_PACKET_BYTES[1] - DELTA_PACKET_BYTES[0]));
-      const payload = filled(size, index * 31 + i);
-      const offset = vp8Descriptor(payload, i === 0, index);
-      if (i === 0) vp8FrameHeader(payload, offset, keyframe, count * size);
-      packets.push(packet(this.video, timestamp, i === count - 1, payload));
-    }
-    return packets;
+    return this.video.nextFrame();
   }
 
   nextAudioPacket(): RtpPacket {

@@ -4,7 +4,9 @@
  * Each scenario runs on a fresh server pinned to one core, with every publisher and subscriber
  * in one client process pinned to another (werift peers; see peers.ts for how subscribers stay
  * cheap). Scenarios: one publisher fanned out to 1, 10 and 30 subscribers, and 4 independent
- * rooms of 1 publisher + 4 subscribers. Each is measured in several windows after a warm-up and
+ * rooms of 1 publisher + 4 subscribers; and, for Kuroshio only, one publisher sending three
+ * simulcast layers (≈ 0.14, 0.5 and 1.5 Mbit/s) to 30 subscribers, compared with the
+ * single-layer 30 (each subscriber gets the top layer: the bench's peers send no estimate). Each is measured in several windows after a warm-up and
  * reported as medians. Then a search finds the largest fan-out one core sustains with < 0.5%
  * loss, for each server.
  *
@@ -17,7 +19,7 @@
  * path, native SRTP); kuroshio-werift, its baseline on werift's own RTP stack (the path before the
  * fast path); kuroshio-jssrtp, the fast path with werift's JavaScript SRTP.
  *
- * Options: --runs N, --duration S, --warmup S, --servers LIST, --scenarios 1,10,30,4x5,
+ * Options: --runs N, --duration S, --warmup S, --servers LIST, --scenarios 1,10,30,4x5,30sim,
  * --no-search, --search-budget S (per server), --search-ceiling N, --server-cpu C, --client-cpu C,
  * --out DIR (default bench/results in the repository).
  */
@@ -41,6 +43,8 @@ const SCENARIOS: Record<string, Scenario> = {
   '10': { label: '10 subscribers', rooms: 1, subscribersPerRoom: 10 },
   '30': { label: '30 subscribers', rooms: 1, subscribersPerRoom: 30 },
   '4x5': { label: '4 rooms × (1+4)', rooms: 4, subscribersPerRoom: 4 },
+  // Kuroshio only: Janus's VideoRoom would need simulcast set up per room and its own signalling.
+  '30sim': { label: '30 subscribers, 3 simulcast layers', rooms: 1, subscribersPerRoom: 30, simulcastOf: '30 subscribers' },
 };
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -165,6 +169,7 @@ async function main(): Promise<void> {
   const failures: Failure[] = [];
   for (const scenario of options.scenarios) {
     for (const server of options.servers) {
+      if (scenario.simulcastOf !== undefined && server === 'janus') continue;
       progress(`${server}, ${scenario.label}: ${options.timing.runs} × ${options.timing.windowSeconds} s after ${options.timing.warmupSeconds} s warm-up`);
       try {
         results.push(await measureScenario(server, scenario, options.timing, options.pinning));

@@ -17,7 +17,7 @@ import {
   type RTCRtpTransceiver,
   type RtpPacket,
 } from 'werift';
-import { AUDIO_PTIME_MS, SyntheticMedia, VIDEO_FPS, readStamp, stamp, type MediaKind } from './load.js';
+import { AUDIO_PTIME_MS, SIMULCAST_LAYERS, SyntheticMedia, SyntheticVideo, VIDEO_FPS, readStamp, stamp, type MediaKind } from './load.js';
 
 export interface Candidate {
   candidate: string;
@@ -38,27 +38,31 @@ export interface WindowCounts {
 }
 
 const CONNECT_TIMEOUT_MS = 20_000;
+const VP8_PAYLOAD_TYPE = 96;
+
+function randomSsrc(): number {
+  return (Math.random() * 0xffff_ffff) >>> 0 || 1;
+}
 /** Bytes a subscriber's socket holds while the client is busy (capped by net.core.rmem_max). */
 const SUBSCRIBER_RECEIVE_BUFFER = 2 * 1024 * 1024;
 
-function peerConfig(address: string): Partial<PeerConfig> {
+function peerConfig(address: string, simulcast = false): Partial<PeerConfig> {
+  const mid = new RTCRtpHeaderExtensionParameters({ id: 1, uri: 'urn:ietf:params:rtp-hdrext:sdes:mid' });
+  const rid = new RTCRtpHeaderExtensionParameters({ id: 2, uri: 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id' });
   return {
     codecs: {
       video: [
         new RTCRtpCodecParameters({
           mimeType: 'video/VP8',
           clockRate: 90_000,
-          payloadType: 96,
+          payloadType: VP8_PAYLOAD_TYPE,
           rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'goog-remb' }],
         }),
       ],
       audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48_000, channels: 2, payloadType: 111 })],
     },
     // The mid extension lets either server map packets to m-lines without SSRC signalling.
-    headerExtensions: {
-      video: [new RTCRtpHeaderExtensionParameters({ id: 1, uri: 'urn:ietf:params:rtp-hdrext:sdes:mid' })],
-      audio: [new RTCRtpHeaderExtensionParameters({ id: 1, uri: 'urn:ietf:params:rtp-hdrext:sdes:mid' })],
-    },
+    headerExtensions: { video: simulcast ? [mid, rid] : [mid], audio: [mid] },
     bundlePolicy: 'max-bundle',
     // One candidate, on the given address. werift leaves loopback out when it lists the host's
     // addresses, and when `iceInterfaceAddresses` matches none of them it gathers on all of them,
@@ -92,8 +96,8 @@ abstract class BenchPeer {
   private readonly connected: Promise<void>;
 
   /** `address`: the local address the peer's one socket uses (see ServerUnderTest.clientAddress). */
-  constructor(address: string) {
-    this.pc = new RTCPeerConnection(peerConfig(address));
+  constructor(address: string, simulcast = false) {
+    this.pc = new RTCPeerConnection(peerConfig(address, simulcast));
     this.connected = new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`peer not connected within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
       this.pc.connectionStateChange.subscribe((state) => {
@@ -139,11 +143,19 @@ abstract class BenchPeer {
   }
 }
 
-/** Sends the synthetic load on a video and an audio transceiver once connected and started. */
+/**
+ * Sends the synthetic load on a video and an audio transceiver once connected and started. A
+ * simulcast publisher offers three layers (`a=rid`, `a=simulcast`, the RID header extension, as
+ * Chromium does) and sends each on an SSRC of its own, the top one being the usual load; werift
+ * does not send simulcast, so those packets go straight to its DTLS transport.
+ */
 export class Publisher extends BenchPeer {
   private readonly video: RTCRtpTransceiver;
   private readonly audio: RTCRtpTransceiver;
   private readonly media = new SyntheticMedia();
+  private readonly layers: { rid: string; ssrc: number; video: SyntheticVideo }[];
+  /** The header extension ids of the simulcast offer. */
+  private extensionIds = { mid: 0, rid: 0 };
   /** The pending timer of each running schedule (video frames, audio packets). */
   private readonly schedules: { timer?: NodeJS.Timeout }[] = [];
   sent = 0;
@@ -151,18 +163,42 @@ export class Publisher extends BenchPeer {
   /** Packets the server asked again (NACK); werift resends them from its history. */
   nacked = 0;
 
-  constructor(address: string) {
-    super(address);
+  constructor(address: string, simulcast = false) {
+    super(address, simulcast);
     this.video = this.pc.addTransceiver('video', { direction: 'sendonly' });
     this.audio = this.pc.addTransceiver('audio', { direction: 'sendonly' });
     // Counted, not obeyed: both servers must get the same load, whatever they ask for.
     this.video.sender.onPictureLossIndication.subscribe(() => this.keyframeRequests++);
     this.video.sender.onGenericNack.subscribe((nack) => (this.nacked += nack.lost.length));
+    this.layers = simulcast ? SIMULCAST_LAYERS.map(({ rid, shape }) => ({ rid, ssrc: randomSsrc(), video: new SyntheticVideo(shape) })) : [];
+  }
+
+  override async createOffer(): Promise<string> {
+    const offer = await super.createOffer();
+    if (this.layers.length === 0) return offer;
+    // The video m-line is the first (its transceiver was added first). Like Chromium's simulcast
+    // offers, it names its layers by RID and lists no SSRC.
+    const video = offer.indexOf('m=video');
+    const end = offer.indexOf('\r\nm=', video + 1);
+    const at = end < 0 ? offer.length : end + 2;
+    const section = offer.slice(video, at);
+    // werift numbers the extensions itself: read back the ids it gave.
+    const id = (uri: string): number => Number(new RegExp(`^a=extmap:(\\d+) ${uri}\\s*$`, 'm').exec(section)?.[1] ?? NaN);
+    this.extensionIds = { mid: id('urn:ietf:params:rtp-hdrext:sdes:mid'), rid: id('urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id') };
+    if (!Number.isInteger(this.extensionIds.mid) || !Number.isInteger(this.extensionIds.rid)) throw new Error('werift left the mid or RID extension out of its offer');
+    const rids = this.layers.map((l) => l.rid);
+    const lines = [...rids.map((rid) => `a=rid:${rid} send`), `a=simulcast:send ${rids.join(';')}`];
+    const kept = section.split('\r\n').filter((line) => line !== '' && !line.startsWith('a=ssrc'));
+    return `${offer.slice(0, video)}${[...kept, ...lines].join('\r\n')}\r\n${offer.slice(at)}`;
   }
 
   start(): void {
     this.every(1000 / VIDEO_FPS, () => {
-      for (const p of this.media.nextVideoFrame()) this.send(this.video, 'video', p);
+      if (this.layers.length === 0) {
+        for (const p of this.media.nextVideoFrame()) this.send(this.video, 'video', p);
+        return;
+      }
+      for (const layer of this.layers) for (const p of layer.video.nextFrame()) this.sendLayer(layer, p);
     });
     this.every(AUDIO_PTIME_MS, () => this.send(this.audio, 'audio', this.media.nextAudioPacket()));
   }
@@ -171,6 +207,22 @@ export class Publisher extends BenchPeer {
     stamp(packet.payload, kind, performance.now());
     this.sent++;
     transceiver.sender.sendRtp(packet).catch((err: Error) => process.stderr.write(`publisher send failed: ${err.message}\n`));
+  }
+
+  /** One simulcast layer's packet, with its SSRC, the negotiated payload type, its mid and RID. */
+  private sendLayer(layer: { rid: string; ssrc: number }, packet: RtpPacket): void {
+    const dtls = this.pc.dtlsTransports[0];
+    if (!dtls) return;
+    stamp(packet.payload, 'video', performance.now());
+    this.sent++;
+    const header = packet.header;
+    header.ssrc = layer.ssrc;
+    header.payloadType = VP8_PAYLOAD_TYPE;
+    header.extensions = [
+      { id: this.extensionIds.mid, payload: Buffer.from(this.video.mid ?? '0', 'ascii') },
+      { id: this.extensionIds.rid, payload: Buffer.from(layer.rid, 'ascii') },
+    ];
+    dtls.sendRtp(packet.payload, header).catch((err: Error) => process.stderr.write(`publisher send failed: ${err.message}\n`));
   }
 
   /** Runs `tick` at a fixed rate without drift: late ticks catch up instead of shifting the schedule. */

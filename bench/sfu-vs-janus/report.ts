@@ -32,6 +32,8 @@ export interface Conditions {
 /** The medians of one scenario on one server. */
 export interface Summary {
   scenario: string;
+  /** A simulcast scenario: the single-layer scenario it is compared with. */
+  simulcastOf?: string;
   server: ServerName;
   subscribers: number;
   forwardedPerSecond: number;
@@ -65,6 +67,7 @@ export function summarize(result: ScenarioResult): Summary {
   const sum = (pick: (r: Run) => number): number => result.runs.reduce((total, r) => total + pick(r), 0);
   return {
     scenario: result.scenario.label,
+    ...(result.scenario.simulcastOf !== undefined ? { simulcastOf: result.scenario.simulcastOf } : {}),
     server: result.server,
     subscribers: result.subscribers,
     forwardedPerSecond: of((r) => r.forwardedPerSecond),
@@ -88,8 +91,15 @@ export function summarize(result: ScenarioResult): Summary {
 const fixed = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : '—');
 const percent = (value: number, digits = 0): string => `${fixed(value * 100, digits)}%`;
 
-/** A Kuroshio row's CPU per forwarded packet over Janus's, for the same scenario. */
+/**
+ * A Kuroshio row's CPU per forwarded packet over Janus's, for the same scenario; a simulcast
+ * row's over the same server's single-layer row.
+ */
 function ratio(summaries: readonly Summary[], row: Summary): string {
+  if (row.simulcastOf !== undefined) {
+    const single = summaries.find((s) => s.server === row.server && s.scenario === row.simulcastOf);
+    return single ? `${fixed(row.cpuPerThousand / single.cpuPerThousand, 2)}× 1 layer` : '';
+  }
   if (row.server === 'janus') return '';
   const janus = summaries.find((s) => s.server === 'janus' && s.scenario === row.scenario);
   return janus ? `${fixed(row.cpuPerThousand / janus.cpuPerThousand, 1)}×` : '';
@@ -164,7 +174,7 @@ function conditionsText(c: Conditions): string {
 const NOTES = [
   'Servers: "Kuroshio" is the build as it is (fast RTP path, native SRTP); "werift RTP path" is Kuroshio with KUROSHIO_RTP_PATH=werift (werift\'s own RTP and SRTP, the path before the fast path); "fast path, JS SRTP" is KUROSHIO_SRTP=js.',
   '"4 rooms × (1+4)": 4 independent rooms, each with 1 publisher and 4 subscribers (16 subscribers).',
-  'fwd pkt/s: RTP packets received by all subscribers per second. CPU s / 1k pkt: user+system CPU of the server process tree (Kuroshio: control process + media worker) per 1,000 forwarded packets; × Janus: that figure over Janus\'s in the same scenario.',
+  'fwd pkt/s: RTP packets received by all subscribers per second. CPU s / 1k pkt: user+system CPU of the server process tree (Kuroshio: control process + media worker) per 1,000 forwarded packets; × Janus: that figure over Janus\'s in the same scenario (for the simulcast scenario, over the same server\'s single-layer scenario: its publisher sends three layers, of which each subscriber gets the top one).',
   'server core / client core: share of one core used during the window. loss: 1 − received/expected, expected from RTP sequence numbers per subscriber and stream.',
   'latency: publisher send → subscriber socket, from a send-time stamp in the payload, on sampled packets (both ends in the client process, one clock); it includes the client\'s own encryption and event-loop delays.',
   'RSS / sub: growth of the server tree\'s resident memory from publishers-only to all subscribers connected, per subscriber.',
