@@ -4,7 +4,7 @@
  */
 import { after, before } from 'node:test';
 import WebSocket from 'ws';
-import { setUp, startServer, type RunningServer } from './server-process.js';
+import { setUp, startServer, type RunningServer, type StartOptions } from './server-process.js';
 
 export type Message = Record<string, any>;
 
@@ -158,13 +158,14 @@ export interface RawClientFixture {
 }
 
 /**
- * Registers node:test hooks that start a server with `args` before the file's first test and,
- * after its last, close the clients made with `client()` and stop the server.
+ * Registers node:test hooks that start a server (with these `args`, or these start options)
+ * before the file's first test and, after its last, close the clients made with `client()` and
+ * stop the server.
  *
  * What else the file's tests need goes in `setup`, which runs once the server is up: a top-level
  * `before` of the file would not wait for it (Node 20 starts top-level `before` hooks at once).
  */
-export function useRawClients(args: string[] = ['--workers', '1'], setup?: (fixture: RawClientFixture) => Promise<void>): RawClientFixture {
+export function useRawClients(options: string[] | StartOptions = ['--workers', '1'], setup?: (fixture: RawClientFixture) => Promise<void>): RawClientFixture {
   let server: RunningServer | undefined;
   const clients: RawClient[] = [];
   const fixture: RawClientFixture = {
@@ -178,7 +179,7 @@ export function useRawClients(args: string[] = ['--workers', '1'], setup?: (fixt
     },
   };
   before(async () => {
-    server = await startServer({ args });
+    server = await startServer(Array.isArray(options) ? { args: options } : options);
     await setup?.(fixture);
   });
   after(async () => {

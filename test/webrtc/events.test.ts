@@ -4,10 +4,9 @@
  * each event's payload shape (tagged complex types, int vs string ids), the state getters,
  * getStats entries, the server-offers flow, early gathering, offer options and directions.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawClient, type Message } from '../helpers/raw-client.js';
-import { startServer, type RunningServer } from '../helpers/server-process.js';
+import { RawClient, useRawClients, type Message } from '../helpers/raw-client.js';
 import {
   connectPeer,
   createPipeline,
@@ -20,17 +19,9 @@ import {
 } from '../helpers/webrtc-rpc.js';
 import { pumpMedia, WeriftPeer } from '../helpers/werift-peer.js';
 
-let server: RunningServer;
 let client: RawClient;
-
-before(async () => {
-  server = await startServer({ args: ['--workers', '1'], env: { KMS_NETWORK_INTERFACES: 'lo' } });
-  client = await RawClient.connect(server.url);
-});
-
-after(async () => {
-  client?.close();
-  await server?.stop();
+useRawClients({ args: ['--workers', '1'], env: { KMS_NETWORK_INTERFACES: 'lo' } }, async (f) => {
+  client = await f.client();
 });
 
 /** A fresh pipeline (released after the test) with one endpoint subscribed to every event. */

@@ -4,25 +4,16 @@
  * gathering's candidates and the peer's candidates go both ways. The endpoint loops its media
  * back to the peer, so media resuming on the new pair is seen at the peer.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RawClient } from '../helpers/raw-client.js';
-import { startServer, type RunningServer } from '../helpers/server-process.js';
+import { RawClient, useRawClients } from '../helpers/raw-client.js';
 import { connectPeer, createPipeline, createWebRtcEndpoint, eventsOf, invoke, subscribe, WEBRTC_ENDPOINT_EVENTS } from '../helpers/webrtc-rpc.js';
 import { pumpMedia, WeriftPeer } from '../helpers/werift-peer.js';
 import { poll } from '../helpers/poll.js';
 
-let server: RunningServer;
 let client: RawClient;
-
-before(async () => {
-  server = await startServer({ args: ['--workers', '1'], env: { KMS_NETWORK_INTERFACES: 'lo' } });
-  client = await RawClient.connect(server.url);
-});
-
-after(async () => {
-  client?.close();
-  await server?.stop();
+useRawClients({ args: ['--workers', '1'], env: { KMS_NETWORK_INTERFACES: 'lo' } }, async (f) => {
+  client = await f.client();
 });
 
 /** Waits until `condition` holds; fails with `why` after `timeoutMs`. */

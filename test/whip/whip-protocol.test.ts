@@ -5,29 +5,20 @@
  * endpoint, content type, SDP, direction, state, ETag), ICE restarts by PATCH, and that nothing crashes:
  * the server still answers a ping afterwards.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { RawClient } from '../helpers/raw-client.js';
-import { startServer, type RunningServer } from '../helpers/server-process.js';
+import { RawClient, useRawClients } from '../helpers/raw-client.js';
 import { createPipeline, createWebRtcEndpoint, eventsOf, invoke, subscribe, tryInvoke } from '../helpers/webrtc-rpc.js';
 import { WeriftPeer } from '../helpers/werift-peer.js';
 
 const CHROMIUM_OFFER = readFileSync(fileURLToPath(new URL('../../../test/fixtures/sdp/chromium.sdp', import.meta.url)), 'utf8');
 const TOKEN = 'app-chosen-secret';
 
-let server: RunningServer;
 let client: RawClient;
-
-before(async () => {
-  server = await startServer({ args: ['--workers', '1'], env: { KMS_NETWORK_INTERFACES: 'lo' } });
-  client = await RawClient.connect(server.url);
-});
-
-after(async () => {
-  client?.close();
-  await server?.stop();
+const fixture = useRawClients({ args: ['--workers', '1'], env: { KMS_NETWORK_INTERFACES: 'lo' } }, async (f) => {
+  client = await f.client();
 });
 
 /** A fresh endpoint (its pipeline released after the test) and its URL of `kind`. */
@@ -61,13 +52,13 @@ async function assertStatus(response: Response, status: number, reason?: RegExp)
 
 async function assertServerAlive(): Promise<void> {
   await client.barrier();
-  const health = await fetch(`http://127.0.0.1:${server.port}/health`);
+  const health = await fetch(`http://127.0.0.1:${fixture.server.port}/health`);
   assert.equal(health.status, 200);
 }
 
 test('getWhipUrl/getWhepUrl: a URL on the WebSocket port; an empty token is refused', async (t) => {
   const { endpoint, url } = await endpointUrl(t, 'Whip');
-  assert.match(url, new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/whip/[0-9a-f-]{36}$`));
+  assert.match(url, new RegExp(`^http://127\\.0\\.0\\.1:${fixture.server.port}/whip/[0-9a-f-]{36}$`));
   const whep = String(await invoke(client, endpoint, 'getWhepUrl', { bearerToken: 'other' }));
   assert.equal(whep, url.replace('/whip/', '/whep/'));
   const empty = await tryInvoke(client, endpoint, 'getWhipUrl', { bearerToken: '' });
