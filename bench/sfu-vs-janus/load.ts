@@ -32,7 +32,6 @@ const OPUS_TOC = 0x78;
 export const STAMP_BYTES = 16;
 const STAMP_MAGIC = 0x4b52_5348; // "KRSH"
 
-/** Packets per second one publisher sends, for the expected figures printed with the results. */
 /** How a video stream's frames are cut into packets. */
 export interface VideoShape {
   keyframePackets: number;
@@ -61,6 +60,7 @@ function videoPacketsPerSecond(shape: VideoShape): number {
   return (VIDEO_FPS / KEYFRAME_EVERY_FRAMES) * shape.keyframePackets + ((VIDEO_FPS * (KEYFRAME_EVERY_FRAMES - 1)) / KEYFRAME_EVERY_FRAMES) * delta;
 }
 
+/** Packets per second one publisher sends, for the expected figures printed with the results. */
 export const PACKETS_PER_SECOND = {
   video: videoPacketsPerSecond(FULL_VIDEO),
   audio: 1000 / AUDIO_PTIME_MS,

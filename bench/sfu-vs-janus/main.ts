@@ -6,8 +6,8 @@
  * cheap). Scenarios: one publisher fanned out to 1, 10 and 30 subscribers, and 4 independent
  * rooms of 1 publisher + 4 subscribers; and, for Kuroshio only, one publisher sending three
  * simulcast layers (≈ 0.14, 0.5 and 1.5 Mbit/s) to 30 subscribers, compared with the
- * single-layer 30 (each subscriber gets the top layer: the bench's peers send no estimate). Each is measured in several windows after a warm-up and
- * reported as medians. Then a search finds the largest fan-out one core sustains with < 0.5%
+ * single-layer 30 (each subscriber gets the top layer: the bench's peers send no estimate).
+ * Each is measured in several windows after a warm-up and reported as medians. Then a search finds the largest fan-out one core sustains with < 0.5%
  * loss, for each server.
  *
  * Needs Debian's `janus` package (.ci/run installs it) and taskset (util-linux).

@@ -39,12 +39,12 @@ export interface WindowCounts {
 
 const CONNECT_TIMEOUT_MS = 20_000;
 const VP8_PAYLOAD_TYPE = 96;
+/** Bytes a subscriber's socket holds while the client is busy (capped by net.core.rmem_max). */
+const SUBSCRIBER_RECEIVE_BUFFER = 2 * 1024 * 1024;
 
 function randomSsrc(): number {
   return (Math.random() * 0xffff_ffff) >>> 0 || 1;
 }
-/** Bytes a subscriber's socket holds while the client is busy (capped by net.core.rmem_max). */
-const SUBSCRIBER_RECEIVE_BUFFER = 2 * 1024 * 1024;
 
 function peerConfig(address: string, simulcast = false): Partial<PeerConfig> {
   const mid = new RTCRtpHeaderExtensionParameters({ id: 1, uri: 'urn:ietf:params:rtp-hdrext:sdes:mid' });

@@ -20,7 +20,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KurentoError, isRpcErrorBody } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RemoteObject } from '../registry/remote-object.js';
-import { parseSdpFragment, SdpTextError, summarizeOffer, type OfferSummary, type SdpFragment } from './whip-sdp.js';
+import { answerFragment, parseSdpFragment, restartOffer, SdpTextError, summarizeOffer, type OfferSummary, type SdpFragment } from './whip-sdp.js';
 
 export type WhipKind = 'whip' | 'whep';
 
@@ -317,32 +317,6 @@ export class WhipEndpoints {
 
 function newEtag(): string {
   return `"${randomBytes(9).toString('base64url')}"`;
-}
-
-/** The offer with new ICE credentials and without its candidates (they come by PATCH). */
-function restartOffer(offer: string, ufrag: string, pwd: string): string {
-  return offer
-    .split(/\r?\n/)
-    .filter((line) => !line.startsWith('a=candidate:') && line !== 'a=end-of-candidates')
-    .map((line) => (line.startsWith('a=ice-ufrag:') ? `a=ice-ufrag:${ufrag}` : line.startsWith('a=ice-pwd:') ? `a=ice-pwd:${pwd}` : line))
-    .join('\r\n');
-}
-
-/**
- * The trickle-ice-sdpfrag of an answer (RFC 8840): its credentials, and the first m-line (the
- * bundle's transport) with its mid and candidates.
- */
-function answerFragment(answer: string): string {
-  const lines = answer.split(/\r?\n/);
-  const out = lines.filter((l) => l.startsWith('a=ice-ufrag:') || l.startsWith('a=ice-pwd:')).slice(0, 2);
-  const first = lines.findIndex((l) => l.startsWith('m='));
-  if (first >= 0) {
-    const end = lines.findIndex((l, i) => i > first && l.startsWith('m='));
-    const section = lines.slice(first, end < 0 ? undefined : end);
-    const [kind = 'audio', , proto = 'UDP/TLS/RTP/SAVPF', format = '0'] = section[0]!.slice(2).split(' ');
-    out.push(`m=${kind} 9 ${proto} ${format}`, ...section.filter((l) => l.startsWith('a=mid:') || l.startsWith('a=candidate:') || l === 'a=end-of-candidates'));
-  }
-  return `${out.join('\r\n')}\r\n`;
 }
 
 function reply(response: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {

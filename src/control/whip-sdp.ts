@@ -3,7 +3,8 @@
  * media worker: which way the offer's media flows (a WHIP offer must send, a WHEP offer must
  * receive), its m-lines' mids (a trickled candidate names a mid; the endpoint wants its line
  * index too) and ICE credentials (a PATCH with other credentials is an ICE restart), and the
- * `application/trickle-ice-sdpfrag` bodies of PATCH requests (RFC 8840).
+ * `application/trickle-ice-sdpfrag` bodies of PATCH requests (RFC 8840); and, for an ICE restart
+ * by PATCH, the offer again with the new credentials and the fragment of the answer to send back.
  *
  * Whether the SDP can be negotiated at all is the endpoint's business (processOffer answers
  * SDP_PARSE_ERROR or SDP_END_POINT_PROCESS_OFFER_ERROR with a reason); this only reads lines.
@@ -100,4 +101,29 @@ export function parseSdpFragment(body: string): SdpFragment {
     }
   }
   return fragment;
+}
+
+/** The offer with new ICE credentials and without its candidates (they come by PATCH). */
+export function restartOffer(offer: string, ufrag: string, pwd: string): string {
+  const kept = lines(offer)
+    .filter((line) => !line.startsWith('a=candidate:') && line !== 'a=end-of-candidates')
+    .map((line) => (line.startsWith('a=ice-ufrag:') ? `a=ice-ufrag:${ufrag}` : line.startsWith('a=ice-pwd:') ? `a=ice-pwd:${pwd}` : line));
+  return `${kept.join('\r\n')}\r\n`;
+}
+
+/**
+ * The trickle-ice-sdpfrag of an answer (RFC 8840): its credentials, and the first m-line (the
+ * bundle's transport) with its mid and candidates.
+ */
+export function answerFragment(answer: string): string {
+  const all = lines(answer);
+  const out = all.filter((l) => l.startsWith('a=ice-ufrag:') || l.startsWith('a=ice-pwd:')).slice(0, 2);
+  const first = all.findIndex((l) => l.startsWith('m='));
+  if (first >= 0) {
+    const end = all.findIndex((l, i) => i > first && l.startsWith('m='));
+    const section = all.slice(first, end < 0 ? undefined : end);
+    const [kind = 'audio', , proto = 'UDP/TLS/RTP/SAVPF', format = '0'] = section[0]!.slice(2).split(' ');
+    out.push(`m=${kind} 9 ${proto} ${format}`, ...section.filter((l) => l.startsWith('a=mid:') || l.startsWith('a=candidate:') || l === 'a=end-of-candidates'));
+  }
+  return `${out.join('\r\n')}\r\n`;
 }
