@@ -102,7 +102,10 @@ export class MediaDecoder {
     while (!this.closed) {
       const frame = new Frame();
       frame.alloc();
-      if ((sync ? this.context.receiveFrameSync(frame) : await this.context.receiveFrame(frame)) < 0) {
+      // Taking the frames out is synchronous either way: FFmpeg's decoders of our codecs decode in
+      // `avcodec_send_packet` and only hand over the frame here, and each asynchronous call costs
+      // two thread switches (the most of a Composite's overhead on one core, see docs/PERFORMANCE.md).
+      if (this.context.receiveFrameSync(frame) < 0) {
         frame.free();
         break;
       }

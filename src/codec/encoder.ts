@@ -294,7 +294,11 @@ export class MediaEncoder {
     if (this.closed) return [];
     const ctx = encoder.getCodecContext();
     // A codec's first picture is a key frame anyway.
-    if (!keyframe || !ctx) return this.timed(sync ? encoder.encodeAllSync(picture) : await encoder.encodeAll(picture), VIDEO_CLOCK);
+    if (!keyframe || !ctx) {
+      if (sync) return this.timed(encoder.encodeAllSync(picture), VIDEO_CLOCK);
+      await encoder.encode(picture);
+      return this.timed(this.receiveAll(encoder), VIDEO_CLOCK);
+    }
     // node-av's Encoder clears the picture type of every frame it is given (FFmpeg's CLI does the
     // same when re-encoding), so a forced key frame goes to the codec directly, with the time
     // base conversion the Encoder would have made.
@@ -304,10 +308,18 @@ export class MediaEncoder {
     picture.pictType = AV_PICTURE_TYPE_I;
     const ret = sync ? ctx.sendFrameSync(picture) : await ctx.sendFrame(picture);
     if (ret < 0) throw new MediaIoError('STREAM_ERROR_FAILED', `the encoder refused a picture (${ret})`);
+    return this.timed(this.receiveAll(encoder), VIDEO_CLOCK);
+  }
+
+  /**
+   * The packets the codec has ready, taken synchronously: libvpx and x264 encode in
+   * `avcodec_send_frame` and only hand over packets here, and each asynchronous call costs two
+   * thread switches (see the decoder).
+   */
+  private receiveAll(encoder: Encoder): Packet[] {
     const packets: Packet[] = [];
-    const receive = async (): Promise<unknown> => (sync ? encoder.receiveSync() : await encoder.receive());
-    for (let p = await receive(); p instanceof Packet; p = await receive()) packets.push(p);
-    return this.timed(packets, VIDEO_CLOCK);
+    for (let p: unknown = encoder.receiveSync(); p instanceof Packet; p = encoder.receiveSync()) packets.push(p);
+    return packets;
   }
 
   /** Counts resampled input samples; a jump in the input's times (a pause, lost packets) shifts the output. */

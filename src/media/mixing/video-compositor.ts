@@ -19,7 +19,7 @@
  * the same pictures; the current graph keeps giving the output until the new one gives its first
  * picture (building a graph takes tens of milliseconds), then the new one takes over.
  */
-import { FilterComplexAPI, type Frame } from 'node-av';
+import { AV_BUFFERSRC_FLAG_KEEP_REF, FilterComplexAPI, type FilterContext, type Frame } from 'node-av';
 import { trimMemorySoon } from '../../codec/memory-trim.js';
 import type { RawMedia } from '../processing/raw-media.js';
 import { MediaClock } from './media-clock.js';
@@ -85,12 +85,13 @@ class Graph {
         copy.timeBase = MICROSECONDS;
         try {
           if (this.closed) return undefined;
-          await this.api.process(`in${i}`, copy);
+          if (!queuePicture(this.api, `in${i}`, copy)) await this.api.process(`in${i}`, copy);
         } finally {
           copy.free();
         }
       }
-      // The graph runs as pictures are pushed: the tick's picture is ready once the last one is in.
+      // The graph runs when its picture is asked for: scaling every input and stacking them is
+      // one call on the pool.
       const got = this.closed ? null : await this.api.receive('out');
       const out = got && typeof got === 'object' && 'pts' in got ? got : undefined;
       if (!out || this.closed) {
@@ -119,6 +120,30 @@ class Graph {
     this.background = undefined;
     trimMemorySoon(); // the graph's pictures were allocated on the pool's threads
   }
+}
+
+/** node-av's state of one input of a `FilterComplexAPI` (not in its typings). */
+interface GraphInput {
+  buffersrc?: FilterContext | null;
+}
+
+/**
+ * Queues a picture on an input of a graph already running, synchronously and without running the
+ * graph (no `AV_BUFFERSRC_FLAG_PUSH`, which `process` always sets): the graph then does a tick's
+ * work in the one asynchronous `receive`, instead of a pool call per input. Each asynchronous
+ * call costs two thread switches, which were most of a Composite's overhead beside the ffmpeg
+ * command line on one core (docs/PERFORMANCE.md). False when the input has no source yet (the
+ * graph is built by its first `process`) or node-av's internals are not as expected: the caller
+ * then uses `process`. The picture's time base is the graph's (microseconds), so no rescaling.
+ */
+function queuePicture(api: FilterComplexAPI, label: string, picture: Frame): boolean {
+  if (!api.isInitialized) return false;
+  const inputs = (api as unknown as { inputs?: unknown }).inputs;
+  const source = inputs instanceof Map ? (inputs.get(label) as GraphInput | undefined)?.buffersrc : undefined;
+  if (!source || typeof source.buffersrcAddFrameSync !== 'function') return false;
+  const ret = source.buffersrcAddFrameSync(picture, AV_BUFFERSRC_FLAG_KEEP_REF);
+  if (ret < 0) throw new Error(`the compositor's graph refused a picture (${ret})`);
+  return true;
 }
 
 export class VideoCompositor {

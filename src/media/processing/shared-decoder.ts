@@ -8,8 +8,9 @@
  * Frames keep their capture time: the sender's clock through its RTCP sender reports (shared by
  * the element's pads through one `SenderTimeline`), so audio and video stay in step downstream.
  *
- * The decoder asks its source for a key frame when it starts, after a loss, after a frame that
- * does not decode, and when it falls behind (frames waiting past a bound are dropped until the
+ * The decoder asks its source for a key frame when it starts in the middle of a stream (its first
+ * frame is not a key frame), after a loss, after a frame that does not decode, and when it falls
+ * behind (frames waiting past a bound are dropped until the
  * next key frame rather than queued without end); and again every half second while it waits for
  * one, since a request can go unanswered (Chromium ignores one that comes within 300 ms of the
  * last, and a loaded machine loses datagrams) and a WebRTC sender that is not asked may send no
@@ -47,9 +48,14 @@ export class SharedDecoder {
   private needKeyframe: boolean;
   private closed = false;
   private lastTimeUs = -Infinity;
-  /** The time of the packet being pushed (ms), and when a key frame was last asked for. */
+  /**
+   * The time of the packet being pushed (ms), and when a key frame was last asked for (or, before
+   * the first request, when the decoder started waiting).
+   */
   private nowMs = 0;
   private keyframeAskedMs = -Infinity;
+  /** A key frame was asked for since the decoder last started waiting for one. */
+  private askedWhileWaiting = false;
   /** Statistics. */
   framesIn = 0;
   framesOut = 0;
@@ -105,8 +111,12 @@ export class SharedDecoder {
       this.lastTimeUs = timeUs;
       this.enqueue({ data: frame.data, timeUs, keyframe: frame.keyframe });
     }
-    // Still waiting for a key frame (the depacketizer's, or the decoder's own): ask again now and then.
-    if ((this.needKeyframe || this.depacketizer.waitingForKeyframe) && nowMs - this.keyframeAskedMs >= KEYFRAME_RETRY_MS) this.askForKeyframe();
+    // Waiting for a key frame (the depacketizer's, or the decoder's own): ask when a whole frame
+    // that is not one went by (the source is mid-stream), and again now and then.
+    if (this.needKeyframe || this.depacketizer.waitingForKeyframe) {
+      const frameSkipped = packet.header.marker && !this.askedWhileWaiting;
+      if (frameSkipped || nowMs - this.keyframeAskedMs >= KEYFRAME_RETRY_MS) this.askForKeyframe();
+    }
     const report = unit.source?.senderReport;
     if (report && report !== this.report && this.timeline.apply(this.clock!, report)) this.report = report;
   }
@@ -131,7 +141,7 @@ export class SharedDecoder {
       this.hooks.failed(`cannot decode ${codec.mimeType}`);
       return;
     }
-    this.needKeyframe = this.kind === 'VIDEO';
+    this.waitForKeyframe();
     this.decoder = MediaDecoder.create(this.kind, decoderInput(codec)).then(
       (d) => {
         if (this.closed) d.close();
@@ -142,7 +152,16 @@ export class SharedDecoder {
         return undefined;
       },
     );
-    this.askForKeyframe();
+    // No request yet: a source that starts with a key frame (a player at the start of its file,
+    // a publisher that just connected) needs none, and a player answers one by re-encoding its
+    // stream until its next key frame. The end of a first frame that is not a key frame asks at
+    // once; a stream that ends no frame asks after KEYFRAME_RETRY_MS.
+    this.keyframeAskedMs = this.nowMs;
+  }
+
+  private waitForKeyframe(): void {
+    this.needKeyframe = this.kind === 'VIDEO';
+    this.askedWhileWaiting = false;
   }
 
   private enqueue(frame: TimedFrame): void {
@@ -158,7 +177,7 @@ export class SharedDecoder {
       // Behind: drop rather than queue without end; pictures resume at the next key frame.
       this.framesDropped++;
       if (this.kind === 'VIDEO') {
-        this.needKeyframe = true;
+        this.waitForKeyframe();
         this.askForKeyframe();
       }
       return;
@@ -193,6 +212,7 @@ export class SharedDecoder {
   private askForKeyframe(): void {
     if (this.kind !== 'VIDEO' || this.closed) return;
     this.keyframeAskedMs = this.nowMs;
+    this.askedWhileWaiting = true;
     this.hooks.requestKeyframe();
   }
 }
