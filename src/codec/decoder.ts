@@ -104,7 +104,7 @@ export class MediaDecoder {
       frame.alloc();
       // Taking the frames out is synchronous either way: FFmpeg's decoders of our codecs decode in
       // `avcodec_send_packet` and only hand over the frame here, and each asynchronous call costs
-      // two thread switches (the most of a Composite's overhead on one core, see docs/PERFORMANCE.md).
+      // two thread switches (most of a Composite's overhead on one core, see docs/PERFORMANCE.md).
       if (this.context.receiveFrameSync(frame) < 0) {
         frame.free();
         break;

@@ -10,8 +10,8 @@
  *
  * The decoder asks its source for a key frame when it starts in the middle of a stream (its first
  * frame is not a key frame), after a loss, after a frame that does not decode, and when it falls
- * behind (frames waiting past a bound are dropped until the
- * next key frame rather than queued without end); and again every half second while it waits for
+ * behind (frames waiting past a bound are dropped until the next key frame rather than queued
+ * without end); and again every half second while it waits for
  * one, since a request can go unanswered (Chromium ignores one that comes within 300 ms of the
  * last, and a loaded machine loses datagrams) and a WebRTC sender that is not asked may send no
  * key frame for minutes. A codec change starts a new decoder; a picture size change needs nothing
