@@ -59,7 +59,9 @@ test('two pipelines on different media workers, bridged by an RtpEndpoint pair: 
     // The first pipeline's elements make its worker the busier one: the next pipeline goes elsewhere.
     await first.create('PassThrough');
     const other = await scene.pipeline();
-    const placed = rig.server.logs.filter((r) => r.msg === 'pipeline placed' && (r.pipelineId === first.id || r.pipelineId === other.id));
+    // The server's log reaches us on its own stream, possibly after the reply: wait for both lines.
+    const placedOn = (pipelineId: string) => rig.server.waitForLog((r) => r.msg === 'pipeline placed' && r.pipelineId === pipelineId);
+    const placed = await Promise.all([placedOn(first.id), placedOn(other.id)]);
     assert.equal(new Set(placed.map((r) => r.worker)).size, 2, `placements ${JSON.stringify(placed)}`);
     const viewer = await bridge(scene, first, other);
     await assertPublisherSeen(viewer);
