@@ -21,14 +21,28 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
-/** Resident set size of a process in KiB (VmRSS), 0 if it is gone. */
-export function rssKiB(pid: number): number {
+/** A `Name:   N kB` figure from one of a process's /proc files, 0 if the process is gone. */
+function procKiB(pid: number, file: string, field: string): number {
   try {
-    const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB$`, 'm').exec(readFileSync(`/proc/${pid}/${file}`, 'utf8'));
     return match ? Number(match[1]) : 0;
   } catch {
     return 0; // the process ended
   }
+}
+
+/** Resident set size of a process in KiB (VmRSS), 0 if it is gone. */
+export function rssKiB(pid: number): number {
+  return procKiB(pid, 'status', 'VmRSS');
+}
+
+/**
+ * Proportional set size of a process in KiB (smaps_rollup's Pss), 0 if it is gone: its private
+ * pages plus its share of pages mapped by several processes. Summed over a process tree it counts
+ * the node binary and shared libraries once, where a sum of RSS counts them once per process.
+ */
+export function pssKiB(pid: number): number {
+  return procKiB(pid, 'smaps_rollup', 'Pss');
 }
 
 /** The process and all its descendants, from the parent pids in /proc. */

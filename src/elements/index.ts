@@ -3,47 +3,44 @@
  * announces these names when it is ready; the control process knows classes only through the API
  * description and those announcements, so a class described but registered nowhere answers
  * `create` with NOT_IMPLEMENTED.
+ *
+ * Each class's module is imported when the first object of that class is created, not when the
+ * worker starts: element modules pull in FFmpeg (node-av) and werift, about 40 MB per worker that
+ * an idle worker does not need (measured in docs/PERFORMANCE.md).
  */
-import { AlphaBlendingImpl } from './alpha-blending.js';
-import { CompositeImpl } from './composite.js';
-import { DispatcherOneToManyImpl } from './dispatcher-one-to-many.js';
-import { DispatcherImpl } from './dispatcher.js';
-import { HubPortImpl } from './hub-port.js';
 import type { ElementFactory, MediaObjectImpl, ObjectInit } from './media-object.js';
-import { HttpPostEndpointImpl } from './http-post-endpoint.js';
-import { FaceOverlayFilterImpl } from './face-overlay-filter.js';
-import { GStreamerFilterImpl } from './gstreamer-filter.js';
-import { ImageOverlayFilterImpl } from './image-overlay-filter.js';
-import { MediaPipelineImpl } from './media-pipeline.js';
-import { MixerImpl } from './mixer.js';
-import { PassThroughImpl } from './pass-through.js';
-import { PlayerEndpointImpl } from './player-endpoint.js';
-import { RecorderEndpointImpl } from './recorder-endpoint.js';
-import { RtpEndpointImpl } from './rtp-endpoint.js';
-import { ZBarFilterImpl } from './zbar-filter.js';
-import { WebRtcEndpointImpl } from './webrtc-endpoint.js';
 
-/** A factory for a class whose constructor takes the init record as it is. */
-export function classFactory(type: string, Implementation: new (init: ObjectInit) => MediaObjectImpl): ElementFactory {
-  return { type, create: (init) => new Implementation(init) };
+type ElementClass = new (init: ObjectInit) => MediaObjectImpl;
+
+/** A factory that imports its class on first use; later creations reuse the loaded class. */
+export function lazyClassFactory(type: string, load: () => Promise<ElementClass>): ElementFactory {
+  let loading: Promise<ElementClass> | undefined;
+  return {
+    type,
+    create: async (init) => {
+      loading ??= load();
+      const Implementation = await loading;
+      return new Implementation(init);
+    },
+  };
 }
 
 export const builtInFactories: readonly ElementFactory[] = [
-  classFactory('kurento.HttpPostEndpoint', HttpPostEndpointImpl),
-  classFactory('kurento.FaceOverlayFilter', FaceOverlayFilterImpl),
-  classFactory('kurento.GStreamerFilter', GStreamerFilterImpl),
-  classFactory('kurento.ImageOverlayFilter', ImageOverlayFilterImpl),
-  classFactory('kurento.AlphaBlending', AlphaBlendingImpl),
-  classFactory('kurento.Composite', CompositeImpl),
-  classFactory('kurento.Dispatcher', DispatcherImpl),
-  classFactory('kurento.DispatcherOneToMany', DispatcherOneToManyImpl),
-  classFactory('kurento.HubPort', HubPortImpl),
-  classFactory('kurento.MediaPipeline', MediaPipelineImpl),
-  classFactory('kurento.Mixer', MixerImpl),
-  classFactory('kurento.PassThrough', PassThroughImpl),
-  classFactory('kurento.PlayerEndpoint', PlayerEndpointImpl),
-  classFactory('kurento.RecorderEndpoint', RecorderEndpointImpl),
-  classFactory('kurento.RtpEndpoint', RtpEndpointImpl),
-  classFactory('kurento.WebRtcEndpoint', WebRtcEndpointImpl),
-  classFactory('kurento.ZBarFilter', ZBarFilterImpl),
+  lazyClassFactory('kurento.HttpPostEndpoint', async () => (await import('./http-post-endpoint.js')).HttpPostEndpointImpl),
+  lazyClassFactory('kurento.FaceOverlayFilter', async () => (await import('./face-overlay-filter.js')).FaceOverlayFilterImpl),
+  lazyClassFactory('kurento.GStreamerFilter', async () => (await import('./gstreamer-filter.js')).GStreamerFilterImpl),
+  lazyClassFactory('kurento.ImageOverlayFilter', async () => (await import('./image-overlay-filter.js')).ImageOverlayFilterImpl),
+  lazyClassFactory('kurento.AlphaBlending', async () => (await import('./alpha-blending.js')).AlphaBlendingImpl),
+  lazyClassFactory('kurento.Composite', async () => (await import('./composite.js')).CompositeImpl),
+  lazyClassFactory('kurento.Dispatcher', async () => (await import('./dispatcher.js')).DispatcherImpl),
+  lazyClassFactory('kurento.DispatcherOneToMany', async () => (await import('./dispatcher-one-to-many.js')).DispatcherOneToManyImpl),
+  lazyClassFactory('kurento.HubPort', async () => (await import('./hub-port.js')).HubPortImpl),
+  lazyClassFactory('kurento.MediaPipeline', async () => (await import('./media-pipeline.js')).MediaPipelineImpl),
+  lazyClassFactory('kurento.Mixer', async () => (await import('./mixer.js')).MixerImpl),
+  lazyClassFactory('kurento.PassThrough', async () => (await import('./pass-through.js')).PassThroughImpl),
+  lazyClassFactory('kurento.PlayerEndpoint', async () => (await import('./player-endpoint.js')).PlayerEndpointImpl),
+  lazyClassFactory('kurento.RecorderEndpoint', async () => (await import('./recorder-endpoint.js')).RecorderEndpointImpl),
+  lazyClassFactory('kurento.RtpEndpoint', async () => (await import('./rtp-endpoint.js')).RtpEndpointImpl),
+  lazyClassFactory('kurento.WebRtcEndpoint', async () => (await import('./webrtc-endpoint.js')).WebRtcEndpointImpl),
+  lazyClassFactory('kurento.ZBarFilter', async () => (await import('./zbar-filter.js')).ZBarFilterImpl),
 ];

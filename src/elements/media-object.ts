@@ -94,7 +94,8 @@ export interface ObjectInit {
 export interface ElementFactory {
   /** Module-qualified class name, as the API description names it (`kurento.PassThrough`). */
   readonly type: string;
-  create(init: ObjectInit): MediaObjectImpl;
+  /** May load the class's code first (`elements/index.ts`): creation is then asynchronous. */
+  create(init: ObjectInit): MediaObjectImpl | Promise<MediaObjectImpl>;
 }
 
 export abstract class MediaObjectImpl {

@@ -1,15 +1,18 @@
 /**
- * Loads plugin modules in a media worker: their descriptions (for property defaults) and their
- * implementations, turned into factories the worker announces like its built-in ones. A module
- * whose implementation fails to load is logged and left out: its classes then answer
- * NOT_IMPLEMENTED, and the worker serves everything else.
+ * Loads plugin modules in a media worker: their descriptions (for property defaults) at start, and
+ * their implementations when the first object of one of their classes is created. Every class the
+ * description can construct is announced like a built-in one; a module whose implementation fails
+ * to load, or does not implement a class, is logged and answers that creation with
+ * NOT_IMPLEMENTED, and the worker serves everything else. Implementations extend the plugin API's
+ * classes, which bring FFmpeg and werift with them: an idle worker loads neither.
  */
 import { pathToFileURL } from 'node:url';
 import type { ModuleSpec } from '../api/spec.js';
+import { KurentoError } from '../errors.js';
 import type { ElementFactory } from '../elements/media-object.js';
 import type { Logger } from '../log.js';
 import { BUNDLED_MODULES, loadDescription, locateModule } from './module-loader.js';
-import { pluginApi, type ImplementFunction, type PluginImplementation } from './plugin-api.js';
+import type { ImplementFunction, PluginImplementation } from './plugin-api.js';
 
 export interface LoadedPlugins {
   readonly specs: ModuleSpec[];
@@ -17,6 +20,7 @@ export interface LoadedPlugins {
 }
 
 async function implementationOf(path: string, spec: ModuleSpec): Promise<PluginImplementation> {
+  const { pluginApi } = await import('./plugin-api.js');
   const exported = (await import(pathToFileURL(path).href)) as { default?: unknown };
   if (typeof exported.default !== 'function') throw new Error(`${path} must export an implement(kuroshio) function as default`);
   const classes = await (exported.default as ImplementFunction)(pluginApi, spec);
@@ -41,15 +45,27 @@ export async function loadPlugins(sources: readonly string[], log: Logger): Prom
     }
     specs.push(spec);
     if (!implementation) continue;
-    try {
-      const classes = await implementationOf(implementation, spec);
-      for (const cls of spec.classes) {
-        const Implementation = classes[cls.name];
-        if (typeof Implementation === 'function') factories.push({ type: `${spec.namespace}.${cls.name}`, create: (init) => new Implementation(init) });
-      }
-    } catch (err) {
-      log.error('plugin module implementation failed to load; its classes are not available', { module: spec.name, error: (err as Error).stack ?? String(err) });
-    }
+    factories.push(...lazyFactories(implementation, spec, log));
   }
   return { specs, factories };
+}
+
+/** One factory per class the description can construct, all sharing one load of the implementation. */
+function lazyFactories(path: string, spec: ModuleSpec, log: Logger): ElementFactory[] {
+  let loading: Promise<PluginImplementation> | undefined;
+  const load = (): Promise<PluginImplementation> =>
+    (loading ??= implementationOf(path, spec).catch((err: unknown) => {
+      log.error('plugin module implementation failed to load; its classes are not available', { module: spec.name, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+      throw new KurentoError('NOT_IMPLEMENTED', `The implementation of module ${spec.name} failed to load: ${err instanceof Error ? err.message : String(err)}`);
+    }));
+  return spec.classes
+    .filter((cls) => !cls.abstract && cls.ctor)
+    .map((cls) => ({
+      type: `${spec.namespace}.${cls.name}`,
+      create: async (init) => {
+        const Implementation = (await load())[cls.name];
+        if (typeof Implementation !== 'function') throw new KurentoError('NOT_IMPLEMENTED', `${spec.namespace}.${cls.name} is not implemented by module ${spec.name}`);
+        return new Implementation(init);
+      },
+    }));
 }

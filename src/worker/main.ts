@@ -8,12 +8,11 @@ import { DEFAULT_CONFIG, type ServerConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { ObjectHost } from './object-host.js';
 import { builtInFactories } from '../elements/index.js';
-import { routeFfmpegLogs } from '../codec/ffmpeg-log.js';
+import type { ElementFactory } from '../elements/media-object.js';
 import { startCpuProfile, type CpuProfiler } from './cpu-profile.js';
 import { loadPlugins } from '../plugins/implementation-loader.js';
 
 const log = createLogger('worker', process.env.KUROSHIO_LOG_LEVEL);
-routeFfmpegLogs(log.child('ffmpeg'));
 
 function send(message: FromWorkerMessage): void {
   if (process.connected) process.send?.(message);
@@ -23,7 +22,15 @@ const config: ServerConfig = process.env.KUROSHIO_CONFIG ? { ...DEFAULT_CONFIG, 
 // Plugin modules (Kurento's example modules and those named by --modules): their classes are
 // announced with the built-in ones.
 const plugins = await loadPlugins(config.modules ?? [], log);
-const host = new ObjectHost(send, [...builtInFactories, ...plugins.factories], config, plugins.specs);
+// FFmpeg's log joins ours before the first object is built: loading node-av at start would cost
+// an idle worker the memory that creating classes on first use saves (elements/index.ts).
+let ffmpegLogsRouted: Promise<void> | undefined;
+const routeFfmpegLogs = (): Promise<void> =>
+  (ffmpegLogsRouted ??= import('../codec/ffmpeg-log.js').then((m) => m.routeFfmpegLogs(log.child('ffmpeg'))));
+const factories = [...builtInFactories, ...plugins.factories].map(
+  (factory): ElementFactory => ({ type: factory.type, create: async (init) => (await routeFfmpegLogs(), factory.create(init)) }),
+);
+const host = new ObjectHost(send, factories, config, plugins.specs);
 let profiler: CpuProfiler | undefined;
 const profileDirectory = process.env.KUROSHIO_CPU_PROFILE;
 if (profileDirectory) {

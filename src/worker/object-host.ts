@@ -18,6 +18,8 @@ import { WorkerMetricsCollector } from './metrics.js';
 
 export class ObjectHost implements ElementHost {
   private readonly objects = new Map<string, MediaObjectImpl>();
+  /** Ids whose creation waits for their class's code to load. */
+  private readonly creating = new Set<string>();
   private readonly catalog: ApiCatalog;
   private readonly factories: ReadonlyMap<string, ElementFactory>;
   private readonly metrics = new WorkerMetricsCollector();
@@ -138,18 +140,30 @@ export class ObjectHost implements ElementHost {
     throw new KurentoError('UNEXPECTED_ERROR', `Unknown worker request '${String(request.method)}'`);
   }
 
-  private create(params: WorkerRequestMap['create']['params']): null {
+  private async create(params: WorkerRequestMap['create']['params']): Promise<null> {
     const factory = this.factories.get(params.type);
     if (!factory) throw new KurentoError('NOT_IMPLEMENTED', `${params.type} is not implemented yet in Kuroshio`);
-    if (this.objects.has(params.objectId)) throw new KurentoError('UNEXPECTED_ERROR', `Object '${params.objectId}' exists`);
-    const created = factory.create({
-      id: params.objectId,
-      className: params.type.slice(params.type.lastIndexOf('.') + 1),
-      params: params.params,
-      host: this,
-      pipelineId: params.pipelineId,
-      ...(params.parentId !== undefined ? { parentId: params.parentId } : {}),
-    });
+    if (this.objects.has(params.objectId) || this.creating.has(params.objectId)) throw new KurentoError('UNEXPECTED_ERROR', `Object '${params.objectId}' exists`);
+    const parent = params.parentId === undefined ? undefined : this.find(params.parentId);
+    this.creating.add(params.objectId);
+    let created: MediaObjectImpl;
+    try {
+      created = await factory.create({
+        id: params.objectId,
+        className: params.type.slice(params.type.lastIndexOf('.') + 1),
+        params: params.params,
+        host: this,
+        pipelineId: params.pipelineId,
+        ...(params.parentId !== undefined ? { parentId: params.parentId } : {}),
+      });
+    } finally {
+      this.creating.delete(params.objectId);
+    }
+    // The first object of a class waits for its code to load; its parent may be released meanwhile.
+    if (parent?.isReleased) {
+      await created.release();
+      throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', `Object '${params.parentId}' not found`);
+    }
     this.objects.set(params.objectId, created);
     return null;
   }

@@ -21,6 +21,7 @@ import { frameAt, makeClip, near } from '../filters/media.js';
 
 const PLUGIN = fileURLToPath(new URL('../fixtures/plugins/negative/', import.meta.url));
 const DESCRIBED_ONLY = fileURLToPath(new URL('../fixtures/plugins/described-only/', import.meta.url));
+const BROKEN = fileURLToPath(new URL('../fixtures/plugins/broken/', import.meta.url));
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 
 let server: RunningServer;
@@ -32,7 +33,7 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kuroshio-plugin-'));
   // White on the left, black on the right.
   clip = await makeClip(join(dir, 'halves.webm'), { lavfi: 'color=white:s=320x480[l];color=black:s=320x480[r];[l][r]hstack' }, 2);
-  server = await startServer({ args: ['--workers', '1', '--modules', PLUGIN, '--modules', DESCRIBED_ONLY] });
+  server = await startServer({ args: ['--workers', '1', '--modules', PLUGIN, '--modules', DESCRIBED_ONLY, '--modules', BROKEN] });
   kurento = await Kurento.connect(server.url);
   const client = clientModule() as unknown as KurentoClientModule;
   client.register(moduleClasses(negativeApi, client));
@@ -105,6 +106,25 @@ test('a class that is described but implemented nowhere answers 40006 NOT_IMPLEM
     // Only the code and type: the wording is Kuroshio's own.
     assert.equal(response.error?.code, 40006);
     assert.deepEqual(response.error?.data, { type: 'NOT_IMPLEMENTED' });
+  } finally {
+    raw.close();
+  }
+});
+
+test('a module whose implementation throws while loading: its class answers 40006, the worker logs why and serves the rest', async () => {
+  const raw = await RawClient.connect(server.url);
+  try {
+    const pipeline = String((await raw.call('create', { type: 'MediaPipeline', constructorParams: {} })).value);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const response = await raw.request('create', { type: 'broken.BrokenFilter', constructorParams: { mediaPipeline: pipeline } });
+      assert.equal(response.error?.code, 40006, `attempt ${attempt}: ${JSON.stringify(response)}`);
+      assert.match(String(response.error?.message), /broken.*cannot load its detector/);
+    }
+    const isFailure = (r: Record<string, unknown>): boolean => r.msg === 'plugin module implementation failed to load; its classes are not available' && r.module === 'broken';
+    await server.waitForLog(isFailure); // the log stream may trail the replies
+    const failures = server.logs.filter(isFailure);
+    assert.equal(failures.length, 1, 'logged once, however often the class is asked for');
+    await raw.call('create', { type: 'PassThrough', constructorParams: { mediaPipeline: pipeline } });
   } finally {
     raw.close();
   }
