@@ -90,17 +90,16 @@ export interface RtpSessionEvents {
 const REPORT_INTERVAL_MS = 1000;
 const NACK_INTERVAL_MS = 20;
 /**
- * Buffers per outgoing stream, used in turn: a slot is written again only after this many later
- * sends to the same peer (over 100 ms of video), long after libuv has handed it to the kernel.
+ * Where every session of this worker builds the packet it sends: rewritten, protected and sent
+ * before the next one is built. One buffer for all of them, because `sendDatagram` is done with
+ * it when it returns (a synchronous sendto, or a copy for a send that has to wait). Per-stream
+ * rings of buffers cost ~100 KB per subscriber and spread the hot path over as many cache lines.
  */
-const SLOTS = 32;
-const SLOT_SIZE = 1500 + SRTP_MAX_OVERHEAD;
+const outgoingPacket = Buffer.allocUnsafe(1500 + SRTP_MAX_OVERHEAD);
 
 interface Outgoing {
   stream: SendStream;
   codecs: NegotiatedCodec[];
-  slots: Buffer[];
-  next: number;
   /** The receive stream feeding this one right now (retransmissions come from its history). */
   source: ReceiveStream | undefined;
   /** The codec of the last packet forwarded (retransmissions use its payload types). */
@@ -135,6 +134,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   constructor(
     private readonly config: RtpSessionConfig,
     private readonly srtp: SrtpTransform,
+    /** Sends the first `length` bytes of `buf`, and is done with `buf` when it returns (copy it to keep it). */
     private readonly sendDatagram: (buf: Buffer, length: number) => void,
   ) {
     super();
@@ -145,8 +145,6 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
         this.outgoing.set(kind, {
           stream: new SendStream(send.ssrc, clockRate, send.rtxSsrc),
           codecs: send.codecs,
-          slots: Array.from({ length: SLOTS }, () => Buffer.allocUnsafe(SLOT_SIZE)),
-          next: 0,
           source: undefined,
           codec: undefined,
           resolved: new WeakMap(),
@@ -252,13 +250,12 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     out.stream.map(source.ssrc, sequenceNumber(packet), readTimestamp(packet), now);
     const seq = out.stream.mappedSeq;
     const ts = out.stream.mappedTs;
-    const slot = out.slots[out.next]!;
-    out.next = (out.next + 1) % SLOTS;
-    const length = copyWithoutExtensions(packet, packet.length, slot);
-    if (source.layer && /vp8$/i.test(negotiated.codec.mimeType)) (out.vp8 ??= new Vp8PictureIds()).rewrite(slot, RTP_FIXED_HEADER, length, source.ssrc);
-    rewriteHeader(slot, { ssrc: out.stream.ssrc, sequenceNumber: seq, timestamp: ts, payloadType: negotiated.payloadType });
+    const built = outgoingPacket;
+    const length = copyWithoutExtensions(packet, packet.length, built);
+    if (source.layer && /vp8$/i.test(negotiated.codec.mimeType)) (out.vp8 ??= new Vp8PictureIds()).rewrite(built, RTP_FIXED_HEADER, length, source.ssrc);
+    rewriteHeader(built, { ssrc: out.stream.ssrc, sequenceNumber: seq, timestamp: ts, payloadType: negotiated.payloadType });
     out.stream.sent(length - RTP_FIXED_HEADER, ts, now);
-    this.protectAndSend(slot, length);
+    this.protectAndSend(built, length);
     return true;
   }
 
@@ -398,21 +395,20 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
         const sourceSeq = out.stream.sourceSeq(seq);
         const kept = sourceSeq === undefined ? undefined : out.source.recall(sourceSeq);
         if (!kept || !codec) continue;
-        const slot = out.slots[out.next]!;
-        out.next = (out.next + 1) % SLOTS;
+        const built = outgoingPacket;
         const ts = out.stream.outTimestamp(readTimestamp(kept.packet));
-        const length = copyWithoutExtensions(kept.packet, kept.length, slot);
-        out.vp8?.rewrite(slot, RTP_FIXED_HEADER, length, out.source.ssrc);
+        const length = copyWithoutExtensions(kept.packet, kept.length, built);
+        out.vp8?.rewrite(built, RTP_FIXED_HEADER, length, out.source.ssrc);
         const rtxSsrc = out.stream.rtxSsrc;
         if (rtxSsrc !== undefined && codec.rtxPayloadType !== undefined) {
           // RFC 4588 §4: the RTX payload is the original sequence number, then the original payload.
-          slot.copy(slot, RTP_FIXED_HEADER + 2, RTP_FIXED_HEADER, length);
-          slot.writeUInt16BE(seq, RTP_FIXED_HEADER);
-          rewriteHeader(slot, { ssrc: rtxSsrc, sequenceNumber: out.stream.nextRtxSequence(), timestamp: ts, payloadType: codec.rtxPayloadType });
-          this.protectAndSend(slot, length + 2);
+          built.copy(built, RTP_FIXED_HEADER + 2, RTP_FIXED_HEADER, length);
+          built.writeUInt16BE(seq, RTP_FIXED_HEADER);
+          rewriteHeader(built, { ssrc: rtxSsrc, sequenceNumber: out.stream.nextRtxSequence(), timestamp: ts, payloadType: codec.rtxPayloadType });
+          this.protectAndSend(built, length + 2);
         } else {
-          rewriteHeader(slot, { ssrc: out.stream.ssrc, sequenceNumber: seq, timestamp: ts, payloadType: codec.payloadType });
-          this.protectAndSend(slot, length);
+          rewriteHeader(built, { ssrc: out.stream.ssrc, sequenceNumber: seq, timestamp: ts, payloadType: codec.payloadType });
+          this.protectAndSend(built, length);
         }
         out.stream.retransmitted++;
       }
@@ -436,7 +432,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       length += p.length;
     }
     const protectedLength = this.srtp.protectRtcp(this.rtcpScratch, length);
-    if (protectedLength >= 0) this.sendDatagram(Buffer.from(this.rtcpScratch.subarray(0, protectedLength)), protectedLength);
+    if (protectedLength >= 0) this.sendDatagram(this.rtcpScratch, protectedLength);
   }
 
   private senderSsrc(): number {
