@@ -150,9 +150,11 @@ export async function measureScenario(name: ServerName, scenario: Scenario, timi
   try {
     await client.send({ type: 'publish', protocol: SERVERS[name].protocol, url: server.url, clientAddress: server.clientAddress, scenario }, 'published');
     await delay(BASELINE_SETTLE_MS);
+    await server.collectGarbage?.();
     const rssBaselineKiB = treeRssKiB(server.pid);
     const { setupSeconds } = await client.send({ type: 'subscribe' }, 'subscribed');
     await delay(timing.warmupSeconds * 1000);
+    await server.collectGarbage?.();
     const rssLoadedKiB = treeRssKiB(server.pid);
     const runs: RunResult[] = [];
     for (let i = 0; i < timing.runs; i++) runs.push(await window(client, server, timing.windowSeconds, pinning.server));

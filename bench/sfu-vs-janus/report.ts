@@ -177,7 +177,7 @@ const NOTES = [
   'fwd pkt/s: RTP packets received by all subscribers per second. CPU s / 1k pkt: user+system CPU of the server process tree (Kuroshio: control process + media worker) per 1,000 forwarded packets; × Janus: that figure over Janus\'s in the same scenario (for the simulcast scenario, over the same server\'s single-layer scenario: its publisher sends three layers, of which each subscriber gets the top one).',
   'server core / client core: share of one core used during the window. loss: 1 − received/expected, expected from RTP sequence numbers per subscriber and stream.',
   'latency: publisher send → subscriber socket, from a send-time stamp in the payload, on sampled packets (both ends in the client process, one clock); it includes the client\'s own encryption and event-loop delays.',
-  'RSS / sub: growth of the server tree\'s resident memory from publishers-only to all subscribers connected, per subscriber.',
+  'RSS / sub: growth of the server tree\'s resident memory from publishers-only to all subscribers connected, per subscriber; Kuroshio\'s processes collect their garbage before each reading (through their inspectors), so both servers are read at what they hold.',
   'Diagnostics: interrupt and softirq time on the server\'s core (median share; the kernel accounts the loopback delivery of what the server sends there, not to the server, and the search counts it towards saturation), packets the server asked the publisher to resend (NACK), copies of already received packets at the subscribers, datagrams the kernel dropped at full receive buffers of the server\'s and the clients\' sockets, sampled packets failing SRTP authentication or missing their stamp.',
 ];
 

@@ -15,6 +15,7 @@ import { createServer } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { collectGarbage, inspectorEnv, inspectorUrls } from '../../test/helpers/inspector.js';
 import { startServer } from '../../test/helpers/server-process.js';
 import type { Protocol } from './signalling.js';
 import { pinTree, pinnedCommand } from './system.js';
@@ -60,6 +61,12 @@ export interface ServerUnderTest {
   pid: number;
   /** The last lines the server printed, for error reports. */
   logTail(): string[];
+  /**
+   * Collects garbage in every process that has a collector (Kuroshio's, through their
+   * inspectors), so that a memory reading counts what the server holds rather than how far its
+   * heaps grew before their next collection. Janus frees as it goes and has none.
+   */
+  collectGarbage?(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -74,7 +81,7 @@ async function startKuroshio(env: Record<string, string>, core: number | undefin
   const [min, max] = PORTS.kurento;
   const server = await startServer({
     args: ['--workers', '1', '--log-level', 'info', '--min-port', String(min), '--max-port', String(max)],
-    env: { ...env, KMS_NETWORK_INTERFACES: 'lo' },
+    env: { ...env, KMS_NETWORK_INTERFACES: 'lo', ...inspectorEnv() },
   });
   // Workers forked later inherit the control process's affinity; those already running are in its tree.
   pinTree(server.process.pid!, core);
@@ -83,6 +90,7 @@ async function startKuroshio(env: Record<string, string>, core: number | undefin
     clientAddress: '127.0.0.1',
     pid: server.process.pid!,
     logTail: () => server.logs.slice(-LOG_LINES_KEPT).map((r) => JSON.stringify(r)),
+    collectGarbage: () => collectGarbage(inspectorUrls(server.logs.map((r) => String(r.msg)))),
     stop: () => server.stop(),
   };
 }
