@@ -162,8 +162,6 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     }
     this.reportTimer = setInterval(() => this.sendReports(), REPORT_INTERVAL_MS);
     this.reportTimer.unref();
-    this.nackTimer = setInterval(() => this.sendNacks(), NACK_INTERVAL_MS);
-    this.nackTimer.unref();
   }
 
   // ---- receiving ------------------------------------------------------------------------------
@@ -222,6 +220,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       this.dropped++;
       return;
     }
+    if (stream.hasMissing) this.watchForLoss();
     if (stream.layer) stream.layer.lastPacketMs = now;
     stream.bytes += packet.length - payloadOffset(packet, packet.length);
     stream.remember(seq, packet, packet.length);
@@ -479,15 +478,31 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     }
   }
 
+  /**
+   * Checks for packets to ask again every 20 ms, from the first gap until no stream misses any:
+   * a session that receives nothing, or nothing lost (every subscriber, most publishers), runs no
+   * timer at all.
+   */
+  private watchForLoss(): void {
+    if (this.nackTimer || this.closed || this.config.feedback?.nack === false) return;
+    this.nackTimer = setInterval(() => this.sendNacks(), NACK_INTERVAL_MS);
+    this.nackTimer.unref();
+  }
+
   private sendNacks(): void {
-    if (this.config.feedback?.nack === false) return;
     const now = Date.now();
     const packets: Buffer[] = [];
+    let missing = false;
     for (const stream of this.incoming.values()) {
       if (!stream.hasMissing) continue;
+      missing = true;
       const lost = stream.lostToRequest(now, this.rttMs);
       if (lost.length > 0) packets.push(buildNack(this.senderSsrc(), stream.ssrc, lost));
     }
     if (packets.length > 0) this.sendRtcp(packets);
+    if (!missing) {
+      clearInterval(this.nackTimer);
+      this.nackTimer = undefined;
+    }
   }
 }

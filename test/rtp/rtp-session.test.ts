@@ -3,7 +3,7 @@
  * headers into the subscriber's stream, NACKs are answered as RTX from the publisher's shared
  * history, RTX from the publisher is unwrapped, and keyframe/bitrate feedback surfaces as events.
  */
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RtpSession, type RtpSessionConfig } from '../../src/rtp/rtp-session.js';
 import type { SrtpTransform } from '../../src/rtp/srtp-transform.js';
@@ -143,4 +143,27 @@ test('packets of unnegotiated payload types and garbage are dropped and counted'
   assert.equal(publisher.dropped, 2);
   publisher.close();
   subscriber.close();
+});
+
+test('a gap makes the publisher session ask for the packet until it comes; without loss it asks nothing', () => {
+  mock.timers.enable({ apis: ['setInterval', 'Date'], now: 1_000_000 });
+  try {
+    const { publisher, subscriber, toPublisher } = sessions();
+    const nacks = (): number[][] => toPublisher.flatMap((d) => parseRtcp(d, d.length)).flatMap((r) => (r.type === 'nack' ? [r.lost] : []));
+    publisher.handleDatagram(rtp(96, 10, 0, 1111, [1]));
+    publisher.handleDatagram(rtp(96, 11, 0, 1111, [2]));
+    mock.timers.tick(200);
+    assert.deepEqual(nacks(), [], 'nothing lost, nothing asked');
+    publisher.handleDatagram(rtp(96, 13, 0, 1111, [4])); // 12 lost
+    mock.timers.tick(60);
+    assert.deepEqual(nacks(), [[12]], 'asked once the reorder grace is over');
+    publisher.handleDatagram(rtp(96, 12, 0, 1111, [3]));
+    toPublisher.length = 0;
+    mock.timers.tick(500);
+    assert.deepEqual(nacks(), [], 'nothing asked once it came');
+    publisher.close();
+    subscriber.close();
+  } finally {
+    mock.timers.reset();
+  }
 });
