@@ -5,7 +5,7 @@
  * `create` with NOT_IMPLEMENTED.
  *
  * Each class's module is imported when the first object of that class is created, not when the
- * worker starts: element modules pull in FFmpeg (node-av) and werift, about 40 MB per worker that
+ * worker starts: element modules pull in FFmpeg (node-av) and werift, ~47 MB of a worker's RSS that
  * an idle worker does not need (measured in docs/PERFORMANCE.md).
  */
 import type { ElementFactory, MediaObjectImpl, ObjectInit } from './media-object.js';
