@@ -32,12 +32,15 @@ test('the official Java client against Kuroshio (test/java)', async (t) => {
     await Promise.all([server.stop(), other.stop()]);
   }
   const cases = surefireCases(join(PROJECT, 'target/surefire-reports'));
-  for (const c of cases) {
-    await t.test(`${c.className.replace(/^io\.kuroshio\.compat\./, '')} > ${c.name}`, (sub) => {
+  // Every case is registered before any is awaited: between awaited subtests the runner (with
+  // --test-force-exit) can see no test left, end the process, and drop the rest unreported.
+  const reported = cases.map((c) =>
+    t.test(`${c.className.replace(/^io\.kuroshio\.compat\./, '')} > ${c.name}`, (sub) => {
       if (c.skipped) sub.skip(c.skipped);
       else if (c.failure) throw new Error(c.failure);
-    });
-  }
+    }),
+  );
+  await Promise.all(reported);
   if (run.code !== 0) {
     const tail = run.output.split('\n').slice(-60).join('\n');
     throw new Error(`mvn test exited with ${String(run.code)}${cases.length === 0 ? ' before any test ran' : ''}:\n${tail}`);
