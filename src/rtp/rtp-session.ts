@@ -249,12 +249,11 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     out.stream.map(source.ssrc, sequenceNumber(packet), readTimestamp(packet), now);
     const seq = out.stream.mappedSeq;
     const ts = out.stream.mappedTs;
-    const built = outgoingPacket;
-    const length = copyWithoutExtensions(packet, packet.length, built);
-    if (source.layer && /vp8$/i.test(negotiated.codec.mimeType)) (out.vp8 ??= new Vp8PictureIds()).rewrite(built, RTP_FIXED_HEADER, length, source.ssrc);
-    rewriteHeader(built, { ssrc: out.stream.ssrc, sequenceNumber: seq, timestamp: ts, payloadType: negotiated.payloadType });
+    const length = copyWithoutExtensions(packet, packet.length, outgoingPacket);
+    if (source.layer && /vp8$/i.test(negotiated.codec.mimeType)) (out.vp8 ??= new Vp8PictureIds()).rewrite(outgoingPacket, RTP_FIXED_HEADER, length, source.ssrc);
+    rewriteHeader(outgoingPacket, { ssrc: out.stream.ssrc, sequenceNumber: seq, timestamp: ts, payloadType: negotiated.payloadType });
     out.stream.sent(length - RTP_FIXED_HEADER, ts, now);
-    this.protectAndSend(built, length);
+    this.protectAndSend(outgoingPacket, length);
     return true;
   }
 
@@ -394,20 +393,19 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
         const sourceSeq = out.stream.sourceSeq(seq);
         const kept = sourceSeq === undefined ? undefined : out.source.recall(sourceSeq);
         if (!kept || !codec) continue;
-        const built = outgoingPacket;
-        const ts = out.stream.outTimestamp(readTimestamp(kept.packet));
-        const length = copyWithoutExtensions(kept.packet, kept.length, built);
-        out.vp8?.rewrite(built, RTP_FIXED_HEADER, length, out.source.ssrc);
+            const ts = out.stream.outTimestamp(readTimestamp(kept.packet));
+        const length = copyWithoutExtensions(kept.packet, kept.length, outgoingPacket);
+        out.vp8?.rewrite(outgoingPacket, RTP_FIXED_HEADER, length, out.source.ssrc);
         const rtxSsrc = out.stream.rtxSsrc;
         if (rtxSsrc !== undefined && codec.rtxPayloadType !== undefined) {
           // RFC 4588 §4: the RTX payload is the original sequence number, then the original payload.
-          built.copy(built, RTP_FIXED_HEADER + 2, RTP_FIXED_HEADER, length);
-          built.writeUInt16BE(seq, RTP_FIXED_HEADER);
-          rewriteHeader(built, { ssrc: rtxSsrc, sequenceNumber: out.stream.nextRtxSequence(), timestamp: ts, payloadType: codec.rtxPayloadType });
-          this.protectAndSend(built, length + 2);
+          outgoingPacket.copy(outgoingPacket, RTP_FIXED_HEADER + 2, RTP_FIXED_HEADER, length);
+          outgoingPacket.writeUInt16BE(seq, RTP_FIXED_HEADER);
+          rewriteHeader(outgoingPacket, { ssrc: rtxSsrc, sequenceNumber: out.stream.nextRtxSequence(), timestamp: ts, payloadType: codec.rtxPayloadType });
+          this.protectAndSend(outgoingPacket, length + 2);
         } else {
-          rewriteHeader(built, { ssrc: out.stream.ssrc, sequenceNumber: seq, timestamp: ts, payloadType: codec.payloadType });
-          this.protectAndSend(built, length);
+          rewriteHeader(outgoingPacket, { ssrc: out.stream.ssrc, sequenceNumber: seq, timestamp: ts, payloadType: codec.payloadType });
+          this.protectAndSend(outgoingPacket, length);
         }
         out.stream.retransmitted++;
       }
