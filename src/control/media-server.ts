@@ -158,20 +158,36 @@ export class MediaServer {
     const parent = this.parentFromParams(cls, params, sessionId);
     const uuid = randomUUID();
     const id = parent ? `${parent.id}/${uuid}_${cls.qualifiedName}` : `${uuid}_${cls.qualifiedName}`;
-    const worker = parent?.worker ?? (await this.pool.leastLoaded());
     if (parent?.released) throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', `Object '${parent.id}' not found`);
+    // A pipeline is counted on its worker as it is placed; a child from here on.
+    const worker = parent?.worker ?? (await this.pool.placePipeline());
+    const load = parent ? 'elements' : 'pipelines';
+    if (parent) worker.elements++;
+    try {
+      await this.createOn(worker, id, cls, params, parent);
+    } catch (err) {
+      worker[load]--;
+      throw err;
+    }
+    this.registry.add(new RemoteObject(id, cls, parent, worker), sessionId);
+    if (this.catalog.isA(cls, 'HttpEndpoint')) this.http.register(uuid, id, worker);
+    if (!parent) this.log.debug('pipeline placed', { pipelineId: id, worker: worker.index, pid: worker.pid });
+    this.events.deliver(this.serverManager, 'ObjectCreated', { object: id });
+    return id;
+  }
+
+  /** Has `worker` build the object; throws (the worker having nothing of it) if it cannot. */
+  private async createOn(worker: MediaWorker, id: string, cls: ClassInfo, params: Record<string, unknown>, parent: RemoteObject | undefined): Promise<void> {
     // Workers say what they can build when they start: the control process loads no element code.
-    if (!worker?.factories.has(cls.qualifiedName)) {
+    if (!worker.factories.has(cls.qualifiedName)) {
       throw new KurentoError('NOT_IMPLEMENTED', `${cls.qualifiedName} is described but not implemented yet in Kuroshio`);
     }
-    const pipelineId = parent?.pipeline?.id ?? id;
     // HttpEndpoints are served on the server's HTTP port: it opens with the first one (as in KMS).
-    const httpEndpoint = this.catalog.isA(cls, 'HttpEndpoint');
-    if (httpEndpoint) await this.http.ensureListening();
+    if (this.catalog.isA(cls, 'HttpEndpoint')) await this.http.ensureListening();
     await worker.request('create', {
       objectId: id,
       type: cls.qualifiedName,
-      pipelineId,
+      pipelineId: parent?.pipeline?.id ?? id,
       params,
       ...(parent ? { parentId: parent.id } : {}),
     });
@@ -182,13 +198,6 @@ export class MediaServer {
       void worker.request('release', { objectId: id }).catch(() => undefined);
       throw new KurentoError('MEDIA_OBJECT_NOT_FOUND', `Object '${parent.id}' not found`);
     }
-    if (parent) worker.elements++;
-    else worker.pipelines++;
-    this.registry.add(new RemoteObject(id, cls, parent, worker), sessionId);
-    if (httpEndpoint) this.http.register(uuid, id, worker);
-    if (!parent) this.log.debug('pipeline placed', { pipelineId: id, worker: worker.index, pid: worker.pid });
-    this.events.deliver(this.serverManager, 'ObjectCreated', { object: id });
-    return id;
   }
 
   async invoke(sessionId: string, objectId: string, operation: string, rawParams: unknown): Promise<JsonValue> {

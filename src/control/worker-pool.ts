@@ -69,17 +69,25 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
   }
 
   /**
-   * The worker a new pipeline goes to: a ready one before one still booting, then fewest
-   * elements, then fewest pipelines. Element count is what costs CPU and memory; counting in the
-   * control process keeps placement free of IPC.
+   * Places a new pipeline: a ready worker before one still booting, then fewest elements, then
+   * fewest pipelines. Element count is what costs CPU and memory; counting in the control process
+   * keeps placement free of IPC. The pipeline is counted here, before anything is awaited, so
+   * pipelines created in a burst spread over the workers; the caller uncounts it
+   * (`worker.pipelines--`) if the creation fails.
    */
-  async leastLoaded(): Promise<MediaWorker> {
+  placePipeline(): Promise<MediaWorker> {
     const alive = this.all.filter((w) => w.isAlive);
-    if (alive.length === 0) throw new KurentoError('NOT_ENOUGH_RESOURCES', 'No media worker is running; a replacement is being started');
+    if (alive.length === 0) return Promise.reject(new KurentoError('NOT_ENOUGH_RESOURCES', 'No media worker is running; a replacement is being started'));
     alive.sort((a, b) => Number(b.isReady) - Number(a.isReady) || a.elements - b.elements || a.pipelines - b.pipelines || a.index - b.index);
     const chosen = alive[0]!;
-    await chosen.ready;
-    return chosen;
+    chosen.pipelines++;
+    return chosen.ready.then(
+      () => chosen,
+      (err: unknown) => {
+        chosen.pipelines--;
+        throw err;
+      },
+    );
   }
 
   async close(): Promise<void> {

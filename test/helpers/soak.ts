@@ -38,11 +38,27 @@ export interface SoakResult {
   recovered: boolean;
 }
 
-async function cycle(client: RawClient): Promise<void> {
+/** Creates a pipeline and a WebRtcEndpoint that has answered an offer; returns the pipeline. */
+async function openSession(client: RawClient): Promise<string> {
   const pipeline = await createPipeline(client);
   const endpoint = await createWebRtcEndpoint(client, pipeline);
   await invoke(client, endpoint, 'processOffer', { offer: SOAK_OFFER });
-  await client.call('release', { object: pipeline });
+  return pipeline;
+}
+
+async function cycle(client: RawClient): Promise<void> {
+  await client.call('release', { object: await openSession(client) });
+}
+
+/**
+ * Each client opens a session and all of them are held before any is released: pipelines go to
+ * the least-loaded worker, so only sessions held at once are sure to reach every worker (quick
+ * cycles alone may all land on the first one, leaving the other's lazily loaded codecs out of
+ * the baseline).
+ */
+async function warmUpEveryWorker(clients: readonly RawClient[]): Promise<void> {
+  const pipelines = await Promise.all(clients.map(openSession));
+  await Promise.all(pipelines.map((pipeline, i) => clients[i]!.call('release', { object: pipeline })));
 }
 
 async function treeUsage(pids: readonly number[]): Promise<ProcUsage> {
@@ -65,7 +81,10 @@ export async function soak(server: RunningServer, options: SoakOptions): Promise
   const clients = await Promise.all(Array.from({ length: options.clients }, () => RawClient.connect(server.url)));
   // First rounds load what endpoints load once (codecs, certificates, JIT, pools): the baseline
   // is the steady state after them, not the empty process.
-  for (let i = 0; i < WARM_UP_ROUNDS; i++) await Promise.all(clients.map(cycle));
+  for (let i = 0; i < WARM_UP_ROUNDS; i++) {
+    await warmUpEveryWorker(clients);
+    await Promise.all(clients.map(cycle));
+  }
   await collectGarbage(inspectors);
   const baseline = await treeUsage(pids);
   let peak = baseline;
