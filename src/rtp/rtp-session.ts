@@ -389,7 +389,9 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       if (out.stream.ssrc !== mediaSsrc || !out.source) continue;
       out.stream.nackCount++;
       const codec = out.codec;
+      const now = Date.now();
       for (const seq of lost) {
+        if (!out.stream.mayRetransmit(seq, now, this.rttMs)) continue;
         const sourceSeq = out.stream.sourceSeq(seq);
         const kept = sourceSeq === undefined ? undefined : out.source.recall(sourceSeq);
         if (!kept || !codec) continue;

@@ -8,6 +8,8 @@
  */
 import { seqDelta } from './rtp-header.js';
 
+/** Resends remembered per stream (`mayRetransmit`); a power of two. */
+const RESEND_MEMORY = 256;
 /** How far ahead the first timestamp after a source switch lands, in ms of media time. */
 const SWITCH_GAP_MS = 33;
 
@@ -101,6 +103,25 @@ export class SendStream {
     this.lastTimestamp = rtpTimestamp;
     this.lastWallMs = nowMs;
   }
+
+  /**
+   * Whether a NACKed packet may go again: not if it was resent less than `spacingMs` ago (a
+   * round trip). A receiver behind a full queue repeats its NACKs before the first resend can
+   * arrive; answering each one multiplies the traffic on the link that is already too small.
+   * Remembers the last 256 resends, from the first NACK on.
+   */
+  mayRetransmit(seq: number, nowMs: number, spacingMs: number): boolean {
+    const slot = seq & (RESEND_MEMORY - 1);
+    this.resentSeq ??= new Int32Array(RESEND_MEMORY).fill(-1);
+    this.resentAtMs ??= new Float64Array(RESEND_MEMORY);
+    if (this.resentSeq[slot] === seq && nowMs - this.resentAtMs[slot]! < spacingMs) return false;
+    this.resentSeq[slot] = seq;
+    this.resentAtMs[slot] = nowMs;
+    return true;
+  }
+
+  private resentSeq: Int32Array | undefined;
+  private resentAtMs: Float64Array | undefined;
 
   nextRtxSequence(): number {
     this.rtxSequence = (this.rtxSequence + 1) & 0xffff;

@@ -167,3 +167,24 @@ test('a gap makes the publisher session ask for the packet until it comes; witho
     mock.timers.reset();
   }
 });
+
+test('a NACK repeated within a round trip is answered once; once the round trip passed, again', () => {
+  mock.timers.enable({ apis: ['Date'], now: 2_000_000 });
+  const { publisher, subscriber, toSubscriber } = sessions();
+  try {
+    for (let i = 0; i < 5; i++) publisher.handleDatagram(rtp(96, 3000 + i, 9000 * i, 1111, [i]));
+    const lostOut = sequenceNumber(toSubscriber[1]!);
+    toSubscriber.length = 0;
+    subscriber.handleDatagram(buildNack(42, 5555, [lostOut]));
+    subscriber.handleDatagram(buildNack(42, 5555, [lostOut]));
+    assert.equal(toSubscriber.length, 1, 'the second NACK came before the resend could arrive');
+    mock.timers.tick(150); // the assumed round trip before any report is 100 ms
+    subscriber.handleDatagram(buildNack(42, 5555, [lostOut]));
+    assert.equal(toSubscriber.length, 2);
+    assert.equal(toSubscriber[1]!.readUInt16BE(12), lostOut);
+  } finally {
+    publisher.close();
+    subscriber.close();
+    mock.timers.reset();
+  }
+});
