@@ -4,7 +4,7 @@
  * from the server is held to 300 kbit/s by `tc` (a token bucket). The first keeps the top layer;
  * the second is moved to the low layer by its bandwidth estimate (REMB), where it loses under 2 %
  * and keeps decoding (no pause over a second); lifting the limit should move it back up within
- * 10 s (not done yet: reported as a todo).
+ * 10 s (not done yet: reported as a todo, with the viewer's estimate each second).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -125,13 +125,27 @@ test('a 300 kbit/s viewer gets the low layer without loss, an unconstrained one 
     if (Date.now() - freeCheckedAt > 200) t.diagnostic(`the free viewer was back on the top layer after ${Date.now() - freeCheckedAt} ms`);
 
     // Still to do: with the limit lifted, a higher layer within 10 s. REMB grows to about 1.5
-    // times what arrives, so without padding probes the viewer cannot show it could take the next
-    // layer (docs/ARCHITECTURE.md, Simulcast). Everything above is asserted; this part reports.
+    // times what arrives, and after congestion only additively (a few kbit/s a second), so the
+    // viewer cannot show it could take the next layer: that needs send-side estimation with
+    // probing (docs/ARCHITECTURE.md, Simulcast). Everything above is asserted; this part reports,
+    // with the estimate over the 10 s.
     t.todo('moving back up after the limit is lifted needs probing');
+    const estimates: string[] = [];
+    const sampleEstimate = async (): Promise<void> => {
+      const stats = Object.values((await shaped.call('getStats', 'VIDEO')) as Record<string, { type: string; targetBitrate?: number }>);
+      estimates.push(`${((stats.find((s) => s.type === 'outboundrtp')?.targetBitrate ?? 0) / 1000).toFixed(0)}`);
+    };
+    await sampleEstimate();
     await host.unlimit();
     const liftedAt = Date.now();
-    await watchUntil(shapedPage, (s) => width(s) > FAKE_CAMERA.width / 4, 10_000, 'a higher layer after the limit is lifted');
-    t.diagnostic(`limit lifted: a higher layer after ${Date.now() - liftedAt} ms`);
-    await watchUntil(shapedPage, (s) => width(s) === FAKE_CAMERA.width, 10_000, 'the top layer after the limit is lifted');
-    t.diagnostic(`limit lifted: the top layer after ${Date.now() - liftedAt} ms`);
+    const sampler = setInterval(() => void sampleEstimate().catch(() => undefined), 1000);
+    try {
+      await watchUntil(shapedPage, (s) => width(s) > FAKE_CAMERA.width / 4, 10_000, 'a higher layer after the limit is lifted');
+      t.diagnostic(`limit lifted: a higher layer after ${Date.now() - liftedAt} ms`);
+      await watchUntil(shapedPage, (s) => width(s) === FAKE_CAMERA.width, 10_000, 'the top layer after the limit is lifted');
+      t.diagnostic(`limit lifted: the top layer after ${Date.now() - liftedAt} ms`);
+    } finally {
+      clearInterval(sampler);
+      t.diagnostic(`the shaped viewer's estimate (kbit/s), at the lift and each second after: ${estimates.join(' ')}`);
+    }
   }));
