@@ -3,7 +3,7 @@
  * a=simulcast, 160x120, 320x240 and 640x480). The answer must be one Chromium accepts (it carries
  * the rtp-stream-id header extensions), and each viewer gets one layer: the top one when nothing
  * limits it, the one its `maxSimulcastLayer` allows otherwise, switching on keyframes without a
- * stall.
+ * stall; in VP8 and in H.264.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,11 +30,11 @@ after(async () => {
 });
 
 /** A publisher page sending three layers into a new WebRtcEndpoint; resolves once all three flow. */
-async function publish(scene: Scene, pipeline: Remote): Promise<{ endpoint: Remote; page: PeerPage; answer: string }> {
+async function publish(scene: Scene, pipeline: Remote, codec?: 'H264'): Promise<{ endpoint: Remote; page: PeerPage; answer: string }> {
   const endpoint = await pipeline.create('WebRtcEndpoint');
   const page = await scene.page();
   // negotiate() fails if the page rejects the answer.
-  const { startedAt } = await negotiate(scene, page, endpoint, { audio: false, simulcast: LAYERS });
+  const { startedAt } = await negotiate(scene, page, endpoint, { audio: false, simulcast: LAYERS, ...(codec ? { codec } : {}) });
   const answer = await endpoint.call<string>('getLocalSessionDescriptor');
   await waitConnected(page, startedAt);
   await pollUntil(
@@ -96,6 +96,29 @@ test('maxSimulcastLayer picks the layer a viewer gets; switching up and down nev
       t.diagnostic(`layer ${layer}: ${expected} px wide after ${Date.now() - asked} ms`);
       assert.ok(framesDecoded(stats) > before, 'frames decoded across the switch');
       // Decoding goes on at every half second after the switch: no stall.
+      await assertKeepsRising(viewer.page, { framesDecoded }, 2000, 500);
+    }
+  }));
+
+test('H.264 simulcast: the viewer decodes the top layer, and maxSimulcastLayer moves it down and back up without a stall', (t) =>
+  rig.scene(t, async (scene) => {
+    const pipeline = await scene.pipeline();
+    const { endpoint, answer } = await publish(scene, pipeline, 'H264');
+    assert.match(answer, /a=rtpmap:\d+ H264\/90000/, 'H.264 in the answer');
+    assert.doesNotMatch(answer, /a=rtpmap:\d+ VP8\/90000/, 'only the codec the page offered');
+    const viewer = await view(scene, endpoint, pipeline);
+    await waitForWidth(viewer.page, FAKE_CAMERA.width);
+    assert.match(inboundVideo(await viewer.page.peerStats())?.codec ?? '', /H264/i, 'the viewer receives H.264');
+    for (const [layer, expected] of [
+      [0, FAKE_CAMERA.width / 4],
+      [-1, FAKE_CAMERA.width],
+    ] as const) {
+      const before = framesDecoded(await viewer.page.peerStats());
+      const asked = Date.now();
+      await viewer.endpoint.invoke('setMaxSimulcastLayer', { maxSimulcastLayer: layer });
+      const stats = await waitForWidth(viewer.page, expected, 10_000);
+      t.diagnostic(`H.264 layer ${layer}: ${expected} px wide after ${Date.now() - asked} ms`);
+      assert.ok(framesDecoded(stats) > before, 'frames decoded across the switch');
       await assertKeepsRising(viewer.page, { framesDecoded }, 2000, 500);
     }
   }));
