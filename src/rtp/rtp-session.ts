@@ -65,11 +65,12 @@ export interface RtpSessionConfig {
    */
   feedback?: { nack: boolean; keyframe: 'pli' | 'fir' | 'none'; remb: boolean };
   /**
-   * Video the peer sends as simulcast layers (RFC 8853): the RIDs, lowest layer first, and the ids
-   * of the header extensions naming the RID of a stream (rtp-stream-id) and of its RTX stream
-   * (repaired-rtp-stream-id). Streams are bound to layers as their packets name them.
+   * Video the peer sends as simulcast layers: the layers' names, lowest first, and either (RFC
+   * 8853) the ids of the header extensions naming the RID of a stream (rtp-stream-id) and of its
+   * RTX stream (repaired-rtp-stream-id), streams being bound to layers as their packets name
+   * them, or (the legacy `a=ssrc-group:SIM` form) each layer's SSRC, bound from the start.
    */
-  simulcast?: { rids: string[]; ridExtension: number; repairedRidExtension?: number };
+  simulcast?: { rids: string[]; ridExtension?: number; repairedRidExtension?: number; ssrcs?: number[] };
 }
 
 export interface RtpSessionEvents {
@@ -157,8 +158,11 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       }
     }
     if (config.simulcast) {
-      this.simulcast = new SimulcastGroup(config.simulcast.rids, config.simulcast.ridExtension, config.simulcast.repairedRidExtension);
+      const { rids, ridExtension, repairedRidExtension, ssrcs } = config.simulcast;
+      this.simulcast = new SimulcastGroup(rids, ridExtension, repairedRidExtension);
       this.simulcast.requestKeyframe = (layer) => this.requestLayerKeyframe(layer);
+      const videoClock = config.receive.VIDEO?.codecs[0]?.codec.clockRate ?? 90000;
+      ssrcs?.forEach((layerSsrc, i) => this.simulcast!.bind(rids[i]!, this.receiveStream(layerSsrc, 'VIDEO', videoClock)));
     }
     this.reportTimer = setInterval(() => this.sendReports(), REPORT_INTERVAL_MS);
     this.reportTimer.unref();

@@ -62,11 +62,12 @@ export class SimulcastGroup {
 
   /**
    * `rids`: the layers in the order the sender listed them in `a=simulcast`, lowest first;
-   * the ids of the rtp-stream-id and repaired-rtp-stream-id header extensions.
+   * the ids of the rtp-stream-id and repaired-rtp-stream-id header extensions (none in the
+   * legacy form, whose streams are bound by SSRC from the start).
    */
   constructor(
     rids: readonly string[],
-    private readonly ridExtension: number,
+    private readonly ridExtension: number | undefined,
     private readonly repairedRidExtension: number | undefined,
   ) {
     this.layers = rids.map((rid, index) => new SimulcastLayer(this, rid, index));
@@ -86,7 +87,7 @@ export class SimulcastGroup {
       this.rtxRepairs.set(ssrc, repaired.ssrc);
       return true;
     }
-    const rid = readRid(packet, this.ridExtension);
+    const rid = this.ridExtension === undefined ? undefined : readRid(packet, this.ridExtension);
     return rid !== undefined && this.byRid(rid) !== undefined && this.bind(rid, stream());
   }
 

@@ -53,6 +53,47 @@
     transceiver.setCodecPreferences([...chosen, ...codecs.filter((c) => c.mimeType.toLowerCase() === 'video/rtx')]);
   }
 
+  /**
+   * The legacy simulcast form (before RFC 8853, still honoured by Chromium when an application
+   * edits its offer): the video section gets `layers` SSRCs, each with an RTX SSRC (FID groups),
+   * listed lowest layer first in an `a=ssrc-group:SIM` line.
+   */
+  function withLegacySimulcast(sdp, layers) {
+    const sections = sdp.split(/\r\n(?=m=)/);
+    const index = sections.findIndex((s) => s.startsWith('m=video'));
+    const lines = sections[index].split('\r\n');
+    const fid = lines.map((l) => /^a=ssrc-group:FID (\d+) (\d+)/.exec(l)).find(Boolean);
+    if (!fid) throw new Error('no FID group in the offer to build simulcast on');
+    const attributes = lines.filter((l) => l.startsWith(`a=ssrc:${fid[1]} `)).map((l) => l.slice(`a=ssrc:${fid[1]} `.length));
+    const random = () => 1 + Math.floor(Math.random() * 0xfffffffe);
+    const pairs = [[fid[1], fid[2]]];
+    while (pairs.length < layers) pairs.push([String(random()), String(random())]);
+    const kept = lines.filter((l) => !l.startsWith('a=ssrc:') && !l.startsWith('a=ssrc-group:'));
+    const added = [`a=ssrc-group:SIM ${pairs.map(([media]) => media).join(' ')}`];
+    for (const [media, rtx] of pairs) {
+      added.push(`a=ssrc-group:FID ${media} ${rtx}`);
+      for (const ssrc of [media, rtx]) for (const attribute of attributes) added.push(`a=ssrc:${ssrc} ${attribute}`);
+    }
+    const end = kept[kept.length - 1] === '' ? kept.length - 1 : kept.length;
+    kept.splice(end, 0, ...added);
+    sections[index] = kept.join('\r\n');
+    return sections.join('\r\n');
+  }
+
+  /**
+   * Chromium encodes every legacy layer at full size: each is scaled down by half the one above
+   * it, so the layers can be told apart by their pictures.
+   */
+  async function scaleLegacyLayers() {
+    const sender = pc.getSenders().find((s) => s.track && s.track.kind === 'video');
+    const parameters = sender.getParameters();
+    const count = parameters.encodings.length;
+    parameters.encodings.forEach((encoding, i) => {
+      encoding.scaleResolutionDownBy = 2 ** (count - 1 - i);
+    });
+    await sender.setParameters(parameters);
+  }
+
   /** Restricts an audio transceiver to options.audioCodec (e.g. 'PCMU'). */
   function applyAudioPreference(transceiver) {
     if (!options.audioCodec || transceiver.receiver.track.kind !== 'audio') return;
@@ -213,7 +254,10 @@
         applyCodecPreference(transceiver);
         applyAudioPreference(transceiver);
       }
-      await pc.setLocalDescription(await pc.createOffer());
+      const offer = await pc.createOffer();
+      if (options.legacySimulcast && sends()) offer.sdp = withLegacySimulcast(offer.sdp, options.legacySimulcast);
+      await pc.setLocalDescription(offer);
+      if (options.legacySimulcast && sends()) await scaleLegacyLayers();
       return localSdp();
     },
 

@@ -188,3 +188,20 @@ test('a NACK repeated within a round trip is answered once; once the round trip 
     mock.timers.reset();
   }
 });
+
+test('legacy simulcast (a=ssrc-group:SIM): each announced SSRC carries its layer from its first packet', () => {
+  const config: RtpSessionConfig = {
+    cname: 'p', rtcpSsrc: 1, send: {},
+    receive: { VIDEO: { codecs: [{ payloadType: 96, codec: VP8, rtxPayloadType: 97 }] } },
+    remoteSsrcs: new Map([[1111, { kind: 'VIDEO' as const }], [3333, { kind: 'VIDEO' as const }], [4444, { kind: 'VIDEO' as const, repairs: 3333 }]]),
+    simulcast: { rids: ['0', '1'], ssrcs: [1111, 3333] },
+  };
+  const publisher = new RtpSession(config, identity, () => undefined);
+  const layers: (number | undefined)[] = [];
+  publisher.on('rtp', (_k, _p, _c, source) => layers.push(source.layer?.index));
+  publisher.handleDatagram(rtp(96, 10, 0, 3333, [1]));
+  publisher.handleDatagram(rtp(96, 20, 0, 1111, [2]));
+  publisher.handleDatagram(rtp(97, 30, 0, 4444, [0, 11, 3])); // RTX of the upper layer's packet 11
+  assert.deepEqual(layers, [1, 0, 1]);
+  publisher.close();
+});

@@ -48,6 +48,23 @@ test('the video m-line of an offer gives the layers (first alternatives, paused 
   assert.equal(offeredSimulcast(OFFER.replace(/a=extmap:10 .*\r\n/, '')), undefined, 'no RID extension: layers cannot be told apart');
 });
 
+test('the legacy form: a=ssrc-group:SIM gives each layer its SSRC, lowest first; RFC 8853 wins when both are there', () => {
+  const legacy = [
+    'v=0', 'o=- 1 2 IN IP4 127.0.0.1', 's=-', 't=0 0',
+    'm=video 9 UDP/TLS/RTP/SAVPF 96 97',
+    'a=rtpmap:96 VP8/90000', 'a=rtpmap:97 rtx/90000', 'a=fmtp:97 apt=96',
+    'a=ssrc-group:SIM 1001 1003 1005',
+    'a=ssrc-group:FID 1001 1002', 'a=ssrc-group:FID 1003 1004', 'a=ssrc-group:FID 1005 1006',
+    'a=ssrc:1001 cname:x', '',
+  ].join('\r\n');
+  assert.deepEqual(offeredSimulcast(legacy), { rids: ['0', '1', '2'], ssrcs: [1001, 1003, 1005] });
+  assert.equal(offeredSimulcast(legacy.replace('SIM 1001 1003 1005', 'SIM 1001')), undefined, 'one SSRC: one stream');
+  assert.equal(offeredSimulcast(legacy.replace('SIM 1001 1003 1005', 'SIM 1001 1001')), undefined, 'the same SSRC twice: refused');
+  assert.equal(offeredSimulcast(legacy.replace('SIM 1001 1003 1005', 'SIM 1001 99999999999')), undefined, 'not an SSRC: refused');
+  const both = OFFER.replace(/(m=video[^\r]*\r\n)/, '$1a=ssrc-group:SIM 1 2 3\r\n');
+  assert.deepEqual(offeredSimulcast(both), { rids: ['q', 'h', 'f'], ridExtension: 10, repairedRidExtension: 11 });
+});
+
 test('streams are bound to layers by the RID they name; RTX streams to the stream they repair', () => {
   const group = new SimulcastGroup(['q', 'h', 'f'], 10, 11);
   const streams = new Map<number, ReceiveStream>();

@@ -122,3 +122,34 @@ test('H.264 simulcast: the viewer decodes the top layer, and maxSimulcastLayer m
       await assertKeepsRising(viewer.page, { framesDecoded }, 2000, 500);
     }
   }));
+
+test('the legacy form (a=ssrc-group:SIM edited into the offer): layers told apart by SSRC, the viewer gets the one maxSimulcastLayer allows', (t) =>
+  rig.scene(t, async (scene) => {
+    const pipeline = await scene.pipeline();
+    const endpoint = await pipeline.create('WebRtcEndpoint');
+    const page = await scene.page();
+    const { startedAt } = await negotiate(scene, page, endpoint, { audio: false, legacySimulcast: 3 });
+    await waitConnected(page, startedAt);
+    await pollUntil(
+      () => page.peerStats(),
+      (s) => s.outbound.filter((o) => o.kind === 'video' && (o.packetsSent ?? 0) > 0).length === 3,
+      20_000,
+      'the publisher sending three streams',
+      250,
+    );
+    const viewer = await view(scene, endpoint, pipeline);
+    await waitForWidth(viewer.page, FAKE_CAMERA.width);
+    for (const [layer, expected] of [
+      [0, FAKE_CAMERA.width / 4],
+      [1, FAKE_CAMERA.width / 2],
+      [-1, FAKE_CAMERA.width],
+    ] as const) {
+      const before = framesDecoded(await viewer.page.peerStats());
+      const asked = Date.now();
+      await viewer.endpoint.invoke('setMaxSimulcastLayer', { maxSimulcastLayer: layer });
+      const stats = await waitForWidth(viewer.page, expected, 10_000);
+      t.diagnostic(`legacy layer ${layer}: ${expected} px wide after ${Date.now() - asked} ms`);
+      assert.ok(framesDecoded(stats) > before, 'frames decoded across the switch');
+      await assertKeepsRising(viewer.page, { framesDecoded }, 2000, 500);
+    }
+  }));
