@@ -5,7 +5,7 @@
  * limits it, the one its `maxSimulcastLayer` allows otherwise, switching on keyframes without a
  * stall; in VP8 and in H.264.
  */
-import { after, before, test } from 'node:test';
+import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { inboundVideo, pollUntil, type PeerConnectionStats, type PeerPage } from '../helpers/browser.js';
 import type { Remote } from '../helpers/kurento-client.js';
@@ -61,6 +61,23 @@ function waitForWidth(page: PeerPage, wanted: number, timeoutMs = 20_000): Promi
   return page.waitForPeerStats((s) => width(s) === wanted && framesDecoded(s) > 0, timeoutMs, `the viewer decoding ${wanted} px wide pictures`);
 }
 
+/**
+ * Sets the viewer's maxSimulcastLayer to each layer in turn and checks it then decodes pictures of
+ * the expected width, with frames decoded across the switch and no stall after it.
+ */
+async function switchThrough(t: TestContext, viewer: { endpoint: Remote; page: PeerPage }, steps: readonly (readonly [number, number])[], label: string): Promise<void> {
+  for (const [layer, expected] of steps) {
+    const before = framesDecoded(await viewer.page.peerStats());
+    const asked = Date.now();
+    await viewer.endpoint.invoke('setMaxSimulcastLayer', { maxSimulcastLayer: layer });
+    const stats = await waitForWidth(viewer.page, expected, 10_000);
+    t.diagnostic(`${label}layer ${layer}: ${expected} px wide after ${Date.now() - asked} ms`);
+    assert.ok(framesDecoded(stats) > before, 'frames decoded across the switch');
+    // Decoding goes on at every half second after the switch: no stall.
+    await assertKeepsRising(viewer.page, { framesDecoded }, 2000, 500);
+  }
+}
+
 test('a 3-layer simulcast offer gets an answer Chromium accepts, and a viewer decodes the top layer', (t) =>
   rig.scene(t, async (scene) => {
     const pipeline = await scene.pipeline();
@@ -84,20 +101,11 @@ test('maxSimulcastLayer picks the layer a viewer gets; switching up and down nev
     await waitForWidth(viewer.page, FAKE_CAMERA.width / 4);
     assert.equal(await viewer.endpoint.invoke('getMaxSimulcastLayer'), 0);
 
-    for (const [layer, expected] of [
+    await switchThrough(t, viewer, [
       [1, FAKE_CAMERA.width / 2],
       [-1, FAKE_CAMERA.width],
       [0, FAKE_CAMERA.width / 4],
-    ] as const) {
-      const before = framesDecoded(await viewer.page.peerStats());
-      const asked = Date.now();
-      await viewer.endpoint.invoke('setMaxSimulcastLayer', { maxSimulcastLayer: layer });
-      const stats = await waitForWidth(viewer.page, expected, 10_000);
-      t.diagnostic(`layer ${layer}: ${expected} px wide after ${Date.now() - asked} ms`);
-      assert.ok(framesDecoded(stats) > before, 'frames decoded across the switch');
-      // Decoding goes on at every half second after the switch: no stall.
-      await assertKeepsRising(viewer.page, { framesDecoded }, 2000, 500);
-    }
+    ], '');
   }));
 
 test('H.264 simulcast: the viewer decodes the top layer, and maxSimulcastLayer moves it down and back up without a stall', (t) =>
@@ -109,18 +117,10 @@ test('H.264 simulcast: the viewer decodes the top layer, and maxSimulcastLayer m
     const viewer = await view(scene, endpoint, pipeline);
     await waitForWidth(viewer.page, FAKE_CAMERA.width);
     assert.match(inboundVideo(await viewer.page.peerStats())?.codec ?? '', /H264/i, 'the viewer receives H.264');
-    for (const [layer, expected] of [
+    await switchThrough(t, viewer, [
       [0, FAKE_CAMERA.width / 4],
       [-1, FAKE_CAMERA.width],
-    ] as const) {
-      const before = framesDecoded(await viewer.page.peerStats());
-      const asked = Date.now();
-      await viewer.endpoint.invoke('setMaxSimulcastLayer', { maxSimulcastLayer: layer });
-      const stats = await waitForWidth(viewer.page, expected, 10_000);
-      t.diagnostic(`H.264 layer ${layer}: ${expected} px wide after ${Date.now() - asked} ms`);
-      assert.ok(framesDecoded(stats) > before, 'frames decoded across the switch');
-      await assertKeepsRising(viewer.page, { framesDecoded }, 2000, 500);
-    }
+    ], 'H.264 ');
   }));
 
 test('the legacy form (a=ssrc-group:SIM edited into the offer): layers told apart by SSRC, the viewer gets the one maxSimulcastLayer allows', (t) =>
@@ -139,17 +139,9 @@ test('the legacy form (a=ssrc-group:SIM edited into the offer): layers told apar
     );
     const viewer = await view(scene, endpoint, pipeline);
     await waitForWidth(viewer.page, FAKE_CAMERA.width);
-    for (const [layer, expected] of [
+    await switchThrough(t, viewer, [
       [0, FAKE_CAMERA.width / 4],
       [1, FAKE_CAMERA.width / 2],
       [-1, FAKE_CAMERA.width],
-    ] as const) {
-      const before = framesDecoded(await viewer.page.peerStats());
-      const asked = Date.now();
-      await viewer.endpoint.invoke('setMaxSimulcastLayer', { maxSimulcastLayer: layer });
-      const stats = await waitForWidth(viewer.page, expected, 10_000);
-      t.diagnostic(`legacy layer ${layer}: ${expected} px wide after ${Date.now() - asked} ms`);
-      assert.ok(framesDecoded(stats) > before, 'frames decoded across the switch');
-      await assertKeepsRising(viewer.page, { framesDecoded }, 2000, 500);
-    }
+    ], 'legacy ');
   }));
