@@ -223,6 +223,8 @@ export interface PeerOptions {
    * is a sine in Hz, at `toneGain` of full scale (1 by default: several mixed together clip).
    */
   synthetic?: { colors?: string[]; tone?: number; toneGain?: number; width?: number; height?: number; frameRate?: number };
+  /** Send video as one SVC encoding in this scalability mode (e.g. 'L3T3_KEY' with VP9). */
+  scalabilityMode?: string;
   /** Send video as this many simulcast layers in the legacy form (`a=ssrc-group:SIM` put into the offer). */
   legacySimulcast?: number;
   /** Send video as simulcast layers: the sender's encodings (rid, scaleResolutionDownBy, maxBitrate). */

@@ -250,6 +250,8 @@
           streams: localStream ? [localStream] : [],
           // Simulcast: one encoding per layer, each with its rid (a=rid / a=simulcast in the offer).
           ...(kind === 'video' && options.simulcast && sends() ? { sendEncodings: options.simulcast } : {}),
+          // SVC: one encoding whose scalability mode layers it (VP9 L3T3_KEY, for one).
+          ...(kind === 'video' && options.scalabilityMode && sends() ? { sendEncodings: [{ scalabilityMode: options.scalabilityMode }] } : {}),
         });
         applyCodecPreference(transceiver);
         applyAudioPreference(transceiver);
