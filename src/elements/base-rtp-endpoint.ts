@@ -66,6 +66,10 @@ export interface RtpPeerSession {
   requestKeyframe(kind: RtpKind): boolean;
   /** Tells the peer the most we want to receive of a kind (REMB), in bits per second. */
   sendBitrateLimit(kind: RtpKind, bitsPerSecond: number): void;
+  /** The highest VP9 spatial layer the peer gets (-1: all); sessions that cannot drop layers lack it. */
+  setMaxSpatialLayer?(maxLayer: number): void;
+  /** Whether the video sent to the peer is VP9 with spatial layers (SVC). */
+  forwardsSpatialLayers?(): boolean;
   /** RTP counters of each stream, in and out. */
   streamCounters(): StreamCounters[];
 }
@@ -348,7 +352,12 @@ export abstract class BaseRtpEndpointImpl extends MediaElementImpl {
     if (!video) return;
     const estimate = this.peerEstimate.get('VIDEO');
     video.layerPreference = { estimateBps: this.bandwidth.layerBudget(estimate), maxLayer: this.maxSimulcastLayer, ...(video.layerPreference ? { loss: video.layerPreference.loss, lossAtMs: video.layerPreference.lossAtMs } : {}) };
-    this.setWantedBitrate(video, this.bandwidth.videoSendLimit(estimate));
+    // The same limit for the spatial layers of an SVC stream, dropped where the session sends. A
+    // peer kept below the top spatial layer that way receives less than its link carries, and its
+    // estimate with it: that must not make the publisher drop the layers others get.
+    this.rtpPeer?.setMaxSpatialLayer?.(this.maxSimulcastLayer);
+    const spatialLimited = this.maxSimulcastLayer >= 0 && this.rtpPeer?.forwardsSpatialLayers?.() === true;
+    this.setWantedBitrate(video, spatialLimited ? 0 : this.bandwidth.videoSendLimit(estimate));
   }
 
   /** The highest simulcast layer this endpoint's peer gets (0 the lowest; -1 no limit). */

@@ -38,54 +38,11 @@ import {
 import { SendStream } from './send-stream.js';
 import { SimulcastGroup, type SimulcastLayer } from './simulcast-group.js';
 import { Vp8PictureIds } from './vp8-picture-ids.js';
+import { Vp9SvcFilter, type SvcVerdict } from './vp9-svc-filter.js';
+import type { NegotiatedCodec, RtpKind, RtpSessionConfig, RtpSessionEvents } from './rtp-session-config.js';
 import { SRTP_MAX_OVERHEAD, type SrtpTransform } from './srtp-transform.js';
 
-export type RtpKind = 'AUDIO' | 'VIDEO';
-
-export interface NegotiatedCodec {
-  payloadType: number;
-  codec: CodecDescription;
-  /** Payload type of the RTX stream repairing this codec, if negotiated. */
-  rtxPayloadType?: number;
-}
-
-export interface RtpSessionConfig {
-  cname: string;
-  /** SSRC we use for RTCP when we only receive. */
-  rtcpSsrc: number;
-  /** What we send, per kind: our SSRCs and the codecs the peer accepts, in its preference order. */
-  send: Partial<Record<RtpKind, { ssrc: number; rtxSsrc?: number; codecs: NegotiatedCodec[] }>>;
-  /** What the peer may send us, per kind. */
-  receive: Partial<Record<RtpKind, { codecs: NegotiatedCodec[] }>>;
-  /** SSRCs the peer announced, with their kind and, for RTX, the SSRC they repair. */
-  remoteSsrcs: Map<number, { kind: RtpKind; repairs?: number }>;
-  /**
-   * Feedback the peer takes (RFC 4585): NACKs for our losses, and how to ask for a keyframe.
-   * WebRTC peers take all of it (the default); a plain RTP/AVP peer none.
-   */
-  feedback?: { nack: boolean; keyframe: 'pli' | 'fir' | 'none'; remb: boolean };
-  /**
-   * Video the peer sends as simulcast layers: the layers' names, lowest first, and either (RFC
-   * 8853) the ids of the header extensions naming the RID of a stream (rtp-stream-id) and of its
-   * RTX stream (repaired-rtp-stream-id), streams being bound to layers as their packets name
-   * them, or (the legacy `a=ssrc-group:SIM` form) each layer's SSRC, bound from the start.
-   */
-  simulcast?: { rids: string[]; ridExtension?: number; repairedRidExtension?: number; ssrcs?: number[] };
-}
-
-export interface RtpSessionEvents {
-  /** A decrypted packet from the peer (`buf` holds exactly the packet). */
-  rtp: [RtpKind, Buffer, CodecDescription, ReceiveStream];
-  keyframeRequest: [RtpKind];
-  bitrateEstimate: [RtpKind, number];
-  /** The share of what we send that the peer reports lost since its last report (0..1). */
-  receiverLoss: [RtpKind, number];
-  /** Any RTCP from the peer (its media session is alive). */
-  rtcp: [];
-  /** The peer said goodbye (RTCP BYE) for these SSRCs. */
-  bye: [number[]];
-  senderReport: [{ ssrc: number; ntpSeconds: number; ntpFraction: number; rtpTimestamp: number }];
-}
+export type { NegotiatedCodec, RtpKind, RtpSessionConfig, RtpSessionEvents } from './rtp-session-config.js';
 
 /** How often receiver/sender reports go out (RFC 3550 allows ~5 s; browsers like ~1 s). */
 const REPORT_INTERVAL_MS = 1000;
@@ -109,6 +66,10 @@ interface Outgoing {
   resolved: WeakMap<CodecDescription, NegotiatedCodec | null>;
   /** VP8 picture ids re-based across simulcast layer switches, once a layered source came. */
   vp8: Vp8PictureIds | undefined;
+  /** Whether that codec is VP9 (whose spatial layers are chosen per peer). */
+  vp9: boolean;
+  /** The spatial layers of VP9 SVC this peer gets, once VP9 was forwarded. */
+  svc: Vp9SvcFilter | undefined;
 }
 
 export class RtpSession extends TypedEmitter<RtpSessionEvents> {
@@ -150,6 +111,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
           codec: undefined,
           resolved: new WeakMap(),
           vp8: undefined,
+          vp9: false,
+          svc: undefined,
         });
       }
       for (const c of config.receive[kind]?.codecs ?? []) {
@@ -248,17 +211,43 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     }
     if (!negotiated) return false;
     out.source = source;
-    out.codec = negotiated;
+    if (out.codec !== negotiated) {
+      out.codec = negotiated;
+      out.vp9 = /\/vp9$/i.test(negotiated.codec.mimeType);
+    }
     const now = Date.now();
+    let verdict: SvcVerdict = 'pass';
+    if (out.vp9) {
+      out.svc ??= new Vp9SvcFilter(() => this.emit('keyframeRequest', kind));
+      out.svc.maxLayer = this.maxSpatialLayer;
+      verdict = out.svc.filter(packet.subarray(payloadOffset(packet)), now);
+      if (verdict === 'drop') {
+        out.stream.skip();
+        return true;
+      }
+    }
     out.stream.map(source.ssrc, sequenceNumber(packet), readTimestamp(packet), now);
     const seq = out.stream.mappedSeq;
     const ts = out.stream.mappedTs;
     const length = copyWithoutExtensions(packet, packet.length, outgoingPacket);
+    if (verdict === 'end-of-picture') outgoingPacket[1]! |= 0x80;
     if (source.layer && /vp8$/i.test(negotiated.codec.mimeType)) (out.vp8 ??= new Vp8PictureIds()).rewrite(outgoingPacket, RTP_FIXED_HEADER, length, source.ssrc);
     rewriteHeader(outgoingPacket, { ssrc: out.stream.ssrc, sequenceNumber: seq, timestamp: ts, payloadType: negotiated.payloadType });
     out.stream.sent(length - RTP_FIXED_HEADER, ts, now);
     this.protectAndSend(outgoingPacket, length);
     return true;
+  }
+
+  /** The highest VP9 spatial layer the peer gets, -1 for all (`vp9-svc-filter.ts`). */
+  setMaxSpatialLayer(maxLayer: number): void {
+    this.maxSpatialLayer = maxLayer;
+  }
+
+  private maxSpatialLayer = -1;
+
+  /** Whether the video this session forwards is VP9 with spatial layers (SVC). */
+  get forwardsSpatialLayers(): boolean {
+    return this.outgoing.get('VIDEO')?.svc?.layered ?? false;
   }
 
   /** Asks the peer for a keyframe on what it sends us of this kind (every layer of a simulcast). */

@@ -8,6 +8,8 @@
  */
 import { seqDelta } from './rtp-header.js';
 
+/** Numbers remembered once packets are skipped (`skip`); a power of two. */
+const SENT_MEMORY = 1024;
 /** Resends remembered per stream (`mayRetransmit`); a power of two. */
 const RESEND_MEMORY = 256;
 /** How far ahead the first timestamp after a source switch lands, in ms of media time. */
@@ -56,6 +58,19 @@ export class SendStream {
   mappedSeq = 0;
   mappedTs = 0;
 
+  /**
+   * A source packet left out of this stream (a layer the peer does not get): the numbering
+   * closes over it, so the peer sees no loss. From the first one on, each number sent is
+   * remembered with the source's, so a NACK still finds the packet it names.
+   */
+  skip(): void {
+    this.seqOffset = (this.seqOffset - 1) & 0xffff;
+    this.sentFrom ??= new Float64Array(SENT_MEMORY).fill(Number.NaN);
+  }
+
+  /** The source number behind each of the last numbers sent (`out * 65536 + source`), once skipping started. */
+  private sentFrom: Float64Array | undefined;
+
   map(sourceSsrc: number, seq: number, ts: number, nowMs: number): void {
     if (sourceSsrc !== this.sourceSsrc) {
       this.sourceSsrc = sourceSsrc;
@@ -68,6 +83,7 @@ export class SendStream {
     }
     const outSeq = (seq + this.seqOffset) & 0xffff;
     const outTs = (ts + this.tsOffset) >>> 0;
+    if (this.sentFrom) this.sentFrom[outSeq & (SENT_MEMORY - 1)] = outSeq * 65536 + seq;
     if (seqDelta(this.lastSeq, outSeq) > 0) {
       this.lastSeq = outSeq;
       this.lastTs = outTs;
@@ -85,6 +101,10 @@ export class SendStream {
   /** The source sequence number behind one of ours, in the current epoch. */
   sourceSeq(outSeq: number): number | undefined {
     if (this.sourceSsrc === undefined) return undefined;
+    if (this.sentFrom) {
+      const entry = this.sentFrom[outSeq & (SENT_MEMORY - 1)]!;
+      return Math.floor(entry / 65536) === outSeq ? entry % 65536 : undefined;
+    }
     return (outSeq - this.seqOffset) & 0xffff;
   }
 

@@ -128,8 +128,8 @@ export const elements: ModuleSpec = {
         'readonly ICECandidatePairs: IceCandidatePair[]',
         'readonly IceConnectionState: IceConnection[]',
         'readonly DtlsConnectionState: DtlsConnection[]',
-        // Kuroshio's own: the highest simulcast layer of a publisher sent to this peer (0 is the
-        // lowest; -1, the default, lets its bandwidth decide).
+        // Kuroshio's own: the highest simulcast layer (or VP9 SVC spatial layer) of a publisher
+        // sent to this peer (0 is the lowest; -1, the default, lets its bandwidth decide).
         'maxSimulcastLayer: int = -1',
         // Kuroshio's own: the level (dBov, -127 to 0) of the peer's sound, as its packets carry it
         // (RFC 6464), at which SpeakingStateChanged says it speaks.

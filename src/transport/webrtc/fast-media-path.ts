@@ -194,6 +194,14 @@ export class FastMediaPath extends MediaPath {
     this.session.sendRemb(kind, bitsPerSecond);
   }
 
+  override setMaxSpatialLayer(maxLayer: number): void {
+    this.session.setMaxSpatialLayer(maxLayer);
+  }
+
+  override forwardsSpatialLayers(): boolean {
+    return this.session.forwardsSpatialLayers;
+  }
+
   override streamCounters(): StreamCounters[] {
     return sessionCounters(this.session);
   }

@@ -58,6 +58,17 @@ export abstract class MediaPath extends TypedEmitter<MediaPathEvents> {
   /** Tells the peer the most we want to receive of a kind (REMB), in bits per second. */
   abstract sendRemb(kind: RtpKind, bitsPerSecond: number): void;
 
+  /**
+   * The highest VP9 spatial layer the peer gets (-1: no limit). Only our own RTP path drops
+   * layers; werift's forwards all of them.
+   */
+  setMaxSpatialLayer(_maxLayer: number): void {}
+
+  /** Whether the video sent to the peer is VP9 with spatial layers (SVC). */
+  forwardsSpatialLayers(): boolean {
+    return false;
+  }
+
   abstract streamCounters(): StreamCounters[];
 
   abstract bypassCounters(): BypassCounters;

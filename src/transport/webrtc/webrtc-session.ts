@@ -317,6 +317,19 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
     if (this.connected) this.media?.sendRemb(kind, bitsPerSecond);
   }
 
+  /** The highest VP9 spatial layer the peer gets (-1: no limit), on this path and the next. */
+  setMaxSpatialLayer(maxLayer: number): void {
+    this.maxSpatialLayer = maxLayer;
+    this.media?.setMaxSpatialLayer(maxLayer);
+  }
+
+  private maxSpatialLayer = -1;
+
+  /** Whether the video sent to the peer is VP9 with spatial layers (SVC). */
+  forwardsSpatialLayers(): boolean {
+    return this.media?.forwardsSpatialLayers() ?? false;
+  }
+
   /** Whether the session negotiated the kind in a direction that lets us send it. */
   canSend(kind: RtpKind): boolean {
     return sendingTransceiver(this.pc, kind) !== undefined;
@@ -432,8 +445,9 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
     return { pc, werift };
   }
 
-  /** Passes on what the peer sends through a media path. */
+  /** Passes on what the peer sends through a media path, and gives it what this session was told. */
   private follow(path: MediaPath): void {
+    path.setMaxSpatialLayer(this.maxSpatialLayer);
     path.on('rtp', (media) => this.emit('rtp', media));
     path.on('keyframeRequest', (kind) => this.emit('keyframeRequest', kind));
     path.on('bitrateEstimate', (kind, bps) => this.emit('bitrateEstimate', kind, bps));
