@@ -14,6 +14,7 @@
  *
  * Subclasses open the session (`openSession`) and wire its events with `followSession`.
  */
+import type { LayerPreference } from '../media/simulcast/layer-policy.js';
 import { KurentoError } from '../errors.js';
 import { ANY_CAPS, type SinkCaps } from '../media/processing/caps.js';
 import { sameCodec, type CodecDescription, type MediaUnit, type RtpMedia } from '../media/rtp-media.js';
@@ -66,8 +67,8 @@ export interface RtpPeerSession {
   requestKeyframe(kind: RtpKind): boolean;
   /** Tells the peer the most we want to receive of a kind (REMB), in bits per second. */
   sendBitrateLimit(kind: RtpKind, bitsPerSecond: number): void;
-  /** The highest VP9 spatial layer the peer gets (-1: all); sessions that cannot drop layers lack it. */
-  setMaxSpatialLayer?(maxLayer: number): void;
+  /** Where the peer's wishes for the spatial layers of VP9 SVC come from; sessions that cannot drop layers lack it. */
+  setLayerPreference?(preference: () => LayerPreference | undefined): void;
   /** Whether the video sent to the peer is VP9 with spatial layers (SVC). */
   forwardsSpatialLayers?(): boolean;
   /** RTP counters of each stream, in and out. */
@@ -281,6 +282,9 @@ export abstract class BaseRtpEndpointImpl extends MediaElementImpl {
 
   /** Maps a session's events to the element's: call once when the session is made. */
   protected followSession(session: RtpPeerSession): void {
+    // The spatial layers of an SVC stream are chosen where the session sends, as this endpoint's
+    // sink pad states its wishes for simulcast layers.
+    session.setLayerPreference?.(() => this.sinks.find('VIDEO', DEFAULT_DESCRIPTION)?.layerPreference);
     session.on('connection', (state) => this.setConnectionState(state));
     session.on('media', (state) => this.setMediaState(state));
     session.on('rtp', (media) => {
@@ -352,12 +356,10 @@ export abstract class BaseRtpEndpointImpl extends MediaElementImpl {
     if (!video) return;
     const estimate = this.peerEstimate.get('VIDEO');
     video.layerPreference = { estimateBps: this.bandwidth.layerBudget(estimate), maxLayer: this.maxSimulcastLayer, ...(video.layerPreference ? { loss: video.layerPreference.loss, lossAtMs: video.layerPreference.lossAtMs } : {}) };
-    // The same limit for the spatial layers of an SVC stream, dropped where the session sends. A
-    // peer kept below the top spatial layer that way receives less than its link carries, and its
-    // estimate with it: that must not make the publisher drop the layers others get.
-    this.rtpPeer?.setMaxSpatialLayer?.(this.maxSimulcastLayer);
-    const spatialLimited = this.maxSimulcastLayer >= 0 && this.rtpPeer?.forwardsSpatialLayers?.() === true;
-    this.setWantedBitrate(video, spatialLimited ? 0 : this.bandwidth.videoSendLimit(estimate));
+    // A peer getting the spatial layers of an SVC stream that fit it (chosen where its session
+    // sends) does not lower what the publisher sends, as a simulcast viewer does not.
+    const layered = this.rtpPeer?.forwardsSpatialLayers?.() === true;
+    this.setWantedBitrate(video, layered ? 0 : this.bandwidth.videoSendLimit(estimate));
   }
 
   /** The highest simulcast layer this endpoint's peer gets (0 the lowest; -1 no limit). */

@@ -8,6 +8,7 @@
  * hands it datagrams and a way to send them.
  */
 import { sameCodec, type CodecDescription } from '../media/rtp-media.js';
+import type { LayerPreference } from '../media/simulcast/layer-policy.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { ReceiveStream } from './receive-stream.js';
 import {
@@ -218,8 +219,10 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     const now = Date.now();
     let verdict: SvcVerdict = 'pass';
     if (out.vp9) {
-      out.svc ??= new Vp9SvcFilter(() => this.emit('keyframeRequest', kind));
-      out.svc.maxLayer = this.maxSpatialLayer;
+      out.svc ??= new Vp9SvcFilter(
+        () => this.layerPreference(),
+        () => this.emit('keyframeRequest', kind),
+      );
       verdict = out.svc.filter(packet.subarray(payloadOffset(packet)), now);
       if (verdict === 'drop') {
         out.stream.skip();
@@ -238,12 +241,12 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     return true;
   }
 
-  /** The highest VP9 spatial layer the peer gets, -1 for all (`vp9-svc-filter.ts`). */
-  setMaxSpatialLayer(maxLayer: number): void {
-    this.maxSpatialLayer = maxLayer;
+  /** Where the peer's wishes for the layers of VP9 SVC come from (`vp9-svc-filter.ts`). */
+  setLayerPreference(preference: () => LayerPreference | undefined): void {
+    this.layerPreference = preference;
   }
 
-  private maxSpatialLayer = -1;
+  private layerPreference: () => LayerPreference | undefined = () => undefined;
 
   /** Whether the video this session forwards is VP9 with spatial layers (SVC). */
   get forwardsSpatialLayers(): boolean {

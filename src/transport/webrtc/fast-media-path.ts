@@ -8,6 +8,7 @@
  *
  * `KUROSHIO_RTP_PATH=werift` keeps werift's own RTP stack instead (the baseline in benchmarks).
  */
+import type { LayerPreference } from '../../media/simulcast/layer-policy.js';
 import type { Socket } from 'node:dgram';
 import type { RTCDtlsTransport, RTCPeerConnection, RTCRtpTransceiver } from 'werift';
 import { RtpMedia } from '../../media/rtp-media.js';
@@ -194,8 +195,8 @@ export class FastMediaPath extends MediaPath {
     this.session.sendRemb(kind, bitsPerSecond);
   }
 
-  override setMaxSpatialLayer(maxLayer: number): void {
-    this.session.setMaxSpatialLayer(maxLayer);
+  override setLayerPreference(preference: () => LayerPreference | undefined): void {
+    this.session.setLayerPreference(preference);
   }
 
   override forwardsSpatialLayers(): boolean {

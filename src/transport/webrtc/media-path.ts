@@ -9,6 +9,7 @@
  * The session talks to whichever is current through this interface; both report what the peer
  * sends as the same events.
  */
+import type { LayerPreference } from '../../media/simulcast/layer-policy.js';
 import type { RtpMedia } from '../../media/rtp-media.js';
 import type { RtpKind } from '../../rtp/rtp-session.js';
 import type { StreamCounters } from '../../rtp/stream-counters.js';
@@ -59,10 +60,10 @@ export abstract class MediaPath extends TypedEmitter<MediaPathEvents> {
   abstract sendRemb(kind: RtpKind, bitsPerSecond: number): void;
 
   /**
-   * The highest VP9 spatial layer the peer gets (-1: no limit). Only our own RTP path drops
-   * layers; werift's forwards all of them.
+   * Where the peer's wishes for the spatial layers of VP9 SVC come from. Only our own RTP path
+   * drops layers; werift's forwards all of them.
    */
-  setMaxSpatialLayer(_maxLayer: number): void {}
+  setLayerPreference(_preference: () => LayerPreference | undefined): void {}
 
   /** Whether the video sent to the peer is VP9 with spatial layers (SVC). */
   forwardsSpatialLayers(): boolean {

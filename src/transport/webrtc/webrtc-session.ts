@@ -14,6 +14,7 @@
  * - `data-channels.ts`: SCTP data channels;
  * - `keyframe-spacing.ts`, `peer-liveness.ts`, `datagram-counter.ts`.
  */
+import type { LayerPreference } from '../../media/simulcast/layer-policy.js';
 import { RTCPeerConnection, type DtlsKeys, type RTCRtpCodecParameters, type RTCRtpTransceiver } from 'werift';
 import { KurentoError } from '../../errors.js';
 import { codecName, sameCodec, type CodecDescription, type DataMedia, type RtpMedia } from '../../media/rtp-media.js';
@@ -317,13 +318,13 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
     if (this.connected) this.media?.sendRemb(kind, bitsPerSecond);
   }
 
-  /** The highest VP9 spatial layer the peer gets (-1: no limit), on this path and the next. */
-  setMaxSpatialLayer(maxLayer: number): void {
-    this.maxSpatialLayer = maxLayer;
-    this.media?.setMaxSpatialLayer(maxLayer);
+  /** Where the peer's wishes for the spatial layers of VP9 SVC come from, on this path and the next. */
+  setLayerPreference(preference: () => LayerPreference | undefined): void {
+    this.layerPreference = preference;
+    this.media?.setLayerPreference(preference);
   }
 
-  private maxSpatialLayer = -1;
+  private layerPreference: () => LayerPreference | undefined = () => undefined;
 
   /** Whether the video sent to the peer is VP9 with spatial layers (SVC). */
   forwardsSpatialLayers(): boolean {
@@ -447,7 +448,7 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
 
   /** Passes on what the peer sends through a media path, and gives it what this session was told. */
   private follow(path: MediaPath): void {
-    path.setMaxSpatialLayer(this.maxSpatialLayer);
+    path.setLayerPreference(this.layerPreference);
     path.on('rtp', (media) => this.emit('rtp', media));
     path.on('keyframeRequest', (kind) => this.emit('keyframeRequest', kind));
     path.on('bitrateEstimate', (kind, bps) => this.emit('bitrateEstimate', kind, bps));
