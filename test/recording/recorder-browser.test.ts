@@ -41,10 +41,10 @@ const RECORD_MS = 6000;
 const KEYFRAME_WAIT_S = 0.5;
 
 /** Publishes the page's camera, records every profile at once, and checks each file. */
-async function recordAll(codec: 'VP8' | 'H264', expectations: Expectation[]): Promise<void> {
+async function recordAll(codec: 'VP8' | 'H264' | 'VP9', expectations: Expectation[], scalabilityMode?: string): Promise<void> {
   const pipeline = await create(stage.client, 'MediaPipeline', {});
   try {
-    const { endpoint, page } = await connectPage(stage.client, stage.browser, stage.pages.url, pipeline, { direction: 'sendonly', codec });
+    const { endpoint, page } = await connectPage(stage.client, stage.browser, stage.pages.url, pipeline, { direction: 'sendonly', codec, ...(scalabilityMode ? { scalabilityMode } : {}) });
     await waitForPeerVideo(stage.client, endpoint);
     const recorders: string[] = [];
     for (const e of expectations) {
@@ -138,4 +138,18 @@ test('the recorded WebM and MP4 files play back into Chromium, to their EndOfStr
       await stage.client.call('release', { object: pipeline });
     }
   }
+});
+
+// Not yet: the depacketizer joins a picture's spatial-layer frames without the superframe index
+// VP9 needs, so decoders and the file's header see only the first (320x240) frame of each.
+test('VP9 SVC (L3T3_KEY) from Chromium: the recording holds the full picture, its spatial layers as one', { todo: 'VP9 superframes are not rebuilt from the layer frames yet' }, async () => {
+  await recordAll(
+    'VP9',
+    [
+      { profile: 'WEBM', file: 'svc.webm', video: 'vp9', audio: 'opus' },
+      { profile: 'MKV', file: 'svc.mkv', video: 'vp9', audio: 'opus' },
+      { profile: 'MP4', file: 'svc.mp4', video: 'h264', audio: 'aac' },
+    ],
+    'L3T3_KEY',
+  );
 });
