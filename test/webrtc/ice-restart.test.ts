@@ -37,6 +37,10 @@ async function connectedLoopback(t: { after(fn: () => unknown): void }): Promise
   const stop = pumpMedia(peer);
   t.after(stop);
   await peer.firstRtp('video');
+  // The endpoint's own events of the first connection may reach the client after the peer saw
+  // media: wait for them, so that a test counting the events after a restart sees only its own.
+  const seen = (type: string, state: string): boolean => eventsOf(client, endpoint).some((e) => e.type === type && e.data.state === state);
+  await until(() => seen('DtlsConnectionStateChange', 'CONNECTED') && seen('MediaFlowOutStateChanged', 'FLOWING') && seen('MediaFlowInStateChanged', 'FLOWING'), 10_000, 'the first connection was not reported');
   return { endpoint, peer, firstAnswer };
 }
 
