@@ -1,8 +1,9 @@
 /**
  * RTCP, the parts a media server needs: sender and receiver reports (RFC 3550 §6.4), SDES CNAME,
- * BYE, generic NACK (RFC 4585 §6.2.1), PLI (§6.3.1), FIR (RFC 5104 §4.3.1) and REMB
- * (draft-alvestrand-rmcat-remb). Parsing turns a compound packet into plain records; building
- * writes one packet at a time, ready to be concatenated into a compound.
+ * BYE, generic NACK (RFC 4585 §6.2.1), PLI (§6.3.1), FIR (RFC 5104 §4.3.1), REMB
+ * (draft-alvestrand-rmcat-remb) and transport-wide feedback (`transport-feedback.ts`). Parsing
+ * turns a compound packet into plain records; building writes one packet at a time, ready to be
+ * concatenated into a compound.
  *
  *    0                   1                   2                   3
  *    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -10,6 +11,8 @@
  *   |V=2|P| RC/FMT  |      PT       |             length            |
  *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  */
+
+import { parseTransportFeedback, TRANSPORT_FEEDBACK_FORMAT, type TransportFeedback } from './transport-feedback.js';
 
 export const RTCP_SR = 200;
 export const RTCP_RR = 201;
@@ -39,6 +42,7 @@ export type RtcpRecord =
   | { type: 'pli'; senderSsrc: number; mediaSsrc: number }
   | { type: 'fir'; senderSsrc: number; entries: { ssrc: number; sequence: number }[] }
   | { type: 'remb'; senderSsrc: number; bitrate: number; ssrcs: number[] }
+  | ({ type: 'twcc' } & TransportFeedback)
   | { type: 'bye'; ssrcs: number[] }
   | { type: 'other'; packetType: number; format: number };
 
@@ -105,6 +109,9 @@ export function parseRtcp(buf: Buffer, length = buf.length): RtcpRecord[] {
             for (let bit = 0; bit < 16; bit++) if (blp & (1 << bit)) lost.push((pid + bit + 1) & 0xffff);
           }
           records.push({ type: 'nack', senderSsrc: buf.readUInt32BE(body), mediaSsrc: buf.readUInt32BE(body + 4), lost });
+        } else if (count === TRANSPORT_FEEDBACK_FORMAT) {
+          const feedback = parseTransportFeedback(buf, body, end);
+          records.push(feedback ? { type: 'twcc', ...feedback } : { type: 'other', packetType, format: count });
         } else records.push({ type: 'other', packetType, format: count });
         break;
       case RTCP_PSFB:

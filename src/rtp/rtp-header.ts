@@ -87,15 +87,33 @@ export function rewriteHeader(buf: Buffer, fields: { ssrc: number; sequenceNumbe
 
 /**
  * Copies a packet into `out` without its CSRC list and header extension (their meaning belongs
- * to the session the packet came from). Returns the new length.
+ * to the session the packet came from), leaving `room` bytes after the fixed header for
+ * extensions of ours. Returns the new length.
  */
-export function copyWithoutExtensions(src: Buffer, length: number, out: Buffer): number {
+export function copyWithoutExtensions(src: Buffer, length: number, out: Buffer, room = 0): number {
   const offset = payloadOffset(src, length);
   src.copy(out, 0, 0, RTP_FIXED_HEADER);
   out[0] = out[0]! & 0xe0; // keep V and P, clear X and CC
   const payload = length - offset;
-  src.copy(out, RTP_FIXED_HEADER, offset, length);
-  return RTP_FIXED_HEADER + payload;
+  src.copy(out, RTP_FIXED_HEADER + room, offset, length);
+  return RTP_FIXED_HEADER + room + payload;
+}
+
+/** Bytes a header extension block holding one 2-byte element takes (RFC 8285 one-byte form). */
+export const SEQUENCE_EXTENSION_BYTES = 8;
+
+/**
+ * Writes, right after the fixed header of a packet with no CSRCs, an extension block holding one
+ * 16-bit number under `id` (the transport-wide sequence number), and sets the X bit.
+ */
+export function writeSequenceExtension(out: Buffer, id: number, value: number): void {
+  out[0] = out[0]! | 0x10;
+  out[RTP_FIXED_HEADER] = 0xbe;
+  out[RTP_FIXED_HEADER + 1] = 0xde;
+  out.writeUInt16BE(1, RTP_FIXED_HEADER + 2);
+  out[RTP_FIXED_HEADER + 4] = (id << 4) | 1;
+  out.writeUInt16BE(value & 0xffff, RTP_FIXED_HEADER + 5);
+  out[RTP_FIXED_HEADER + 7] = 0;
 }
 
 /**

@@ -36,6 +36,12 @@ export interface RtpSessionConfig {
    * them, or (the legacy `a=ssrc-group:SIM` form) each layer's SSRC, bound from the start.
    */
   simulcast?: { rids: string[]; ridExtension?: number; repairedRidExtension?: number; ssrcs?: number[] };
+  /**
+   * The peer gives transport-wide feedback on the video we send (draft-holmer-rmcat-transport-
+   * wide-cc-extensions): the id of the header extension carrying the sequence numbers. Our own
+   * estimate of the path then replaces the peer's REMB.
+   */
+  transportCc?: { extensionId: number };
 }
 
 export interface RtpSessionEvents {

@@ -13,6 +13,7 @@ import { TypedEmitter } from '../typed-emitter.js';
 import { ReceiveStream } from './receive-stream.js';
 import {
   RTP_FIXED_HEADER,
+  SEQUENCE_EXTENSION_BYTES,
   copyWithoutExtensions,
   isValidRtp,
   payloadOffset,
@@ -37,6 +38,7 @@ import {
   type RtcpRecord,
 } from './rtcp.js';
 import { SendStream } from './send-stream.js';
+import { TransportCcSender } from './transport-cc-sender.js';
 import { SimulcastGroup, type SimulcastLayer } from './simulcast-group.js';
 import { Vp8PictureIds } from './vp8-picture-ids.js';
 import { Vp9SvcFilter, type SvcVerdict } from './vp9-svc-filter.js';
@@ -48,6 +50,8 @@ export type { NegotiatedCodec, RtpKind, RtpSessionConfig, RtpSessionEvents } fro
 /** How often receiver/sender reports go out (RFC 3550 allows ~5 s; browsers like ~1 s). */
 const REPORT_INTERVAL_MS = 1000;
 const NACK_INTERVAL_MS = 20;
+/** Padding bytes in a probe packet: the most one RTP padding count can say. */
+const PADDING_BYTES = 255;
 /**
  * Where every session of this worker builds the packet it sends: rewritten, protected and sent
  * before the next one is built. One buffer for all of them, because `sendDatagram` is done with
@@ -71,6 +75,8 @@ interface Outgoing {
   vp9: boolean;
   /** The spatial layers of VP9 SVC this peer gets, once VP9 was forwarded. */
   svc: Vp9SvcFilter | undefined;
+  /** Transport-wide sequence numbers on this kind's packets, when the peer gives feedback on them. */
+  transportCc: TransportCcSender | undefined;
 }
 
 export class RtpSession extends TypedEmitter<RtpSessionEvents> {
@@ -114,6 +120,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
           vp8: undefined,
           vp9: false,
           svc: undefined,
+          transportCc: kind === 'VIDEO' && config.transportCc ? this.transportCcSender(config.transportCc.extensionId) : undefined,
         });
       }
       for (const c of config.receive[kind]?.codecs ?? []) {
@@ -232,12 +239,17 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     out.stream.map(source.ssrc, sequenceNumber(packet), readTimestamp(packet), now);
     const seq = out.stream.mappedSeq;
     const ts = out.stream.mappedTs;
-    const length = copyWithoutExtensions(packet, packet.length, outgoingPacket);
+    const headerLength = out.transportCc ? RTP_FIXED_HEADER + SEQUENCE_EXTENSION_BYTES : RTP_FIXED_HEADER;
+    const length = copyWithoutExtensions(packet, packet.length, outgoingPacket, headerLength - RTP_FIXED_HEADER);
     if (verdict === 'end-of-picture') outgoingPacket[1]! |= 0x80;
-    if (source.layer && /vp8$/i.test(negotiated.codec.mimeType)) (out.vp8 ??= new Vp8PictureIds()).rewrite(outgoingPacket, RTP_FIXED_HEADER, length, source.ssrc);
+    if (source.layer && /vp8$/i.test(negotiated.codec.mimeType)) (out.vp8 ??= new Vp8PictureIds()).rewrite(outgoingPacket, headerLength, length, source.ssrc);
     rewriteHeader(outgoingPacket, { ssrc: out.stream.ssrc, sequenceNumber: seq, timestamp: ts, payloadType: negotiated.payloadType });
-    out.stream.sent(length - RTP_FIXED_HEADER, ts, now);
-    this.protectAndSend(outgoingPacket, length);
+    out.stream.sent(length - headerLength, ts, now);
+    if (out.transportCc) {
+      out.transportCc.stamp(outgoingPacket, length, now);
+      this.protectAndSend(outgoingPacket, length);
+      out.transportCc.maybeProbe(now);
+    } else this.protectAndSend(outgoingPacket, length);
     return true;
   }
 
@@ -296,6 +308,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     this.closed = true;
     if (this.reportTimer) clearInterval(this.reportTimer);
     if (this.nackTimer) clearInterval(this.nackTimer);
+    for (const out of this.outgoing.values()) out.transportCc?.close();
     this.srtp.close?.();
     this.removeAllListeners();
   }
@@ -365,9 +378,13 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
         case 'bye':
           this.emit('bye', r.ssrcs);
           break;
+        case 'twcc':
+          this.outgoing.get('VIDEO')?.transportCc?.onFeedback(r, now);
+          break;
         case 'remb':
           for (const [kind, out] of this.outgoing) {
-            if (r.ssrcs.includes(out.stream.ssrc)) {
+            // With transport-wide feedback, the estimate is ours (a peer sends both only in error).
+            if (r.ssrcs.includes(out.stream.ssrc) && !out.transportCc) {
               out.stream.remb = r.bitrate;
               this.emit('bitrateEstimate', kind, r.bitrate);
             }
@@ -391,23 +408,59 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
         const sourceSeq = out.stream.sourceSeq(seq);
         const kept = sourceSeq === undefined ? undefined : out.source.recall(sourceSeq);
         if (!kept || !codec) continue;
-            const ts = out.stream.outTimestamp(readTimestamp(kept.packet));
-        const length = copyWithoutExtensions(kept.packet, kept.length, outgoingPacket);
-        out.vp8?.rewrite(outgoingPacket, RTP_FIXED_HEADER, length, out.source.ssrc);
+        const ts = out.stream.outTimestamp(readTimestamp(kept.packet));
+        const headerLength = out.transportCc ? RTP_FIXED_HEADER + SEQUENCE_EXTENSION_BYTES : RTP_FIXED_HEADER;
+        let length = copyWithoutExtensions(kept.packet, kept.length, outgoingPacket, headerLength - RTP_FIXED_HEADER);
+        out.vp8?.rewrite(outgoingPacket, headerLength, length, out.source.ssrc);
         const rtxSsrc = out.stream.rtxSsrc;
         if (rtxSsrc !== undefined && codec.rtxPayloadType !== undefined) {
           // RFC 4588 §4: the RTX payload is the original sequence number, then the original payload.
-          outgoingPacket.copy(outgoingPacket, RTP_FIXED_HEADER + 2, RTP_FIXED_HEADER, length);
-          outgoingPacket.writeUInt16BE(seq, RTP_FIXED_HEADER);
+          outgoingPacket.copy(outgoingPacket, headerLength + 2, headerLength, length);
+          outgoingPacket.writeUInt16BE(seq, headerLength);
+          length += 2;
           rewriteHeader(outgoingPacket, { ssrc: rtxSsrc, sequenceNumber: out.stream.nextRtxSequence(), timestamp: ts, payloadType: codec.rtxPayloadType });
-          this.protectAndSend(outgoingPacket, length + 2);
         } else {
           rewriteHeader(outgoingPacket, { ssrc: out.stream.ssrc, sequenceNumber: seq, timestamp: ts, payloadType: codec.payloadType });
-          this.protectAndSend(outgoingPacket, length);
         }
+        out.transportCc?.stamp(outgoingPacket, length, now);
+        this.protectAndSend(outgoingPacket, length);
         out.stream.retransmitted++;
       }
     }
+  }
+
+  private transportCcSender(extensionId: number): TransportCcSender {
+    const sender: TransportCcSender = new TransportCcSender(extensionId, {
+      sendPadding: () => this.sendPadding(),
+      roundTripTimeMs: () => this.rttMs,
+      estimate: (bps) => {
+        const out = this.outgoing.get('VIDEO');
+        if (out) out.stream.remb = bps;
+        this.emit('bitrateEstimate', 'VIDEO', bps);
+      },
+    });
+    return sender;
+  }
+
+  /**
+   * A probe's padding (RFC 3550 §5.1): an RTX packet of the video stream with only padding in
+   * it, which the peer counts in its feedback and then discards. None without RTX.
+   */
+  private sendPadding(): number {
+    const out = this.outgoing.get('VIDEO');
+    const rtxSsrc = out?.stream.rtxSsrc;
+    const rtxPayloadType = out?.codec?.rtxPayloadType ?? out?.codecs.find((c) => c.rtxPayloadType !== undefined)?.rtxPayloadType;
+    if (!out?.transportCc || rtxSsrc === undefined || rtxPayloadType === undefined || this.closed) return 0;
+    const headerLength = RTP_FIXED_HEADER + SEQUENCE_EXTENSION_BYTES;
+    outgoingPacket[0] = 0xa0; // V=2, P=1
+    outgoingPacket[1] = 0;
+    rewriteHeader(outgoingPacket, { ssrc: rtxSsrc, sequenceNumber: out.stream.nextRtxSequence(), timestamp: out.stream.lastTimestamp, payloadType: rtxPayloadType });
+    outgoingPacket.fill(0, headerLength, headerLength + PADDING_BYTES - 1);
+    outgoingPacket[headerLength + PADDING_BYTES - 1] = PADDING_BYTES;
+    const length = headerLength + PADDING_BYTES;
+    out.transportCc.stamp(outgoingPacket, length, Date.now());
+    this.protectAndSend(outgoingPacket, length);
+    return length;
   }
 
   private protectAndSend(buf: Buffer, length: number): void {

@@ -2,10 +2,10 @@
  * Layers under a shaped link: a Chromium publisher sends three simulcast layers, or VP9 SVC
  * (L3T3_KEY); one viewer is on an unconstrained link, another is a Chromium inside a network
  * namespace of the test whose link from the server is held to 300 kbit/s by `tc` (a token
- * bucket). The first keeps the top layer; the second is moved to the low layer by its bandwidth
- * estimate (REMB), where it loses under 2 % and keeps decoding (no pause over a second); lifting
- * the limit should move it back up within 10 s (not done yet: reported as a todo, with the
- * viewer's estimate each second).
+ * bucket). The first keeps the top layer; the second is moved to the low layer by the server's
+ * send-side estimate of its link (from the viewer's transport-wide feedback), where it loses
+ * under 2 % and keeps decoding (no pause over a second); lifting the limit moves it back up
+ * within 10 s, found by the server's probes (the viewer's estimate each second is printed).
  */
 import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -128,12 +128,7 @@ async function shapedScenario(t: TestContext, scene: Scene, publish: PeerOptions
   await freePage.waitForPeerStats((s) => width(s) === FAKE_CAMERA.width, 5000, 'the free viewer on the top layer');
   if (Date.now() - freeCheckedAt > 200) t.diagnostic(`the free viewer was back on the top layer after ${Date.now() - freeCheckedAt} ms`);
 
-  // Still to do: with the limit lifted, a higher layer within 10 s. REMB grows to about 1.5
-  // times what arrives, and after congestion only additively (a few kbit/s a second), so the
-  // viewer cannot show it could take the next layer: that needs send-side estimation with
-  // probing (docs/ARCHITECTURE.md, Simulcast). Everything above is asserted; this part reports,
-  // with the estimate over the 10 s.
-  t.todo('moving back up after the limit is lifted needs probing');
+  // With the limit lifted, a higher layer within 10 s: the server's probes show the link grew.
   const estimates: string[] = [];
   const sampleEstimate = async (): Promise<void> => {
     const stats = Object.values((await shaped.call('getStats', 'VIDEO')) as Record<string, { type: string; targetBitrate?: number }>);

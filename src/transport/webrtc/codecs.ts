@@ -1,11 +1,13 @@
 /**
  * The codecs WebRtcEndpoint negotiates, with the feedback each one uses: NACK and RTX for loss,
- * PLI and FIR for keyframes, REMB for bandwidth. Transport-wide congestion control is left out on
- * purpose: with transport-cc negotiated, Chrome trusts werift's feedback and stays near
- * 300 kbit/s; with REMB it ramps to the bitrate we allow (see docs/ARCHITECTURE.md).
+ * PLI and FIR for keyframes, REMB and transport-wide feedback for bandwidth. Transport-wide
+ * congestion control is kept only on sections where we only send (a viewer): there our
+ * send-side estimator reads the peer's feedback. A peer that sends to us gets REMB, as we give no
+ * transport-wide feedback (`header-extension-sdp.ts`; see docs/ARCHITECTURE.md).
  */
 import { RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters } from 'werift';
 import { AUDIO_LEVEL_EXTENSION } from '../../rtp/audio-level.js';
+import { TRANSPORT_CC_EXTENSION } from '../../rtp/transport-feedback.js';
 import { REPAIRED_RID_EXTENSION, RID_EXTENSION } from './simulcast-sdp.js';
 
 const VIDEO_FEEDBACK = [
@@ -13,6 +15,7 @@ const VIDEO_FEEDBACK = [
   { type: 'nack', parameter: 'pli' },
   { type: 'ccm', parameter: 'fir' },
   { type: 'goog-remb' },
+  { type: 'transport-cc' },
 ];
 
 function video(mimeType: string, payloadType: number, parameters?: string): RTCRtpCodecParameters[] {
@@ -65,7 +68,9 @@ export function headerExtensions(): { audio: RTCRtpHeaderExtensionParameters[]; 
   const repairedRid = new RTCRtpHeaderExtensionParameters({ id: 4, uri: REPAIRED_RID_EXTENSION });
   // The sender's level of each audio packet (RFC 6464): who is speaking, without decoding.
   const audioLevel = new RTCRtpHeaderExtensionParameters({ id: 5, uri: AUDIO_LEVEL_EXTENSION });
-  return { audio: [mid, absSendTime, audioLevel], video: [mid, absSendTime, rid, repairedRid] };
+  // Transport-wide sequence numbers on what we send to a viewer: its feedback drives our estimate.
+  const transportCc = new RTCRtpHeaderExtensionParameters({ id: 6, uri: TRANSPORT_CC_EXTENSION });
+  return { audio: [mid, absSendTime, audioLevel], video: [mid, absSendTime, rid, repairedRid, transportCc] };
 }
 
 /**

@@ -18,6 +18,7 @@ import { RtpSession, type NegotiatedCodec, type RtpKind, type RtpSessionConfig }
 import { WeriftSrtpTransform, type SrtpKeys, type SrtpTransform } from '../../rtp/srtp-transform.js';
 import { SrtpSession, srtpAddonAvailable } from '../srtp/index.js';
 import { DirectUdpSender } from '../udp/direct-sender.js';
+import { transportCcExtensionId } from './header-extension-sdp.js';
 import { MediaPath, type BypassCounters, type StreamCounters } from './media-path.js';
 import { offeredSimulcast } from './simulcast-sdp.js';
 import { describeCodec, isMediaCodec, isReceiving, isSending, toKind } from './transceivers.js';
@@ -120,7 +121,12 @@ export function attachFastPath(pc: RTCPeerConnection, remoteSdp: string, cname: 
   const srtp = srtpFactory({ profile, ...keys });
 
   const simulcast = offeredSimulcast(remoteSdp);
-  const config: RtpSessionConfig = { cname, rtcpSsrc: 0, send: {}, receive: {}, remoteSsrcs: announcedSsrcs(remoteSdp), ...(simulcast ? { simulcast } : {}) };
+  const transportCcId = transportCcExtensionId(remoteSdp);
+  const config: RtpSessionConfig = {
+    cname, rtcpSsrc: 0, send: {}, receive: {}, remoteSsrcs: announcedSsrcs(remoteSdp),
+    ...(simulcast ? { simulcast } : {}),
+    ...(transportCcId !== undefined ? { transportCc: { extensionId: transportCcId } } : {}),
+  };
   for (const t of pc.getTransceivers()) {
     const kind = toKind(t.kind);
     const codecs = negotiatedCodecs(t);

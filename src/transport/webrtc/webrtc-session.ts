@@ -30,6 +30,7 @@ import { installNativeX25519 } from './native-x25519.js';
 import type { MediaPath, RtpKind, StreamCounters } from './media-path.js';
 import { PeerLiveness, receivedOnSelectedPair } from './peer-liveness.js';
 import { assertSdp, checkSdpText } from '../sdp-check.js';
+import { keepTransportCcWhereSendOnly } from './header-extension-sdp.js';
 import { splitOffer } from './offer-lines.js';
 import { answerRestart, assertIceRestart, startRestartedIce } from './ice-restart.js';
 import { describeCodec, isMediaCodec, receivingTransceiver, sendingTransceiver, toKind } from './transceivers.js';
@@ -492,13 +493,11 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
 
   /** Our SDP as the peer should see it: candidates follow by trickle, as KMS does. */
   private finishLocalSdp(sdp: string): string {
-    return sdp
+    const withoutCandidates = sdp
       .split('\r\n')
       .filter((line) => !line.startsWith('a=candidate:') && line !== 'a=end-of-candidates')
-      // werift echoes the offer's transport-cc feedback; we do not send transport-wide feedback
-      // (bandwidth is REMB's job here, see codecs.ts), so do not claim it.
-      .filter((line) => !/^a=rtcp-fb:\d+ transport-cc$/.test(line))
       .join('\r\n');
+    return keepTransportCcWhereSendOnly(withoutCandidates);
   }
 
   /** Reports the DTLS transport's states, once it exists; its connection hands media to the fast path. */
