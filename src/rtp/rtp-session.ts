@@ -39,6 +39,7 @@ import {
 } from './rtcp.js';
 import { SendStream } from './send-stream.js';
 import { TransportCcSender } from './transport-cc-sender.js';
+import type { SendSideEstimator } from './congestion/send-side-estimator.js';
 import { SimulcastGroup, type SimulcastLayer } from './simulcast-group.js';
 import { Vp8PictureIds } from './vp8-picture-ids.js';
 import { Vp9SvcFilter, type SvcVerdict } from './vp9-svc-filter.js';
@@ -290,6 +291,11 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
 
   canSend(kind: RtpKind): boolean {
     return this.outgoing.has(kind);
+  }
+
+  /** The send-side estimator of a kind we send, when the peer gives transport-wide feedback. */
+  congestion(kind: RtpKind): SendSideEstimator | undefined {
+    return this.outgoing.get(kind)?.transportCc?.estimator;
   }
 
   sendStream(kind: RtpKind): SendStream | undefined {

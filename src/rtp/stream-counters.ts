@@ -17,6 +17,8 @@ export interface StreamCounters {
   jitter: number;
   roundTripTime: number;
   remb: number;
+  /** Outbound, with transport-wide feedback: how long our packets queued on the path lately, ms. */
+  queueDelayMs?: number;
 }
 
 /** What an RTP session sent and received so far, stream by stream. */
@@ -31,6 +33,7 @@ export function sessionCounters(session: RtpSession): StreamCounters[] {
       nackCount: stream.nackCount, pliCount: stream.pliCount,
       packetsLost: 0, fractionLost: 0, jitter: 0,
       roundTripTime: session.roundTripTimeMs / 1000, remb: stream.remb,
+      ...(session.congestion(kind) ? { queueDelayMs: session.congestion(kind)!.queueDelayMs } : {}),
     });
   }
   for (const { kind, stream } of session.receiveStreams()) {

@@ -44,8 +44,13 @@ const MIN_CLUSTER_PACKETS = 5;
 const INITIAL_FACTORS = [3];
 /** A probe that reached this share of its rate was not limited by the link: try twice as high. */
 const FURTHER_PROBE_SHARE = 0.7;
-/** While sending clearly less than the estimate allows, probe this often, at twice the estimate. */
+/**
+ * While sending clearly less than the estimate allows, probe this often, at twice the estimate;
+ * after a probe that found the link full, half as often (each probe queues a little on a tight
+ * link), until one finds room again.
+ */
 const PERIODIC_PROBE_MS = 3000;
+const PERIODIC_PROBE_MAX_MS = 6000;
 /** A probe goes at least this far above the rate it starts from (see the bucket above). */
 const MIN_PROBE_STEP_BPS = 500_000;
 const APP_LIMITED_SHARE = 0.75;
@@ -64,6 +69,7 @@ export class ProbeClusters {
   private readonly traces = new Map<number, ClusterTrace>();
   private nextId = 1;
   private lastProbeMs = Number.NEGATIVE_INFINITY;
+  private periodMs = PERIODIC_PROBE_MS;
   private started = false;
   /** The last cluster measured: the rate it was sent at and what it showed. */
   lastResult: { bps: number; resultBps: number } | undefined;
@@ -85,7 +91,7 @@ export class ProbeClusters {
       this.started = true;
       for (const factor of INITIAL_FACTORS) this.queue.push(factor * estimateBps);
     }
-    if (this.queue.length === 0 && this.traces.size === 0 && nowMs - this.lastProbeMs >= PERIODIC_PROBE_MS && this.wantsMore(estimateBps, ackedBps)) {
+    if (this.queue.length === 0 && this.traces.size === 0 && nowMs - this.lastProbeMs >= this.periodMs && this.wantsMore(estimateBps, ackedBps)) {
       this.queue.push(stepUp(estimateBps));
     }
     const bps = this.queue.shift();
@@ -154,7 +160,9 @@ export class ProbeClusters {
       if (rate === undefined) continue;
       this.lastResult = { bps: trace.cluster.bps, resultBps: rate };
       best = Math.max(best ?? 0, rate);
-      if (rate >= FURTHER_PROBE_SHARE * trace.cluster.bps && this.queue.length === 0 && stepUp(rate) <= MAX_PROBE_BPS) this.queue.push(stepUp(rate));
+      const carried = rate >= FURTHER_PROBE_SHARE * trace.cluster.bps;
+      this.periodMs = carried ? PERIODIC_PROBE_MS : Math.min(PERIODIC_PROBE_MAX_MS, this.periodMs * 2);
+      if (carried && this.queue.length === 0 && stepUp(rate) <= MAX_PROBE_BPS) this.queue.push(stepUp(rate));
     }
     return best;
   }

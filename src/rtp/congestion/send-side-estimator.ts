@@ -16,6 +16,14 @@ import { SentPackets, type SentPacket } from './sent-packets.js';
 export type { ProbeCluster };
 
 const START_BPS = 300_000;
+/** SRTP's authentication tag (10), UDP (8) and IPv4 (20) headers around each RTP packet. */
+const PACKET_OVERHEAD_BYTES = 38;
+/**
+ * Loss while the delay trend shows a queue overflowing is the queue's tail drop, which the delay
+ * controller already answered; only loss without it (a policer, a lossy radio link) lowers the
+ * loss cap. Otherwise each overflow is paid for twice, and the estimate falls far below the link.
+ */
+const OVERFLOW_MEMORY_MS = 1000;
 const MIN_BPS = 30_000;
 const MAX_BPS = 20_000_000;
 /** The acknowledged rate is what arrived over this window. */
@@ -25,6 +33,7 @@ const LOSS_MIN_PACKETS = 20;
 const LOSS_HIGH = 0.1;
 const LOSS_LOW = 0.02;
 const LOSS_DECREASE_SPACING_MS = 300;
+const LOSS_FLOOR_SHARE = 0.85;
 /** The first estimate is given once the initial probes are measured, or after this long. */
 const FIRST_ESTIMATE_MS = 1500;
 const MIN_DELAY_BUCKET_MS = 1000;
@@ -43,6 +52,7 @@ export class SendSideEstimator {
   private lossCounted = 0;
   private lossLost = 0;
   private lossDecreasedMs = Number.NEGATIVE_INFINITY;
+  private overuseSeenMs = Number.NEGATIVE_INFINITY;
   private lossUpdatedMs = Number.NaN;
   private firstSendMs = Number.NaN;
   /** Lowest one-way delay (receiver clock minus ours) per second of the last ten. */
@@ -64,8 +74,12 @@ export class SendSideEstimator {
 
   private ready = false;
 
-  /** Records a packet going out now; returns the transport-wide sequence number to stamp on it. */
-  onSent(bytes: number, nowMs: number): number {
+  /**
+   * Records a packet of `bytes` (RTP, before SRTP) going out now; returns the transport-wide
+   * sequence number to stamp on it. Rates count what the path carries: SRTP's tag, UDP and IP too.
+   */
+  onSent(rtpBytes: number, nowMs: number): number {
+    const bytes = rtpBytes + PACKET_OVERHEAD_BYTES;
     if (Number.isNaN(this.firstSendMs)) this.firstSendMs = nowMs;
     const cluster = this.probes.active?.cluster.id ?? -1;
     const index = cluster < 0 ? -1 : this.probes.sent(bytes, nowMs);
@@ -113,6 +127,7 @@ export class SendSideEstimator {
       latestArrival = Number.isNaN(latestArrival) ? arrival : Math.max(latestArrival, arrival);
     }
     if (!Number.isNaN(latestArrival)) this.ackedBps = this.ackedRate(latestArrival);
+    if (this.trend.signal === 'overusing') this.overuseSeenMs = nowMs;
     this.rate.update(this.trend.signal, this.ackedBps, rttMs, nowMs);
     const probed = this.probes.results(nowMs);
     if (probed !== undefined && this.trend.signal !== 'overusing' && probed > this.rate.estimateBps) {
@@ -150,8 +165,11 @@ export class SendSideEstimator {
     this.lossLost = 0;
     const current = Math.min(this.rate.estimateBps, this.lossLimitBps);
     if (loss > LOSS_HIGH) {
-      if (nowMs - this.lossDecreasedMs >= LOSS_DECREASE_SPACING_MS + rttMs) {
-        this.lossLimitBps = Math.max(MIN_BPS, current * (1 - loss / 2));
+      const overflowing = nowMs - this.overuseSeenMs < OVERFLOW_MEMORY_MS;
+      if (!overflowing && nowMs - this.lossDecreasedMs >= LOSS_DECREASE_SPACING_MS + rttMs) {
+        // Never below what got through: on a link we flood (a sender not yet told the estimate),
+        // what arrives is the link's rate, however much was lost.
+        this.lossLimitBps = Math.max(MIN_BPS, current * (1 - loss / 2), LOSS_FLOOR_SHARE * this.ackedBps);
         this.lossDecreasedMs = nowMs;
       }
     } else if (loss < LOSS_LOW && Number.isFinite(this.lossLimitBps)) {

@@ -1,0 +1,126 @@
+/**
+ * `npm run bench:bwe`: the send-side bandwidth estimate towards a viewer, on a shaped link.
+ *
+ * A Chromium publisher (a fake camera playing moving noise, VP8, one layer) sends to a WebRtcEndpoint; a second one
+ * forwards to a Chromium viewer inside a network namespace whose link from the server is held by
+ * `tc tbf` (8 kB burst, 200 ms of queue) to 1 Mbit/s, then stepped down to 500 kbit/s. The
+ * viewer's estimate (the server's, from the viewer's transport-wide feedback) also tells the
+ * publisher what to send (REMB; the viewer's maxVideoSendBandwidth is lifted from KMS's default
+ * of 500 kbit/s), so the link is kept full: the estimate is what it is measured by.
+ *
+ * Printed, for each phase: the estimate each second, the time it took to settle within 20 % of
+ * the link (and stay there), its mean once settled as a ratio of the link, and the p50/p95 of the
+ * queueing delay the server measured (one-way delay above the lowest of the last 10 s) once
+ * settled. The link's own rate is the baseline: the ratio says how close the estimate is to it.
+ *
+ * Needs root (network namespaces, tc). Knobs: BENCH_PHASE_S (default 20); BENCH_TRACE=1 with
+ * KUROSHIO_TEST_LOGS=1 prints the estimator's state (trace log of the `bwe` component).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { inboundVideo, TestBrowser } from '../test/helpers/browser.js';
+import { TestHost } from '../test/helpers/netns.js';
+import { negotiate, Rig, Scene, waitConnected } from '../test/webrtc-browser/fixtures.js';
+import type { Remote } from '../test/helpers/kurento-client.js';
+
+const run = promisify(execFile);
+const PHASE_S = Number(process.env.BENCH_PHASE_S ?? 20);
+const SAMPLE_MS = 100;
+const SETTLED_WITHIN = 0.2;
+
+interface Sample {
+  atMs: number;
+  estimateBps: number;
+  queueDelayMs: number;
+}
+
+async function sample(viewer: Remote): Promise<Sample> {
+  const stats = Object.values((await viewer.call('getStats', 'VIDEO')) as Record<string, { type: string; targetBitrate?: number; queueDelayMs?: number }>);
+  const out = stats.find((s) => s.type === 'outboundrtp');
+  return { atMs: Date.now(), estimateBps: out?.targetBitrate ?? 0, queueDelayMs: out?.queueDelayMs ?? 0 };
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Samples for `seconds`, then reports the phase against a link of `linkKbit`. */
+async function phase(viewer: Remote, linkKbit: number, seconds: number): Promise<string> {
+  const startMs = Date.now();
+  const samples: Sample[] = [];
+  while (Date.now() - startMs < seconds * 1000) {
+    samples.push(await sample(viewer));
+    await new Promise((r) => setTimeout(r, SAMPLE_MS));
+  }
+  const link = linkKbit * 1000;
+  const within = (s: Sample): boolean => Math.abs(s.estimateBps - link) <= SETTLED_WITHIN * link;
+  // Settled: from the first sample after which every sample is within 20 % of the link.
+  let settledIndex = samples.length;
+  for (let i = samples.length - 1; i >= 0 && within(samples[i]!); i--) settledIndex = i;
+  const settled = samples.slice(settledIndex);
+  const perSecond = samples.filter((_, i) => i % Math.round(1000 / SAMPLE_MS) === 0).map((s) => Math.round(s.estimateBps / 1000));
+  const settleText = settled.length > 0 ? `${((settled[0]!.atMs - startMs) / 1000).toFixed(1)} s` : 'never';
+  const mean = settled.length > 0 ? settled.reduce((sum, s) => sum + s.estimateBps, 0) / settled.length : Number.NaN;
+  const delays = settled.map((s) => s.queueDelayMs);
+  return [
+    `link ${linkKbit} kbit/s: estimate each second (kbit/s) ${perSecond.join(' ')}`,
+    `  settled within 20 % after ${settleText}; once settled: mean ${(mean / 1000).toFixed(0)} kbit/s = ${(mean / link).toFixed(2)} × the link, queueing delay p50 ${percentile(delays, 50).toFixed(0)} ms, p95 ${percentile(delays, 95).toFixed(0)} ms`,
+  ].join('\n');
+}
+
+/**
+ * A camera clip that takes more than the link to encode well (moving noise over a test pattern):
+ * Chromium's generated camera picture is so simple that its encoder stays near 500 kbit/s
+ * whatever it is allowed, and would leave a 1 Mbit/s link half empty.
+ */
+async function noisyClip(): Promise<{ path: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'kuroshio-bwe-'));
+  const path = join(dir, 'noise.y4m');
+  await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x480:rate=30', '-vf', 'noise=alls=30:allf=t', '-t', '4', '-pix_fmt', 'yuv420p', path]);
+  return { path, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+async function main(): Promise<void> {
+  if (!(await TestHost.available())) throw new Error('bench:bwe needs root, ip netns and tc');
+  const host = await TestHost.create();
+  // BENCH_TRACE=1 (with KUROSHIO_TEST_LOGS=1) shows the estimator's state four times a second.
+  const clip = await noisyClip();
+  const rig = await Rig.start({ KMS_NETWORK_INTERFACES: host.hostInterface }, process.env.BENCH_TRACE ? ['--log-level', 'trace'] : [], { fakeVideoFile: clip.path });
+  const shapedBrowser = await TestBrowser.launch({ executablePath: host.chromiumPath, args: ['--disable-features=WebRtcHideLocalIpsWithMdns'] });
+  await shapedBrowser.context.route('**/*', async (route) => route.fulfill({ response: await route.fetch() }));
+  const scene = new Scene(rig);
+  try {
+    const pipeline = await scene.pipeline();
+    const publisher = await pipeline.create('WebRtcEndpoint');
+    const publisherPage = await scene.page();
+    const { startedAt } = await negotiate(scene, publisherPage, publisher, { audio: false, codec: 'VP8' });
+    await waitConnected(publisherPage, startedAt);
+
+    await host.limit(1000);
+    const viewer = await pipeline.create('WebRtcEndpoint');
+    // KMS's default of 500 kbit/s would cap what the publisher is asked to send below the link.
+    await viewer.call('setMaxVideoSendBandwidth', 0);
+    await publisher.call('connect', viewer);
+    const viewerPage = await shapedBrowser.openPeer(rig.pageServer.url);
+    scene.pages.push(viewerPage);
+    await negotiate(scene, viewerPage, viewer, { direction: 'recvonly', audio: false });
+    await viewerPage.waitForPeerStats((s) => (inboundVideo(s)?.framesDecoded ?? 0) > 0, 30_000, 'the viewer decoding');
+
+    console.log(`bench:bwe — server-side estimate towards a Chromium viewer on a tbf-shaped link, ${PHASE_S} s per phase`);
+    console.log(await phase(viewer, 1000, PHASE_S));
+    await host.limit(500);
+    console.log(await phase(viewer, 500, PHASE_S));
+  } finally {
+    await scene.close();
+    await shapedBrowser.close();
+    await rig.close();
+    await host.close();
+    await clip.remove();
+  }
+}
+
+await main();
