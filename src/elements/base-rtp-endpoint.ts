@@ -42,7 +42,7 @@ export interface RtpPeerEvents {
   rtp: [RtpMedia];
   keyframeRequest: [RtpKind];
   /** The peer's receiver estimate for what we send (REMB), bits per second. */
-  bitrateEstimate: [RtpKind, number];
+  bitrateEstimate: [RtpKind, number, boolean];
   /** The share of what we send that the peer reports lost (receiver reports), 0..1. */
   receiverLoss: [RtpKind, number];
   /** Something failed after negotiation (reported as the element's Error event). */
@@ -81,6 +81,8 @@ export abstract class BaseRtpEndpointImpl extends MediaElementImpl {
   private mediaState: PeerState = 'DISCONNECTED';
   /** Lowest receiver estimate the peer reported for what we send (bits/s), per kind. */
   private readonly peerEstimate = new Map<RtpKind, number>();
+  /** Whether the video estimate is our own, kept up to date by probes (not the peer's REMB). */
+  private peerEstimateMeasured = false;
   /** Asks upstream for the key frame a newly connected peer needs, again until one went out. */
   private readonly keyframeWatch = new KeyframeWatch(() => {
     const video = this.sinks.find('VIDEO', DEFAULT_DESCRIPTION);
@@ -298,8 +300,9 @@ export abstract class BaseRtpEndpointImpl extends MediaElementImpl {
       const input = this.sinks.find(kind, DEFAULT_DESCRIPTION);
       if (input) this.askUpstreamForKeyframe(input);
     });
-    session.on('bitrateEstimate', (kind, bps) => {
+    session.on('bitrateEstimate', (kind, bps, measured) => {
       this.peerEstimate.set(kind, bps);
+      if (kind === 'VIDEO') this.peerEstimateMeasured = measured;
       this.reportWantedBitrate();
     });
     session.on('receiverLoss', (kind, fraction) => {
@@ -355,7 +358,7 @@ export abstract class BaseRtpEndpointImpl extends MediaElementImpl {
     const video = this.sinks.find('VIDEO', DEFAULT_DESCRIPTION);
     if (!video) return;
     const estimate = this.peerEstimate.get('VIDEO');
-    video.layerPreference = { estimateBps: this.bandwidth.layerBudget(estimate), maxLayer: this.maxSimulcastLayer, ...(video.layerPreference ? { loss: video.layerPreference.loss, lossAtMs: video.layerPreference.lossAtMs } : {}) };
+    video.layerPreference = { estimateBps: this.bandwidth.layerBudget(estimate), maxLayer: this.maxSimulcastLayer, measured: this.peerEstimateMeasured, ...(video.layerPreference ? { loss: video.layerPreference.loss, lossAtMs: video.layerPreference.lossAtMs } : {}) };
     // A peer getting the spatial layers of an SVC stream that fit it (chosen where its session
     // sends) does not lower what the publisher sends, as a simulcast viewer does not.
     const layered = this.rtpPeer?.forwardsSpatialLayers?.() === true;

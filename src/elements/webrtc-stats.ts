@@ -37,7 +37,7 @@ export function rtpStreamStats(counters: readonly StreamCounters[], kind: MediaK
     if (c.direction === 'inbound') {
       entries.push({ __type__: 'RTCInboundRTPStreamStats', id: `inbound_${c.kind}_${c.ssrc}`, type: 'inboundrtp', timestampMillis: now, ...common, packetsReceived: c.packets, bytesReceived: c.bytes, jitter: c.jitter, framesReceived: c.frames });
     } else {
-      entries.push({ __type__: 'RTCOutboundRTPStreamStats', id: `outbound_${c.kind}_${c.ssrc}`, type: 'outboundrtp', timestampMillis: now, ...common, packetsSent: c.packets, bytesSent: c.bytes, targetBitrate: c.remb, roundTripTime: c.roundTripTime, framesSent: c.frames, ...(c.queueDelayMs !== undefined ? { queueDelayMs: c.queueDelayMs } : {}) });
+      entries.push({ __type__: 'RTCOutboundRTPStreamStats', id: `outbound_${c.kind}_${c.ssrc}`, type: 'outboundrtp', timestampMillis: now, ...common, packetsSent: c.packets, bytesSent: c.bytes, targetBitrate: c.remb, roundTripTime: c.roundTripTime, framesSent: c.frames, ...(c.congestion ? { queueDelayMs: c.congestion.queueDelayMs, linkEstimate: c.congestion.linkEstimateBps } : {}) });
     }
   }
   return entries;

@@ -48,7 +48,11 @@ export interface RtpSessionEvents {
   /** A decrypted packet from the peer (`buf` holds exactly the packet). */
   rtp: [RtpKind, Buffer, CodecDescription, ReceiveStream];
   keyframeRequest: [RtpKind];
-  bitrateEstimate: [RtpKind, number];
+  /**
+   * What the peer's link takes of what we send, bits/s: the peer's REMB, or (`measured`) our own
+   * estimate from its transport-wide feedback, which probes keep up to date.
+   */
+  bitrateEstimate: [RtpKind, number, boolean];
   /** The share of what we send that the peer reports lost since its last report (0..1). */
   receiverLoss: [RtpKind, number];
   /** Any RTCP from the peer (its media session is alive). */

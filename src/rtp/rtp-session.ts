@@ -392,7 +392,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
             // With transport-wide feedback, the estimate is ours (a peer sends both only in error).
             if (r.ssrcs.includes(out.stream.ssrc) && !out.transportCc) {
               out.stream.remb = r.bitrate;
-              this.emit('bitrateEstimate', kind, r.bitrate);
+              this.emit('bitrateEstimate', kind, r.bitrate, false);
             }
           }
           break;
@@ -442,7 +442,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       estimate: (bps) => {
         const out = this.outgoing.get('VIDEO');
         if (out) out.stream.remb = bps;
-        this.emit('bitrateEstimate', 'VIDEO', bps);
+        this.emit('bitrateEstimate', 'VIDEO', bps, true);
       },
     });
     return sender;
@@ -464,7 +464,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     outgoingPacket.fill(0, headerLength, headerLength + PADDING_BYTES - 1);
     outgoingPacket[headerLength + PADDING_BYTES - 1] = PADDING_BYTES;
     const length = headerLength + PADDING_BYTES;
-    out.transportCc.stamp(outgoingPacket, length, Date.now());
+    out.transportCc.stamp(outgoingPacket, length, Date.now(), true);
     this.protectAndSend(outgoingPacket, length);
     return length;
   }

@@ -17,8 +17,11 @@ export interface StreamCounters {
   jitter: number;
   roundTripTime: number;
   remb: number;
-  /** Outbound, with transport-wide feedback: how long our packets queued on the path lately, ms. */
-  queueDelayMs?: number;
+  /**
+   * Outbound, with transport-wide feedback: how long our packets queued on the path lately (ms),
+   * and our estimate of the path's rate with headers (`remb` holds its media payload share).
+   */
+  congestion?: { queueDelayMs: number; linkEstimateBps: number };
 }
 
 /** What an RTP session sent and received so far, stream by stream. */
@@ -33,7 +36,7 @@ export function sessionCounters(session: RtpSession): StreamCounters[] {
       nackCount: stream.nackCount, pliCount: stream.pliCount,
       packetsLost: 0, fractionLost: 0, jitter: 0,
       roundTripTime: session.roundTripTimeMs / 1000, remb: stream.remb,
-      ...(session.congestion(kind) ? { queueDelayMs: session.congestion(kind)!.queueDelayMs } : {}),
+      ...congestionCounters(session, kind),
     });
   }
   for (const { kind, stream } of session.receiveStreams()) {
@@ -46,4 +49,9 @@ export function sessionCounters(session: RtpSession): StreamCounters[] {
     });
   }
   return out;
+}
+
+function congestionCounters(session: RtpSession, kind: RtpKind): Pick<StreamCounters, 'congestion'> {
+  const estimator = session.congestion(kind);
+  return estimator ? { congestion: { queueDelayMs: estimator.queueDelayMs, linkEstimateBps: estimator.estimateBps } } : {};
 }

@@ -27,7 +27,7 @@ export interface TransportCcPeer {
   sendPadding(): number;
   /** The round-trip time to the peer, ms. */
   roundTripTimeMs(): number;
-  /** The estimate changed enough to tell (bits per second). */
+  /** The estimate changed enough to tell (bits per second of media payload). */
   estimate(bps: number): void;
 }
 
@@ -49,8 +49,8 @@ export class TransportCcSender {
    * Numbers a packet about to be sent, whose extension block room is right after its fixed
    * header (`SEQUENCE_EXTENSION_BYTES`), and records it.
    */
-  stamp(packet: Buffer, length: number, nowMs: number): void {
-    writeSequenceExtension(packet, this.extensionId, this.estimator.onSent(length, nowMs));
+  stamp(packet: Buffer, length: number, nowMs: number, padding = false): void {
+    writeSequenceExtension(packet, this.extensionId, this.estimator.onSent(length, nowMs, padding));
     if (this.probeTimer && this.estimator.probeComplete) this.endProbe(nowMs);
   }
 
@@ -69,7 +69,8 @@ export class TransportCcSender {
       log.trace('estimate', this.estimator.snapshot());
     }
     if (!ready) return;
-    const bps = this.estimator.estimateBps;
+    // In payload terms, as the layers' bitrates and the publisher's encoder count.
+    const bps = this.estimator.payloadEstimateBps;
     const changed = Math.abs(bps - this.reportedBps) > REPORT_CHANGE * this.reportedBps;
     if (changed || nowMs - this.reportedAtMs >= REPORT_REFRESH_MS) {
       this.reportedBps = bps;

@@ -124,3 +124,15 @@ test('loss moves the viewer one layer down; it tries again after a quiet period'
   rig.run(2500);
   assert.equal(rig.selector.current?.index, 2, 'the top layer again');
 });
+
+test('a measured estimate (our own, with probes): no try beyond it, even long after a dip; the next layer once it carries it', () => {
+  const rig = onTopLayer([130_000, 400_000, 526_000]);
+  rig.preference.measured = true;
+  rig.preference.estimateBps = 430_000;
+  rig.run(1000);
+  assert.equal(rig.selector.current?.index, 1, 'the dip: the layer that fits');
+  assert.deepEqual(new Set(rig.run(40_000)), new Set([1]), 'no try of the top layer, which the estimate does not carry');
+  rig.preference.estimateBps = 600_000;
+  rig.run(2000);
+  assert.equal(rig.selector.current?.index, 2, 'the top layer once the estimate carries it');
+});

@@ -30,7 +30,7 @@ let shapedBrowser: TestBrowser;
 before(async () => {
   if (!usable) return;
   host = await TestHost.create();
-  rig = await Rig.start({ KMS_NETWORK_INTERFACES: host.hostInterface }, [], { args: [SIMULCAST_FIELD_TRIAL] });
+  rig = await Rig.start({ KMS_NETWORK_INTERFACES: host.hostInterface }, process.env.TRACE_BWE ? ['--log-level', 'trace'] : [], { args: [SIMULCAST_FIELD_TRIAL] });
   // Its host candidate must be its address, not an mDNS name the server cannot resolve.
   shapedBrowser = await TestBrowser.launch({ executablePath: host.chromiumPath, args: ['--disable-features=WebRtcHideLocalIpsWithMdns'] });
   // Pages come through Playwright from this side: the namespace has no route to the page server.

@@ -12,6 +12,11 @@ export interface LayerPreference {
   estimateBps: number;
   /** The highest layer it wants (0 is the lowest); -1 for no limit. */
   maxLayer: number;
+  /**
+   * Whether the estimate is measured by a sender that probes (transport-wide feedback): it then
+   * rises when the link does, and a layer above it is never tried, only taken once it fits.
+   */
+  measured?: boolean;
   /** The share of its packets the consumer's peer reported lost in its last receiver report (0..1). */
   loss?: number;
   /** When that report came (Date.now()), so each report counts once. */
@@ -156,7 +161,7 @@ export class LayerPolicy<L extends RankedLayer> {
     const quiet = Math.min(nowMs - this.movedAtMs, nowMs - this.congestedAtMs, nowMs - this.lossyAtMs);
     const next = allowed.find((l) => l.index > now.index);
     if (!next || quiet < this.upHoldMs) return now;
-    if (congestedLately) return carried(next) ? next : now;
+    if (congestedLately || preference?.measured) return carried(next) ? next : now;
     return estimate <= 0 || next.bitrate <= estimate * TRIAL_REACH ? next : now;
   }
 }

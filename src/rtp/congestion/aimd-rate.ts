@@ -2,18 +2,27 @@
  * The rate controller of send-side estimation (draft-ietf-rmcat-gcc-02 §5.5): on overuse the
  * estimate drops to 85 % of what the receiver got (its acknowledged rate); otherwise it grows,
  * by 8 % a second while the link's capacity is unknown, and by about a packet per round trip
- * near the capacity the last drops revealed. Underuse holds it (the queue is draining).
+ * near the capacity the last drops revealed, but not while we send well under it. Underuse holds
+ * it (the queue is draining).
  */
 import type { DelaySignal } from './delay-trend.js';
 
 const BETA = 0.85;
 const MULTIPLICATIVE_PER_SECOND = 1.08;
 const MIN_INCREASE_BPS_PER_SECOND = 4000;
+/**
+ * The round trip the near-capacity increase assumes at least. A viewer a millisecond away would
+ * otherwise gain 70 kbit/s a second at 500 kbit/s, and overshoot its link by a quarter before the
+ * publisher's encoder (which follows what we ask of it with a delay) fills the queue enough to see.
+ */
+const MIN_RTT_MS = 100;
 const FRAMES_PER_SECOND = 30;
 const PACKET_BITS = 1200 * 8;
 /** The estimate may not run ahead of what arrives by more than this (a sender that sends less learns nothing more). */
 const ACKED_HEADROOM = 1.5;
 const ACKED_HEADROOM_BPS = 10_000;
+/** Under this share of the estimate arriving, the sender is limited by what it has to send, not by the link. */
+const APP_LIMITED_SHARE = 0.65;
 /** How far the acknowledged rate may stray from the capacity estimate before it is forgotten. */
 const CAPACITY_DEVIATIONS = 3;
 
@@ -57,6 +66,9 @@ export class AimdRate {
       return;
     }
     if (this.state !== 'increase' || elapsedMs <= 0) return;
+    // Sending well under the estimate (a viewer on a low layer) tests nothing above what is sent:
+    // growth there would be a guess. Probes raise it instead, by measuring.
+    if (ackedBps > 0 && ackedBps < APP_LIMITED_SHARE * this.estimateBps) return;
     if (this.capacity && ackedBps / 1000 > this.capacity.mean + CAPACITY_DEVIATIONS * this.deviationKbps()) this.capacity = undefined;
     const increase = this.capacity
       ? (this.nearCapacityIncrease(rttMs) * elapsedMs) / 1000
@@ -66,11 +78,11 @@ export class AimdRate {
     this.estimateBps = this.clamp(raised);
   }
 
-  /** About one packet per response time (a round trip and 100 ms), in bps per second. */
+  /** About one packet per response time (a round trip, at least `MIN_RTT_MS`, and 100 ms), in bps per second. */
   private nearCapacityIncrease(rttMs: number): number {
     const frameBits = this.estimateBps / FRAMES_PER_SECOND;
     const packetBits = frameBits / Math.max(1, Math.ceil(frameBits / PACKET_BITS));
-    return Math.max(MIN_INCREASE_BPS_PER_SECOND, (packetBits * 1000) / (rttMs + 100));
+    return Math.max(MIN_INCREASE_BPS_PER_SECOND, (packetBits * 1000) / (Math.max(rttMs, MIN_RTT_MS) + 100));
   }
 
   private learnCapacity(ackedBps: number): void {

@@ -18,6 +18,9 @@ export type { ProbeCluster };
 const START_BPS = 300_000;
 /** SRTP's authentication tag (10), UDP (8) and IPv4 (20) headers around each RTP packet. */
 const PACKET_OVERHEAD_BYTES = 38;
+/** The RTP header of what we send: 12 bytes, and the 8-byte block of the sequence number. */
+const RTP_HEADER_BYTES = 20;
+const PAYLOAD_SHARE_SMOOTHING = 0.01;
 /**
  * Loss while the delay trend shows a queue overflowing is the queue's tail drop, which the delay
  * controller already answered; only loss without it (a policer, a lossy radio link) lowers the
@@ -64,10 +67,21 @@ export class SendSideEstimator {
   lostPackets = 0;
   receivedPackets = 0;
 
-  /** The estimate in bits per second, once there is one worth acting on (0 before). */
+  /** The estimate in bits per second on the wire (headers included), once there is one worth acting on (0 before). */
   get estimateBps(): number {
     return this.ready ? Math.min(this.rate.estimateBps, this.lossLimitBps) : 0;
   }
+
+  /**
+   * The share of the estimate media payloads can use: what layers' and encoders' bitrates are
+   * measured in (headers are 5 to 10 % of a video packet).
+   */
+  get payloadEstimateBps(): number {
+    return this.estimateBps * this.payloadShare;
+  }
+
+  /** Payload bytes over wire bytes of the media packets sent, smoothed. */
+  private payloadShare = 0.95;
 
   /** What arrived at the peer over the last half second, bps (0 before any feedback). */
   ackedBps = 0;
@@ -78,8 +92,9 @@ export class SendSideEstimator {
    * Records a packet of `bytes` (RTP, before SRTP) going out now; returns the transport-wide
    * sequence number to stamp on it. Rates count what the path carries: SRTP's tag, UDP and IP too.
    */
-  onSent(rtpBytes: number, nowMs: number): number {
+  onSent(rtpBytes: number, nowMs: number, padding = false): number {
     const bytes = rtpBytes + PACKET_OVERHEAD_BYTES;
+    if (!padding) this.payloadShare += PAYLOAD_SHARE_SMOOTHING * (Math.max(0, rtpBytes - RTP_HEADER_BYTES) / bytes - this.payloadShare);
     if (Number.isNaN(this.firstSendMs)) this.firstSendMs = nowMs;
     const cluster = this.probes.active?.cluster.id ?? -1;
     const index = cluster < 0 ? -1 : this.probes.sent(bytes, nowMs);
@@ -182,7 +197,7 @@ export class SendSideEstimator {
   snapshot(): Record<string, number | string> {
     const kbps = (bps: number): number => Math.round(bps / 1000);
     return {
-      estimateKbps: kbps(this.estimateBps), delayBasedKbps: kbps(this.rate.estimateBps), lossLimitKbps: Number.isFinite(this.lossLimitBps) ? kbps(this.lossLimitBps) : -1,
+      estimateKbps: kbps(this.estimateBps), payloadKbps: kbps(this.payloadEstimateBps), delayBasedKbps: kbps(this.rate.estimateBps), lossLimitKbps: Number.isFinite(this.lossLimitBps) ? kbps(this.lossLimitBps) : -1,
       ackedKbps: kbps(this.ackedBps), signal: this.trend.signal, trend: Number(this.trend.modifiedTrend.toFixed(1)), queueDelayMs: Math.round(this.queueDelayMs),
       lost: this.lostPackets, received: this.receivedPackets,
       lastProbe: this.probes.lastResult ? `${kbps(this.probes.lastResult.bps)}->${kbps(this.probes.lastResult.resultBps)}` : '',

@@ -38,7 +38,7 @@ export interface RtpPeerSessionEvents {
   media: ['CONNECTED' | 'DISCONNECTED'];
   rtp: [RtpMedia];
   keyframeRequest: [RtpKind];
-  bitrateEstimate: [RtpKind, number];
+  bitrateEstimate: [RtpKind, number, boolean];
   receiverLoss: [RtpKind, number];
   failure: [string];
   /** A key of this media line neared the end of its lifetime (OnKeySoftLimit). */
@@ -240,7 +240,7 @@ export class PlainRtpSession extends TypedEmitter<RtpPeerSessionEvents> {
       line.onHeard = () => this.heard();
       session.on('rtp', (kind, buffer, codec, stream) => this.emit('rtp', new RtpMedia(kind, buffer, codec, stream)));
       session.on('keyframeRequest', (kind) => this.emit('keyframeRequest', kind));
-      session.on('bitrateEstimate', (kind, bps) => this.emit('bitrateEstimate', kind, bps));
+      session.on('bitrateEstimate', (kind, bps, measured) => this.emit('bitrateEstimate', kind, bps, measured));
       session.on('receiverLoss', (kind, fraction) => this.emit('receiverLoss', kind, fraction));
       session.on('rtcp', () => this.setMedia(true));
       session.on('bye', () => {

@@ -176,7 +176,7 @@ export class FastMediaPath extends MediaPath {
     super();
     session.on('rtp', (kind, buffer, codec, stream) => this.emit('rtp', new RtpMedia(kind, buffer, codec, stream)));
     session.on('keyframeRequest', (kind) => this.emit('keyframeRequest', kind));
-    session.on('bitrateEstimate', (kind, bps) => this.emit('bitrateEstimate', kind, bps));
+    session.on('bitrateEstimate', (kind, bps, measured) => this.emit('bitrateEstimate', kind, bps, measured));
     session.on('receiverLoss', (kind, fraction) => this.emit('receiverLoss', kind, fraction));
     session.on('rtcp', () => this.emit('rtcp'));
   }

@@ -30,8 +30,8 @@ export interface MediaPathEvents {
   rtp: [RtpMedia];
   /** The peer asks for a keyframe of what we send (PLI or FIR). */
   keyframeRequest: [RtpKind];
-  /** The peer's receiver estimate for what we send (REMB), bits per second. */
-  bitrateEstimate: [RtpKind, number];
+  /** The peer's link for what we send, bits per second: its REMB, or (`measured`) our own estimate. */
+  bitrateEstimate: [RtpKind, number, boolean];
   /** The share of what we send that the peer reports lost (receiver reports), 0..1. */
   receiverLoss: [RtpKind, number];
   /** RTCP from the peer: its media session is alive. */

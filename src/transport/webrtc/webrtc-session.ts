@@ -69,7 +69,7 @@ export interface WebRtcSessionEvents {
   rtp: [RtpMedia];
   keyframeRequest: [RtpKind];
   /** The peer's receiver estimate for what we send (REMB), bits per second. */
-  bitrateEstimate: [RtpKind, number];
+  bitrateEstimate: [RtpKind, number, boolean];
   /** The share of what we send that the peer reports lost (receiver reports), 0..1. */
   receiverLoss: [RtpKind, number];
   dataOpened: [{ id: number; label: string }];
@@ -452,7 +452,7 @@ export class WebRtcSession extends TypedEmitter<WebRtcSessionEvents> {
     path.setLayerPreference(this.layerPreference);
     path.on('rtp', (media) => this.emit('rtp', media));
     path.on('keyframeRequest', (kind) => this.emit('keyframeRequest', kind));
-    path.on('bitrateEstimate', (kind, bps) => this.emit('bitrateEstimate', kind, bps));
+    path.on('bitrateEstimate', (kind, bps, measured) => this.emit('bitrateEstimate', kind, bps, measured));
     path.on('receiverLoss', (kind, fraction) => this.emit('receiverLoss', kind, fraction));
     path.on('rtcp', () => this.setMediaConnected());
     path.on('failure', (description) => this.emit('failure', description));

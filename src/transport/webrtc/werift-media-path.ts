@@ -162,7 +162,7 @@ export class WeriftMediaPath extends MediaPath {
     this.emit('rtcp');
     if (rtcp.type !== RtcpPayloadSpecificFeedback.type) return;
     const feedback = (rtcp as RtcpPayloadSpecificFeedback).feedback;
-    if (feedback instanceof ReceiverEstimatedMaxBitrate) this.emit('bitrateEstimate', kind, Number(feedback.bitrate));
+    if (feedback instanceof ReceiverEstimatedMaxBitrate) this.emit('bitrateEstimate', kind, Number(feedback.bitrate), false);
     else if (!(feedback instanceof PictureLossIndication)) this.emit('keyframeRequest', kind); // FIR
   }
 
