@@ -42,6 +42,8 @@ export interface RtpSessionConfig {
    * estimate of the path then replaces the peer's REMB.
    */
   transportCc?: { extensionId: number };
+  /** We give transport-wide feedback on the packets the peer sends us that carry this extension. */
+  transportFeedback?: { extensionId: number };
 }
 
 export interface RtpSessionEvents {

@@ -15,6 +15,7 @@ import {
   RTP_FIXED_HEADER,
   SEQUENCE_EXTENSION_BYTES,
   copyWithoutExtensions,
+  findExtension,
   isValidRtp,
   payloadOffset,
   payloadType,
@@ -30,15 +31,16 @@ import {
   buildReceiverReport,
   buildRemb,
   buildSdesCname,
-  buildSenderReport,
   isRtcpPacket,
-  toNtp,
   parseRtcp,
   type ReportBlock,
   type RtcpRecord,
 } from './rtcp.js';
 import { SendStream } from './send-stream.js';
+import { readRetransmission, writePadding, writeRetransmission, type RepairStream } from './repair-packets.js';
+import { SenderReports } from './sender-reports.js';
 import { TransportCcSender } from './transport-cc-sender.js';
+import { TransportFeedbackSender } from './transport-feedback-sender.js';
 import type { SendSideEstimator } from './congestion/send-side-estimator.js';
 import { SimulcastGroup, type SimulcastLayer } from './simulcast-group.js';
 import { Vp8PictureIds } from './vp8-picture-ids.js';
@@ -51,8 +53,6 @@ export type { NegotiatedCodec, RtpKind, RtpSessionConfig, RtpSessionEvents } fro
 /** How often receiver/sender reports go out (RFC 3550 allows ~5 s; browsers like ~1 s). */
 const REPORT_INTERVAL_MS = 1000;
 const NACK_INTERVAL_MS = 20;
-/** Padding bytes in a probe packet: the most one RTP padding count can say. */
-const PADDING_BYTES = 255;
 /**
  * Where every session of this worker builds the packet it sends: rewritten, protected and sent
  * before the next one is built. One buffer for all of them, because `sendDatagram` is done with
@@ -80,6 +80,11 @@ interface Outgoing {
   transportCc: TransportCcSender | undefined;
 }
 
+/** Where repair packets of an outgoing stream go: its SSRCs and the codec's payload types. */
+function repairStream(out: Outgoing, codec: NegotiatedCodec): RepairStream {
+  return { ssrc: out.stream.ssrc, payloadType: codec.payloadType, rtxSsrc: out.stream.rtxSsrc, rtxPayloadType: codec.rtxPayloadType, nextRtxSequence: () => out.stream.nextRtxSequence() };
+}
+
 export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   private readonly incoming = new Map<number, ReceiveStream>();
   private readonly incomingKind = new Map<number, RtpKind>();
@@ -88,12 +93,14 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   private readonly rtcpScratch = Buffer.alloc(1500 + SRTP_MAX_OVERHEAD);
   private reportTimer: NodeJS.Timeout | undefined;
   private nackTimer: NodeJS.Timeout | undefined;
-  private rttMs = 100;
+  private readonly senderReports = new SenderReports();
   /** The layers of the peer's simulcast video, when it sends them. */
   readonly simulcast: SimulcastGroup | undefined;
   private readonly layerKeyframeAsked = new WeakMap<SimulcastLayer, number>();
   private closed = false;
   private firSequence = 0;
+  /** Transport-wide feedback on what the peer sends, when negotiated. */
+  private readonly feedback: { extensionId: number; sender: TransportFeedbackSender } | undefined;
   /** Datagrams dropped: undecryptable, malformed, or from streams we never agreed to. */
   dropped = 0;
   received = 0;
@@ -136,6 +143,9 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       const videoClock = config.receive.VIDEO?.codecs[0]?.codec.clockRate ?? 90000;
       ssrcs?.forEach((layerSsrc, i) => this.simulcast!.bind(rids[i]!, this.receiveStream(layerSsrc, 'VIDEO', videoClock)));
     }
+    if (config.transportFeedback) {
+      this.feedback = { extensionId: config.transportFeedback.extensionId, sender: new TransportFeedbackSender(() => this.senderSsrc(), (packets) => this.sendRtcp(packets)) };
+    }
     this.reportTimer = setInterval(() => this.sendReports(), REPORT_INTERVAL_MS);
     this.reportTimer.unref();
   }
@@ -175,6 +185,11 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     if (!codec) {
       this.dropped++;
       return;
+    }
+    if (this.feedback) {
+      // Every packet counts for the sender's estimate, RTX and padding-only probes too.
+      const element = findExtension(buf, length, this.feedback.extensionId);
+      if (element && element[1] >= 2) this.feedback.sender.received(buf.readUInt16BE(element[0]));
     }
     let packet = buf.subarray(0, length);
     let ssrcValue = readSsrc(packet);
@@ -307,7 +322,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   }
 
   get roundTripTimeMs(): number {
-    return this.rttMs;
+    return this.senderReports.rttMs;
   }
 
   close(): void {
@@ -315,6 +330,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     if (this.reportTimer) clearInterval(this.reportTimer);
     if (this.nackTimer) clearInterval(this.nackTimer);
     for (const out of this.outgoing.values()) out.transportCc?.close();
+    this.feedback?.sender.close();
     this.srtp.close?.();
     this.removeAllListeners();
   }
@@ -339,19 +355,11 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     return stream;
   }
 
-  /** RFC 4588: the original sequence number leads the RTX payload. */
+  /** The packet an RTX packet repairs, if it repairs a stream we know (not padding-only). */
   private unwrapRtx(rtx: Buffer, originalPt: number): Buffer | undefined {
-    const offset = payloadOffset(rtx, rtx.length);
-    const padding = rtx[0]! & 0x20 ? rtx[rtx.length - 1]! : 0;
-    if (rtx.length - padding - offset < 3) return undefined;
     const rtxSsrc = readSsrc(rtx);
     const original = this.config.remoteSsrcs.get(rtxSsrc)?.repairs ?? this.simulcast?.repairedBy(rtxSsrc);
-    if (original === undefined) return undefined;
-    const out = Buffer.allocUnsafe(rtx.length - 2);
-    rtx.copy(out, 0, 0, offset);
-    rtx.copy(out, offset, offset + 2, rtx.length);
-    rewriteHeader(out, { ssrc: original, sequenceNumber: rtx.readUInt16BE(offset), timestamp: readTimestamp(rtx), payloadType: originalPt });
-    return out;
+    return original === undefined ? undefined : readRetransmission(rtx, original, originalPt);
   }
 
   private handleRtcp(records: RtcpRecord[]): void {
@@ -362,10 +370,10 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
         case 'sr':
           this.incoming.get(r.ssrc)?.onSenderReport(r.ntpSeconds, r.ntpFraction, now, r.rtpTimestamp);
           this.emit('senderReport', r);
-          this.updateRtt(r.reports, now);
+          this.onReportBlocks(r.reports, now);
           break;
         case 'rr':
-          this.updateRtt(r.reports, now);
+          this.onReportBlocks(r.reports, now);
           break;
         case 'nack':
           this.retransmit(r.mediaSsrc, r.lost);
@@ -410,24 +418,14 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       const codec = out.codec;
       const now = Date.now();
       for (const seq of lost) {
-        if (!out.stream.mayRetransmit(seq, now, this.rttMs)) continue;
+        if (!out.stream.mayRetransmit(seq, now, this.senderReports.rttMs)) continue;
         const sourceSeq = out.stream.sourceSeq(seq);
         const kept = sourceSeq === undefined ? undefined : out.source.recall(sourceSeq);
         if (!kept || !codec) continue;
         const ts = out.stream.outTimestamp(readTimestamp(kept.packet));
-        const headerLength = out.transportCc ? RTP_FIXED_HEADER + SEQUENCE_EXTENSION_BYTES : RTP_FIXED_HEADER;
-        let length = copyWithoutExtensions(kept.packet, kept.length, outgoingPacket, headerLength - RTP_FIXED_HEADER);
-        out.vp8?.rewrite(outgoingPacket, headerLength, length, out.source.ssrc);
-        const rtxSsrc = out.stream.rtxSsrc;
-        if (rtxSsrc !== undefined && codec.rtxPayloadType !== undefined) {
-          // RFC 4588 §4: the RTX payload is the original sequence number, then the original payload.
-          outgoingPacket.copy(outgoingPacket, headerLength + 2, headerLength, length);
-          outgoingPacket.writeUInt16BE(seq, headerLength);
-          length += 2;
-          rewriteHeader(outgoingPacket, { ssrc: rtxSsrc, sequenceNumber: out.stream.nextRtxSequence(), timestamp: ts, payloadType: codec.rtxPayloadType });
-        } else {
-          rewriteHeader(outgoingPacket, { ssrc: out.stream.ssrc, sequenceNumber: seq, timestamp: ts, payloadType: codec.payloadType });
-        }
+        const source = out.source;
+        const rewrite = out.vp8 ? (buf: Buffer, offset: number, end: number): void => out.vp8!.rewrite(buf, offset, end, source.ssrc) : undefined;
+        const length = writeRetransmission(outgoingPacket, out.transportCc ? SEQUENCE_EXTENSION_BYTES : 0, kept, seq, ts, repairStream(out, codec), rewrite);
         out.transportCc?.stamp(outgoingPacket, length, now);
         this.protectAndSend(outgoingPacket, length);
         out.stream.retransmitted++;
@@ -438,7 +436,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   private transportCcSender(extensionId: number): TransportCcSender {
     const sender: TransportCcSender = new TransportCcSender(extensionId, {
       sendPadding: () => this.sendPadding(),
-      roundTripTimeMs: () => this.rttMs,
+      roundTripTimeMs: () => this.senderReports.rttMs,
       estimate: (bps) => {
         const out = this.outgoing.get('VIDEO');
         if (out) out.stream.remb = bps;
@@ -448,22 +446,13 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     return sender;
   }
 
-  /**
-   * A probe's padding (RFC 3550 §5.1): an RTX packet of the video stream with only padding in
-   * it, which the peer counts in its feedback and then discards. None without RTX.
-   */
+  /** A probe's padding packet on the video's RTX stream; 0 when none can go (no RTX). */
   private sendPadding(): number {
     const out = this.outgoing.get('VIDEO');
-    const rtxSsrc = out?.stream.rtxSsrc;
-    const rtxPayloadType = out?.codec?.rtxPayloadType ?? out?.codecs.find((c) => c.rtxPayloadType !== undefined)?.rtxPayloadType;
-    if (!out?.transportCc || rtxSsrc === undefined || rtxPayloadType === undefined || this.closed) return 0;
-    const headerLength = RTP_FIXED_HEADER + SEQUENCE_EXTENSION_BYTES;
-    outgoingPacket[0] = 0xa0; // V=2, P=1
-    outgoingPacket[1] = 0;
-    rewriteHeader(outgoingPacket, { ssrc: rtxSsrc, sequenceNumber: out.stream.nextRtxSequence(), timestamp: out.stream.lastTimestamp, payloadType: rtxPayloadType });
-    outgoingPacket.fill(0, headerLength, headerLength + PADDING_BYTES - 1);
-    outgoingPacket[headerLength + PADDING_BYTES - 1] = PADDING_BYTES;
-    const length = headerLength + PADDING_BYTES;
+    const codec = out?.codec ?? out?.codecs.find((c) => c.rtxPayloadType !== undefined);
+    if (!out?.transportCc || !codec || this.closed) return 0;
+    const length = writePadding(outgoingPacket, SEQUENCE_EXTENSION_BYTES, repairStream(out, codec), out.stream.lastTimestamp);
+    if (length === undefined) return 0;
     out.transportCc.stamp(outgoingPacket, length, Date.now(), true);
     this.protectAndSend(outgoingPacket, length);
     return length;
@@ -502,34 +491,18 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   private sendReports(): void {
     const now = Date.now();
     const blocks: ReportBlock[] = [...this.incoming.values()].map((s) => s.report(now));
-    const packets: Buffer[] = [];
-    let first = true;
-    for (const out of this.outgoing.values()) {
-      if (out.stream.packetCount === 0) continue;
-      const ntp = toNtp(now);
-      // The RTP time of "now", extrapolated from the last packet sent.
-      const rtpNow = (out.stream.lastTimestamp + Math.round(((now - out.stream.lastWallMs) * out.stream.clockRate) / 1000)) >>> 0;
-      packets.push(buildSenderReport(out.stream.ssrc, { ...ntp, rtpTimestamp: rtpNow, packetCount: out.stream.packetCount, octetCount: out.stream.octetCount }, first ? blocks : []));
-      this.lastSrSent.set(out.stream.ssrc, ((ntp.ntpSeconds & 0xffff) << 16 | ntp.ntpFraction >>> 16) >>> 0);
-      this.lastSrSentAt.set(out.stream.ssrc, now);
-      first = false;
-    }
-    if (first) packets.push(buildReceiverReport(this.config.rtcpSsrc, blocks));
+    const sending = [...this.outgoing.values()].filter((out) => out.stream.packetCount > 0);
+    const packets = sending.map((out, i) => this.senderReports.build(out.stream, now, i === 0 ? blocks : []));
+    if (sending.length === 0) packets.push(buildReceiverReport(this.config.rtcpSsrc, blocks));
     packets.push(buildSdesCname(this.senderSsrc(), this.config.cname));
     this.sendRtcp(packets);
   }
 
-  private readonly lastSrSent = new Map<number, number>();
-  private readonly lastSrSentAt = new Map<number, number>();
-
-  /** RTT from the LSR/DLSR of report blocks about what we send (RFC 3550 §6.4.1). */
-  private updateRtt(reports: ReportBlock[], now: number): void {
+  /** Report blocks about what we send: the loss the peer saw, and the round trip. */
+  private onReportBlocks(reports: ReportBlock[], now: number): void {
     for (const r of reports) {
       for (const [kind, out] of this.outgoing) if (out.stream.ssrc === r.ssrc) this.emit('receiverLoss', kind, r.fractionLost / 256);
-      const sentAt = this.lastSrSentAt.get(r.ssrc);
-      if (sentAt === undefined || r.lastSr === 0 || r.lastSr !== this.lastSrSent.get(r.ssrc)) continue;
-      const rtt = now - sentAt - (r.delaySinceLastSr / 65536) * 1000;
-      if (rtt >= 0 && rtt < 10_000) this.rttMs = 0.8 * this.rttMs + 0.2 * rtt;
+      this.senderReports.onReportBlock(r, now);
     }
   }
 
@@ -551,7 +524,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     for (const stream of this.incoming.values()) {
       if (!stream.hasMissing) continue;
       missing = true;
-      const lost = stream.lostToRequest(now, this.rttMs);
+      const lost = stream.lostToRequest(now, this.senderReports.rttMs);
       if (lost.length > 0) packets.push(buildNack(this.senderSsrc(), stream.ssrc, lost));
     }
     if (packets.length > 0) this.sendRtcp(packets);

@@ -75,6 +75,16 @@ export class TestHost {
     await run('tc', ['qdisc', 'replace', 'dev', this.hostInterface, 'root', 'tbf', 'rate', `${kbit}kbit`, 'burst', '8kb', 'latency', '200ms']);
   }
 
+  /** Limits what leaves the namespace (its uplink) the same way. */
+  async limitUplink(kbit: number): Promise<void> {
+    await ip('netns', 'exec', this.name, 'tc', 'qdisc', 'replace', 'dev', this.nsInterface, 'root', 'tbf', 'rate', `${kbit}kbit`, 'burst', '8kb', 'latency', '200ms');
+  }
+
+  /** The veth end inside the namespace. */
+  get nsInterface(): string {
+    return this.hostInterface.replace(/a$/, 'b');
+  }
+
   async unlimit(): Promise<void> {
     await run('tc', ['qdisc', 'del', 'dev', this.hostInterface, 'root']).catch(() => undefined);
   }

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseRtcp } from '../../src/rtp/rtcp.js';
 import { buildTransportFeedback, parseTransportFeedback } from '../../src/rtp/transport-feedback.js';
+import { TransportFeedbackSender } from '../../src/rtp/transport-feedback-sender.js';
 
 test('transport-wide feedback survives a build and parse: arrivals, losses, large and negative deltas, sequence wrap', () => {
   const arrivals = [1000.25, Number.NaN, 1003.5, 1003.5, 1200, 1150.75, Number.NaN, Number.NaN, 1151, 1152.25];
@@ -44,4 +45,28 @@ test('malformed transport-wide feedback is refused, not half read', () => {
   const huge = Buffer.from(body);
   huge.writeUInt16BE(60000, 10);
   assert.equal(parseTransportFeedback(huge, 0, huge.length), undefined, 'more statuses than a feedback can hold');
+});
+
+test('feedback on what a peer sends: every 100 ms, the packets since the last report, gaps as lost, across the 16-bit wrap', (t) => {
+  t.mock.timers.enable({ apis: ['setInterval'] });
+  const sent: Buffer[] = [];
+  const sender = new TransportFeedbackSender(() => 0x1234, (packets) => sent.push(...packets));
+  for (const seq of [65534, 65535, 1, 2]) sender.received(seq); // 0 lost
+  t.mock.timers.tick(100);
+  assert.equal(sent.length, 1);
+  const [first] = parseRtcp(sent[0]!);
+  assert.ok(first?.type === 'twcc');
+  assert.equal(first.baseSequence, 65534);
+  assert.deepEqual([...first.arrivalMs].map((a) => !Number.isNaN(a)), [true, true, false, true, true]);
+  sender.received(3);
+  sender.received(2); // late duplicate: reported already
+  t.mock.timers.tick(100);
+  const [second] = parseRtcp(sent[1]!);
+  assert.ok(second?.type === 'twcc');
+  assert.equal(second.baseSequence, 3);
+  assert.equal(second.arrivalMs.length, 1);
+  assert.equal(second.feedbackCount, 1);
+  t.mock.timers.tick(100); // nothing new: nothing sent, and the timer stops
+  assert.equal(sent.length, 2);
+  sender.close();
 });

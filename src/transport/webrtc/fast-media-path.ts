@@ -18,7 +18,7 @@ import { RtpSession, type NegotiatedCodec, type RtpKind, type RtpSessionConfig }
 import { WeriftSrtpTransform, type SrtpKeys, type SrtpTransform } from '../../rtp/srtp-transform.js';
 import { SrtpSession, srtpAddonAvailable } from '../srtp/index.js';
 import { DirectUdpSender } from '../udp/direct-sender.js';
-import { transportCcExtensionId } from './header-extension-sdp.js';
+import { transportCcExtensionId, transportFeedbackExtensionId } from './header-extension-sdp.js';
 import { MediaPath, type BypassCounters, type StreamCounters } from './media-path.js';
 import { offeredSimulcast } from './simulcast-sdp.js';
 import { describeCodec, isMediaCodec, isReceiving, isSending, toKind } from './transceivers.js';
@@ -122,10 +122,12 @@ export function attachFastPath(pc: RTCPeerConnection, remoteSdp: string, cname: 
 
   const simulcast = offeredSimulcast(remoteSdp);
   const transportCcId = transportCcExtensionId(remoteSdp);
+  const feedbackId = transportFeedbackExtensionId(remoteSdp);
   const config: RtpSessionConfig = {
     cname, rtcpSsrc: 0, send: {}, receive: {}, remoteSsrcs: announcedSsrcs(remoteSdp),
     ...(simulcast ? { simulcast } : {}),
     ...(transportCcId !== undefined ? { transportCc: { extensionId: transportCcId } } : {}),
+    ...(feedbackId !== undefined ? { transportFeedback: { extensionId: feedbackId } } : {}),
   };
   for (const t of pc.getTransceivers()) {
     const kind = toKind(t.kind);
