@@ -46,10 +46,14 @@ export class PeerProcess {
   }
 }
 
-/** An even UDP port with the next one free too, outside the servers' RTP range. */
+/**
+ * An even UDP port with the next one free too, outside the servers' RTP range (40000–57999) and
+ * below Linux's ephemeral ports (32768 and up), which Chromium and every unbound socket take from:
+ * a port found free there could be taken before the peer binds it (a full run failed so).
+ */
 export async function freePortPair(): Promise<number> {
   for (;;) {
-    const port = 2 * randomInt(15000, 19999);
+    const port = 2 * randomInt(10000, 16383);
     const sockets = [createSocket('udp4'), createSocket('udp4')];
     const bound = await Promise.all(
       sockets.map((s, i) => new Promise<boolean>((resolve) => {
